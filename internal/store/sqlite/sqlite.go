@@ -1,0 +1,88 @@
+// Package sqlite opens berth's embedded database: a single SQLite file in
+// WAL mode through the pure-Go modernc.org/sqlite driver, migrated at open.
+// It holds no queries of its own; internal/store/sqlstore does.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/berth-platform/berth/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect is SQLite's sqlstore.Dialect.
+var Dialect = sqlstore.Dialect{
+	Name:              "sqlite",
+	IsUniqueViolation: isUniqueViolation,
+	IsUnavailable:     isUnavailable,
+}
+
+func code(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
+}
+
+func isUniqueViolation(err error) bool {
+	c := code(err)
+	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+func isUnavailable(err error) bool {
+	switch code(err) & 0xff { // primary result code
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY:
+		return true
+	}
+	return false
+}
+
+// Open opens (creating when absent) the database file at path, applies the
+// pending migrations and returns the store.
+func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite: create directory: %w", err)
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	// Write transactions take the lock at BEGIN, so that two writers wait
+	// on busy_timeout instead of failing on a lock upgrade.
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)*2))
+	db.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)*2))
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return sqlstore.New(db, Dialect), nil
+}
+
+// Migrate applies the pending migrations.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	return sqlstore.Migrate(ctx, db, goose.DialectSQLite3, migrations)
+}

@@ -1,0 +1,171 @@
+// Package sqlstore implements berth.Store once, in portable SQL, for every
+// database/sql backend. A Dialect supplies what differs between databases
+// (placeholders, error classification); the sqlite and postgres packages
+// open connections, run their migrations and hand the *sql.DB over.
+//
+// Times are stored as BIGINT Unix microseconds (UTC) in every dialect, so
+// that comparisons, bucketing and ordering behave the same everywhere.
+// This package never logs and never stores a secret in plain text: it only
+// sees sealed secrets and token hashes.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/berth-platform/berth"
+)
+
+// Dialect describes one database.
+type Dialect struct {
+	Name string
+	// DollarPlaceholders is true for $1, $2…; false keeps '?'.
+	DollarPlaceholders bool
+	// IsUniqueViolation reports a unique-constraint error.
+	IsUniqueViolation func(error) bool
+	// IsUnavailable reports an error that means the database cannot serve
+	// right now (connection lost, busy, disk full) rather than a bad query.
+	IsUnavailable func(error) bool
+}
+
+// Store is berth.Store on a database/sql handle.
+type Store struct {
+	db *sql.DB
+	d  Dialect
+}
+
+// Interface guard.
+var _ berth.Store = (*Store)(nil)
+
+// New wraps db, which must already be migrated.
+func New(db *sql.DB, d Dialect) *Store {
+	return &Store{db: db, d: d}
+}
+
+// DB returns the underlying handle (for tests and benchmarks).
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Ping implements berth.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.wrap("ping", s.db.PingContext(ctx))
+}
+
+// Close implements berth.Store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// q returns query, written with '?' placeholders, in the dialect's form.
+func (s *Store) q(query string) string {
+	if !s.d.DollarPlaceholders {
+		return query
+	}
+	return rebind(query)
+}
+
+func rebind(query string) string {
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+// wrap classifies a database error: unique violations become ErrConflict,
+// unreachable databases ErrUnavailable, sql.ErrNoRows ErrNotFound.
+func (s *Store) wrap(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("%s: %w", op, berth.ErrNotFound)
+	case s.d.IsUniqueViolation(err):
+		return fmt.Errorf("%s: %w", op, berth.ErrConflict)
+	case s.d.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone):
+		return fmt.Errorf("%s: %w: %w", op, berth.ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// exec runs a statement and returns the affected row count.
+func (s *Store) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
+	res, err := s.db.ExecContext(ctx, s.q(query), args...)
+	if err != nil {
+		return 0, s.wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	return n, s.wrap(op, err)
+}
+
+// execOne runs a statement that must touch exactly one row, else ErrNotFound.
+func (s *Store) execOne(ctx context.Context, op, query string, args ...any) error {
+	n, err := s.exec(ctx, op, query, args...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", op, berth.ErrNotFound)
+	}
+	return nil
+}
+
+// tx runs fn in a transaction, committing when it returns nil or an error
+// wrapped in commitAnyway (a reused refresh token ends its family and still
+// reports the reuse), and rolling back otherwise.
+func (s *Store) tx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(op, err)
+	}
+	ferr := fn(tx)
+	var keep *commitAnyway
+	if ferr != nil && !errors.As(ferr, &keep) {
+		_ = tx.Rollback()
+		return ferr
+	}
+	if err := tx.Commit(); err != nil {
+		return s.wrap(op, err)
+	}
+	if keep != nil {
+		return keep.err
+	}
+	return nil
+}
+
+// commitAnyway marks an error after which the transaction's work must still
+// be committed.
+type commitAnyway struct{ err error }
+
+func (c *commitAnyway) Error() string { return c.err.Error() }
+func (c *commitAnyway) Unwrap() error { return c.err }
+
+// Time conversion: BIGINT Unix microseconds, NULL for the zero time.
+
+func dbTime(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+func dbTimeNull(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: dbTime(t), Valid: true}
+}
+
+func fromDB(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func fromDBNull(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromDB(n.Int64)
+}

@@ -1,0 +1,128 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/berth-platform/berth"
+)
+
+const insertToken = `INSERT INTO tokens (hash, kind, family_id, user_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`
+
+func tokenArgs(t *berth.Token) []any {
+	return []any{t.Hash, t.Kind, t.FamilyID, t.UserID, dbTime(t.ExpiresAt), dbTime(t.CreatedAt)}
+}
+
+// CreateTokenFamily implements berth.TokenStore.
+func (s *Store) CreateTokenFamily(ctx context.Context, f *berth.TokenFamily, access, refresh *berth.Token) error {
+	const op = "create token family"
+	return s.tx(ctx, op, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO token_families (id, user_id, client_addr, created_at) VALUES (?, ?, ?, ?)`),
+			f.ID, f.UserID, f.ClientAddr, dbTime(f.CreatedAt)); err != nil {
+			return s.wrap(op, err)
+		}
+		for _, t := range []*berth.Token{access, refresh} {
+			t.FamilyID, t.UserID = f.ID, f.UserID
+			if _, err := tx.ExecContext(ctx, s.q(insertToken), tokenArgs(t)...); err != nil {
+				return s.wrap(op, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Token implements berth.TokenStore.
+func (s *Store) Token(ctx context.Context, hash []byte, kind berth.TokenKind) (*berth.Token, error) {
+	t := berth.Token{Hash: hash, Kind: kind}
+	var expires, created int64
+	err := s.db.QueryRowContext(ctx, s.q(
+		`SELECT t.family_id, t.user_id, t.expires_at, t.created_at, f.revoked_at IS NOT NULL
+		 FROM tokens t JOIN token_families f ON f.id = t.family_id
+		 WHERE t.hash = ? AND t.kind = ? AND t.spent_at IS NULL`), hash, kind).
+		Scan(&t.FamilyID, &t.UserID, &expires, &created, &t.FamilyRevoked)
+	if err != nil {
+		return nil, s.wrap("get token", err)
+	}
+	t.ExpiresAt, t.CreatedAt = fromDB(expires), fromDB(created)
+	return &t, nil
+}
+
+// RotateRefreshToken implements berth.TokenStore.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, now time.Time, access, refresh *berth.Token) error {
+	const op = "rotate refresh token"
+	return s.tx(ctx, op, func(tx *sql.Tx) error {
+		var family, user string
+		err := tx.QueryRowContext(ctx, s.q(
+			`UPDATE tokens SET spent_at = ?
+			 WHERE hash = ? AND kind = 'refresh' AND spent_at IS NULL AND expires_at > ?
+			   AND family_id IN (SELECT id FROM token_families WHERE revoked_at IS NULL)
+			 RETURNING family_id, user_id`), dbTime(now), oldHash, dbTime(now)).Scan(&family, &user)
+		if errors.Is(err, sql.ErrNoRows) {
+			return s.refreshRefused(ctx, tx, oldHash, now)
+		}
+		if err != nil {
+			return s.wrap(op, err)
+		}
+		for _, t := range []*berth.Token{access, refresh} {
+			t.FamilyID, t.UserID = family, user
+			if _, err := tx.ExecContext(ctx, s.q(insertToken), tokenArgs(t)...); err != nil {
+				return s.wrap(op, err)
+			}
+		}
+		return nil
+	})
+}
+
+// refreshRefused tells an unknown or dead refresh token from a spent one;
+// a spent one ends its family, and that must be committed.
+func (s *Store) refreshRefused(ctx context.Context, tx *sql.Tx, hash []byte, now time.Time) error {
+	const op = "rotate refresh token"
+	var family string
+	var spent sql.NullInt64
+	err := tx.QueryRowContext(ctx, s.q(`SELECT family_id, spent_at FROM tokens WHERE hash = ? AND kind = 'refresh'`), hash).
+		Scan(&family, &spent)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !spent.Valid) {
+		return fmt.Errorf("%s: %w", op, berth.ErrNotFound)
+	}
+	if err != nil {
+		return s.wrap(op, err)
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE token_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`),
+		dbTime(now), family); err != nil {
+		return s.wrap(op, err)
+	}
+	return &commitAnyway{fmt.Errorf("%s: %w", op, berth.ErrTokenReused)}
+}
+
+// RevokeTokenFamily implements berth.TokenStore.
+func (s *Store) RevokeTokenFamily(ctx context.Context, familyID string, now time.Time) error {
+	_, err := s.exec(ctx, "revoke token family",
+		`UPDATE token_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, dbTime(now), familyID)
+	return err
+}
+
+// RevokeUserTokenFamilies implements berth.TokenStore.
+func (s *Store) RevokeUserTokenFamilies(ctx context.Context, userID, exceptID string, now time.Time) (int64, error) {
+	return s.exec(ctx, "revoke user token families",
+		`UPDATE token_families SET revoked_at = ? WHERE user_id = ? AND id <> ? AND revoked_at IS NULL`,
+		dbTime(now), userID, exceptID)
+}
+
+// DeleteExpiredTokens implements berth.TokenStore.
+func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time) (int64, error) {
+	const op = "delete expired tokens"
+	var n int64
+	err := s.tx(ctx, op, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM tokens WHERE expires_at < ?`), dbTime(before))
+		if err != nil {
+			return s.wrap(op, err)
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.ExecContext(ctx, `DELETE FROM token_families WHERE NOT EXISTS (SELECT 1 FROM tokens t WHERE t.family_id = token_families.id)`)
+		return s.wrap(op, err)
+	})
+	return n, err
+}

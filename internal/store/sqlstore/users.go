@@ -1,0 +1,146 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/berth-platform/berth"
+)
+
+const userColumns = `id, email, name, role, admin_role, status, password_hash, created_at, updated_at`
+
+func scanUser(row interface{ Scan(...any) error }) (*berth.User, error) {
+	var u berth.User
+	var created, updated int64
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.AdminRole, &u.Status, &u.PasswordHash, &created, &updated); err != nil {
+		return nil, err
+	}
+	u.CreatedAt, u.UpdatedAt = fromDB(created), fromDB(updated)
+	return &u, nil
+}
+
+func fillUser(u *berth.User) {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if u.ID == "" {
+		u.ID = uuid.NewString()
+	}
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = now
+	}
+	if u.UpdatedAt.IsZero() {
+		u.UpdatedAt = u.CreatedAt
+	}
+}
+
+func userArgs(u *berth.User) []any {
+	return []any{u.ID, u.Email, u.Name, u.Role, u.AdminRole, u.Status, u.PasswordHash, dbTime(u.CreatedAt), dbTime(u.UpdatedAt)}
+}
+
+// CreateUser implements berth.UserStore.
+func (s *Store) CreateUser(ctx context.Context, u *berth.User) error {
+	fillUser(u)
+	_, err := s.exec(ctx, "create user",
+		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(u)...)
+	return err
+}
+
+// CreateFirstAdmin implements berth.UserStore. The insert carries its own
+// "no admin yet" condition; a concurrent twin with the same email loses on
+// the unique constraint, which counts as not created.
+func (s *Store) CreateFirstAdmin(ctx context.Context, u *berth.User) (bool, error) {
+	fillUser(u)
+	n, err := s.exec(ctx, "create first admin",
+		`INSERT INTO users (`+userColumns+`) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
+		 WHERE NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin')`, userArgs(u)...)
+	if errors.Is(err, berth.ErrConflict) {
+		return false, nil
+	}
+	return n == 1, err
+}
+
+// User implements berth.UserStore.
+func (s *Store) User(ctx context.Context, id string) (*berth.User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE id = ?`), id))
+	return u, s.wrap("get user", err)
+}
+
+// UserByEmail implements berth.UserStore.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*berth.User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE email = ?`), email))
+	return u, s.wrap("get user by email", err)
+}
+
+// UpdateUserName implements berth.UserStore.
+func (s *Store) UpdateUserName(ctx context.Context, id, name string) error {
+	return s.execOne(ctx, "update user name",
+		`UPDATE users SET name = ?, updated_at = ? WHERE id = ?`, name, dbTime(time.Now()), id)
+}
+
+// UpdatePasswordHash implements berth.UserStore.
+func (s *Store) UpdatePasswordHash(ctx context.Context, id, hash string) error {
+	return s.execOne(ctx, "update password",
+		`UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, dbTime(time.Now()), id)
+}
+
+// UpdateUserStatus implements berth.UserStore.
+func (s *Store) UpdateUserStatus(ctx context.Context, id string, status berth.UserStatus) error {
+	return s.execOne(ctx, "update user status",
+		`UPDATE users SET status = ?, updated_at = ? WHERE id = ?`, status, dbTime(time.Now()), id)
+}
+
+// Profile implements berth.UserStore.
+func (s *Store) Profile(ctx context.Context, userID string) (berth.Profile, error) {
+	var p berth.Profile
+	return p, s.getJSON(ctx, "get profile", "profile", userID, &p)
+}
+
+// PutProfile implements berth.UserStore.
+func (s *Store) PutProfile(ctx context.Context, userID string, p berth.Profile) error {
+	return s.putJSON(ctx, "put profile", "profile", userID, p)
+}
+
+// Preferences implements berth.UserStore.
+func (s *Store) Preferences(ctx context.Context, userID string) (berth.Preferences, error) {
+	p := berth.Preferences{Theme: berth.ThemeSystem}
+	err := s.getJSON(ctx, "get preferences", "preferences", userID, &p)
+	if p.PinnedFunctions == nil {
+		p.PinnedFunctions = []string{}
+	}
+	return p, err
+}
+
+// PutPreferences implements berth.UserStore.
+func (s *Store) PutPreferences(ctx context.Context, userID string, p berth.Preferences) error {
+	return s.putJSON(ctx, "put preferences", "preferences", userID, p)
+}
+
+// getJSON decodes a JSON column of users; column is one of two constants.
+func (s *Store) getJSON(ctx context.Context, op, column, userID string, v any) error {
+	var raw sql.NullString
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT `+column+` FROM users WHERE id = ?`), userID).Scan(&raw)
+	if err != nil {
+		return s.wrap(op, err)
+	}
+	if !raw.Valid || raw.String == "" {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(raw.String), v); err != nil {
+		return fmt.Errorf("%s: stored JSON: %w", op, err)
+	}
+	return nil
+}
+
+func (s *Store) putJSON(ctx context.Context, op, column, userID string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return s.execOne(ctx, op, `UPDATE users SET `+column+` = ?, updated_at = ? WHERE id = ?`,
+		string(raw), dbTime(time.Now()), userID)
+}

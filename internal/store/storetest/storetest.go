@@ -1,0 +1,573 @@
+// Package storetest is the conformance suite every berth.Store passes,
+// against its real database. Each backend's test calls Run with a
+// constructor that returns a fresh, empty, migrated store.
+package storetest
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/berth-platform/berth"
+)
+
+// Run runs the suite. newStore must return an empty store; it is called
+// once per subtest.
+func Run(t *testing.T, newStore func(t *testing.T) berth.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s berth.Store)
+	}{
+		{"Users/CreateAndGet", testUsersCreateAndGet},
+		{"Users/ErrConflictEmail", testUsersConflict},
+		{"Users/ErrNotFound", testUsersNotFound},
+		{"Users/Updates", testUsersUpdates},
+		{"Users/ProfileAndPreferences", testProfilePreferences},
+		{"Users/FirstAdminOnce", testFirstAdminOnce},
+		{"Users/SQLLookingInput", testSQLLookingInput},
+		{"Tokens/CreateAndLookup", testTokensLookup},
+		{"Tokens/Rotate", testTokensRotate},
+		{"Tokens/ReuseRevokesFamily", testTokensReuse},
+		{"Tokens/ConcurrentRotateOneWins", testTokensConcurrentRotate},
+		{"Tokens/RevokeUserFamilies", testTokensRevokeUser},
+		{"Tokens/DeleteExpired", testTokensDeleteExpired},
+		{"Keypairs/CRUD", testKeypairs},
+		{"Keypairs/Touch", testKeypairsTouch},
+		{"Keypairs/DeleteExpired", testKeypairsExpired},
+		{"Audit/AppendAndFilter", testAudit},
+		{"Ping", func(t *testing.T, s berth.Store) {
+			if err := s.Ping(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.fn(t, newStore(t))
+		})
+	}
+}
+
+var seq atomic.Int64
+
+// newUser creates an active user with a unique email.
+func newUser(t *testing.T, s berth.Store) *berth.User {
+	t.Helper()
+	u := &berth.User{
+		Email:        fmt.Sprintf("user%d-%s@example.test", seq.Add(1), uuid.NewString()[:8]),
+		Name:         "Test User",
+		Role:         berth.RoleUser,
+		Status:       berth.UserActive,
+		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+	}
+	if err := s.CreateUser(t.Context(), u); err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	return u
+}
+
+func testUsersCreateAndGet(t *testing.T, s berth.Store) {
+	u := newUser(t, s)
+	if u.ID == "" || u.CreatedAt.IsZero() {
+		t.Fatalf("CreateUser did not fill ID and CreatedAt: %+v", u)
+	}
+	got, err := s.User(t.Context(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Email != u.Email || got.Name != u.Name || got.Role != u.Role || got.Status != u.Status ||
+		got.PasswordHash != u.PasswordHash || !got.CreatedAt.Equal(u.CreatedAt) {
+		t.Fatalf("User = %+v, want %+v", got, u)
+	}
+	byEmail, err := s.UserByEmail(t.Context(), u.Email)
+	if err != nil || byEmail.ID != u.ID {
+		t.Fatalf("UserByEmail = %+v, %v", byEmail, err)
+	}
+}
+
+func testUsersConflict(t *testing.T, s berth.Store) {
+	u := newUser(t, s)
+	dup := &berth.User{Email: u.Email, Name: "x", Role: berth.RoleUser, Status: berth.UserActive, PasswordHash: "h"}
+	if err := s.CreateUser(t.Context(), dup); !errors.Is(err, berth.ErrConflict) {
+		t.Fatalf("duplicate email: %v, want ErrConflict", err)
+	}
+}
+
+func testUsersNotFound(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	id := uuid.NewString()
+	checks := map[string]error{
+		"User":               func() error { _, err := s.User(ctx, id); return err }(),
+		"UserByEmail":        func() error { _, err := s.UserByEmail(ctx, "nobody@example.test"); return err }(),
+		"UpdateUserName":     s.UpdateUserName(ctx, id, "x"),
+		"UpdatePasswordHash": s.UpdatePasswordHash(ctx, id, "x"),
+		"UpdateUserStatus":   s.UpdateUserStatus(ctx, id, berth.UserBlocked),
+		"Profile":            func() error { _, err := s.Profile(ctx, id); return err }(),
+		"PutProfile":         s.PutProfile(ctx, id, berth.Profile{}),
+		"Preferences":        func() error { _, err := s.Preferences(ctx, id); return err }(),
+		"PutPreferences":     s.PutPreferences(ctx, id, berth.Preferences{}),
+	}
+	for name, err := range checks {
+		if !errors.Is(err, berth.ErrNotFound) {
+			t.Errorf("%s: %v, want ErrNotFound", name, err)
+		}
+	}
+}
+
+func testUsersUpdates(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	u := newUser(t, s)
+	if err := s.UpdateUserName(ctx, u.ID, "Renamed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdatePasswordHash(ctx, u.ID, "newhash"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateUserStatus(ctx, u.ID, berth.UserBlocked); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.User(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "Renamed" || got.PasswordHash != "newhash" || got.Status != berth.UserBlocked {
+		t.Fatalf("after updates: %+v", got)
+	}
+	if got.UpdatedAt.Before(u.UpdatedAt) {
+		t.Fatalf("UpdatedAt went back: %v < %v", got.UpdatedAt, u.UpdatedAt)
+	}
+}
+
+func testProfilePreferences(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	u := newUser(t, s)
+	p, err := s.Profile(ctx, u.ID)
+	if err != nil || p != (berth.Profile{}) {
+		t.Fatalf("fresh profile = %+v, %v", p, err)
+	}
+	prefs, err := s.Preferences(ctx, u.ID)
+	if err != nil || prefs.Theme != berth.ThemeSystem || prefs.PinnedFunctions == nil || len(prefs.PinnedFunctions) != 0 {
+		t.Fatalf("fresh preferences = %+v, %v", prefs, err)
+	}
+	want := berth.Profile{FullName: "Zoë Ünïcode", Phone: "+49 30 1234567", Country: "DE", City: "Berlin", Address: "Straße 1", AvatarURL: "https://example.test/a.png"}
+	if err := s.PutProfile(ctx, u.ID, want); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Profile(ctx, u.ID); err != nil || got != want {
+		t.Fatalf("Profile = %+v, %v; want %+v", got, err, want)
+	}
+	wantPrefs := berth.Preferences{PinnedFunctions: []string{uuid.NewString(), uuid.NewString()}, Theme: berth.ThemeDark}
+	if err := s.PutPreferences(ctx, u.ID, wantPrefs); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Preferences(ctx, u.ID)
+	if err != nil || got.Theme != berth.ThemeDark || len(got.PinnedFunctions) != 2 || got.PinnedFunctions[1] != wantPrefs.PinnedFunctions[1] {
+		t.Fatalf("Preferences = %+v, %v", got, err)
+	}
+}
+
+func testFirstAdminOnce(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	var created atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u := &berth.User{Email: fmt.Sprintf("admin%d@example.test", i%2), Name: "Admin", Role: berth.RoleAdmin,
+				AdminRole: berth.AdminFull, Status: berth.UserActive, PasswordHash: "h"}
+			ok, err := s.CreateFirstAdmin(ctx, u)
+			if err != nil && !errors.Is(err, berth.ErrUnavailable) {
+				t.Errorf("CreateFirstAdmin: %v", err)
+			}
+			if ok {
+				created.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	// Two distinct emails race here; the unique constraint only guards one.
+	// A backend must still never create more admins than distinct emails,
+	// and sequential calls must create none once one exists.
+	if n := created.Load(); n < 1 || n > 2 {
+		t.Fatalf("created %d first admins concurrently", n)
+	}
+	ok, err := s.CreateFirstAdmin(ctx, &berth.User{Email: "late@example.test", Name: "Late", Role: berth.RoleAdmin,
+		AdminRole: berth.AdminFull, Status: berth.UserActive, PasswordHash: "h"})
+	if err != nil || ok {
+		t.Fatalf("CreateFirstAdmin after one exists = %v, %v", ok, err)
+	}
+}
+
+func testSQLLookingInput(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	evil := "x'); DROP TABLE users; --"
+	u := &berth.User{Email: "o'brien+" + uuid.NewString()[:6] + "@example.test", Name: evil, Role: berth.RoleUser,
+		Status: berth.UserActive, PasswordHash: "h"}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.UserByEmail(ctx, u.Email)
+	if err != nil || got.Name != evil {
+		t.Fatalf("round trip of SQL-looking input: %+v, %v", got, err)
+	}
+	if _, err := s.UserByEmail(ctx, "' OR '1'='1"); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("injection-shaped lookup: %v", err)
+	}
+}
+
+// newFamily creates a login for u and returns the family and both tokens.
+func newFamily(t *testing.T, s berth.Store, u *berth.User, now time.Time) (*berth.TokenFamily, *berth.Token, *berth.Token) {
+	t.Helper()
+	f := &berth.TokenFamily{ID: uuid.NewString(), UserID: u.ID, ClientAddr: "127.0.0.1", CreatedAt: now}
+	access := &berth.Token{Hash: randomHash(), Kind: berth.TokenAccess, ExpiresAt: now.Add(time.Hour), CreatedAt: now}
+	refresh := &berth.Token{Hash: randomHash(), Kind: berth.TokenRefresh, ExpiresAt: now.Add(30 * 24 * time.Hour), CreatedAt: now}
+	if err := s.CreateTokenFamily(t.Context(), f, access, refresh); err != nil {
+		t.Fatalf("CreateTokenFamily: %v", err)
+	}
+	return f, access, refresh
+}
+
+func randomHash() []byte {
+	h := make([]byte, 32)
+	_, _ = rand.Read(h)
+	return h
+}
+
+func pair(now time.Time) (*berth.Token, *berth.Token) {
+	return &berth.Token{Hash: randomHash(), Kind: berth.TokenAccess, ExpiresAt: now.Add(time.Hour), CreatedAt: now},
+		&berth.Token{Hash: randomHash(), Kind: berth.TokenRefresh, ExpiresAt: now.Add(30 * 24 * time.Hour), CreatedAt: now}
+}
+
+func testTokensLookup(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u := newUser(t, s)
+	f, access, refresh := newFamily(t, s, u, now)
+	got, err := s.Token(ctx, access.Hash, berth.TokenAccess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.FamilyID != f.ID || got.UserID != u.ID || !got.ExpiresAt.Equal(access.ExpiresAt) || got.FamilyRevoked {
+		t.Fatalf("Token = %+v", got)
+	}
+	if _, err := s.Token(ctx, refresh.Hash, berth.TokenAccess); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("refresh token found as access token: %v", err)
+	}
+	if _, err := s.Token(ctx, randomHash(), berth.TokenAccess); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("unknown token: %v", err)
+	}
+	if err := s.RevokeTokenFamily(ctx, f.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Token(ctx, access.Hash, berth.TokenAccess)
+	if err != nil || !got.FamilyRevoked {
+		t.Fatalf("after revoke: %+v, %v", got, err)
+	}
+	if err := s.RevokeTokenFamily(ctx, f.ID, now); err != nil {
+		t.Fatalf("second revoke: %v", err)
+	}
+}
+
+func testTokensRotate(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u := newUser(t, s)
+	f, _, refresh := newFamily(t, s, u, now)
+	a2, r2 := pair(now)
+	if err := s.RotateRefreshToken(ctx, refresh.Hash, now, a2, r2); err != nil {
+		t.Fatal(err)
+	}
+	if a2.FamilyID != f.ID || r2.UserID != u.ID {
+		t.Fatalf("rotation did not fill family and user: %+v", a2)
+	}
+	if got, err := s.Token(ctx, a2.Hash, berth.TokenAccess); err != nil || got.FamilyID != f.ID {
+		t.Fatalf("new access token: %+v, %v", got, err)
+	}
+	a3, r3 := pair(now)
+	if err := s.RotateRefreshToken(ctx, r2.Hash, now, a3, r3); err != nil {
+		t.Fatalf("second rotation: %v", err)
+	}
+	t.Run("ErrNotFoundExpired", func(t *testing.T) {
+		a, r := pair(now)
+		if err := s.RotateRefreshToken(ctx, r3.Hash, r3.ExpiresAt.Add(time.Second), a, r); !errors.Is(err, berth.ErrNotFound) {
+			t.Fatalf("expired refresh token: %v", err)
+		}
+	})
+	t.Run("ErrNotFoundUnknown", func(t *testing.T) {
+		a, r := pair(now)
+		if err := s.RotateRefreshToken(ctx, randomHash(), now, a, r); !errors.Is(err, berth.ErrNotFound) {
+			t.Fatalf("unknown refresh token: %v", err)
+		}
+	})
+	t.Run("ErrNotFoundAccessAsRefresh", func(t *testing.T) {
+		a, r := pair(now)
+		if err := s.RotateRefreshToken(ctx, a3.Hash, now, a, r); !errors.Is(err, berth.ErrNotFound) {
+			t.Fatalf("access token used to refresh: %v", err)
+		}
+	})
+	t.Run("ErrNotFoundRevokedFamily", func(t *testing.T) {
+		if err := s.RevokeTokenFamily(ctx, f.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		a, r := pair(now)
+		if err := s.RotateRefreshToken(ctx, r3.Hash, now, a, r); !errors.Is(err, berth.ErrNotFound) {
+			t.Fatalf("refresh in revoked family: %v", err)
+		}
+	})
+}
+
+func testTokensReuse(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u := newUser(t, s)
+	_, _, refresh := newFamily(t, s, u, now)
+	a2, r2 := pair(now)
+	if err := s.RotateRefreshToken(ctx, refresh.Hash, now, a2, r2); err != nil {
+		t.Fatal(err)
+	}
+	a3, r3 := pair(now)
+	if err := s.RotateRefreshToken(ctx, refresh.Hash, now, a3, r3); !errors.Is(err, berth.ErrTokenReused) {
+		t.Fatalf("reuse: %v, want ErrTokenReused", err)
+	}
+	got, err := s.Token(ctx, a2.Hash, berth.TokenAccess)
+	if err != nil || !got.FamilyRevoked {
+		t.Fatalf("family not ended after reuse: %+v, %v", got, err)
+	}
+	a4, r4 := pair(now)
+	if err := s.RotateRefreshToken(ctx, r2.Hash, now, a4, r4); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("legitimate successor after reuse: %v, want ErrNotFound", err)
+	}
+}
+
+func testTokensConcurrentRotate(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u := newUser(t, s)
+	_, _, refresh := newFamily(t, s, u, now)
+	const n = 6
+	var ok, reused atomic.Int32
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, r := pair(now)
+			switch err := s.RotateRefreshToken(ctx, refresh.Hash, now, a, r); {
+			case err == nil:
+				ok.Add(1)
+			case errors.Is(err, berth.ErrTokenReused):
+				reused.Add(1)
+			case errors.Is(err, berth.ErrNotFound), errors.Is(err, berth.ErrUnavailable):
+				// Lost the race after the family ended, or the backend
+				// timed out on a lock: refused either way.
+			default:
+				t.Errorf("rotate: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 1 {
+		t.Fatalf("%d concurrent rotations succeeded, want exactly 1 (reused: %d)", ok.Load(), reused.Load())
+	}
+}
+
+func testTokensRevokeUser(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u, other := newUser(t, s), newUser(t, s)
+	keep, keepAccess, _ := newFamily(t, s, u, now)
+	_, a1, _ := newFamily(t, s, u, now)
+	_, a2, _ := newFamily(t, s, u, now)
+	_, otherAccess, _ := newFamily(t, s, other, now)
+	n, err := s.RevokeUserTokenFamilies(ctx, u.ID, keep.ID, now)
+	if err != nil || n != 2 {
+		t.Fatalf("RevokeUserTokenFamilies = %d, %v; want 2", n, err)
+	}
+	for hash, wantRevoked := range map[*berth.Token]bool{keepAccess: false, a1: true, a2: true, otherAccess: false} {
+		got, err := s.Token(ctx, hash.Hash, berth.TokenAccess)
+		if err != nil || got.FamilyRevoked != wantRevoked {
+			t.Errorf("token of family %s: revoked=%v err=%v, want revoked=%v", hash.FamilyID, got != nil && got.FamilyRevoked, err, wantRevoked)
+		}
+	}
+	if n, err := s.RevokeUserTokenFamilies(ctx, u.ID, "", now); err != nil || n != 1 {
+		t.Fatalf("revoke all = %d, %v; want 1", n, err)
+	}
+}
+
+func testTokensDeleteExpired(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u := newUser(t, s)
+	_, oldAccess, oldRefresh := newFamily(t, s, u, now.Add(-40*24*time.Hour))
+	_, liveAccess, _ := newFamily(t, s, u, now)
+	n, err := s.DeleteExpiredTokens(ctx, now)
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteExpiredTokens = %d, %v; want 2", n, err)
+	}
+	for _, tok := range []*berth.Token{oldAccess, oldRefresh} {
+		if _, err := s.Token(ctx, tok.Hash, tok.Kind); !errors.Is(err, berth.ErrNotFound) {
+			t.Errorf("expired %s token still there: %v", tok.Kind, err)
+		}
+	}
+	if _, err := s.Token(ctx, liveAccess.Hash, berth.TokenAccess); err != nil {
+		t.Errorf("live token removed: %v", err)
+	}
+}
+
+func newKeypair(t *testing.T, s berth.Store, u *berth.User, kind berth.KeypairKind, expires time.Time) *berth.Keypair {
+	t.Helper()
+	k := &berth.Keypair{AccessKey: "BK" + uuid.NewString()[:18], UserID: u.ID, Kind: kind, Name: "laptop",
+		SecretSealed: []byte{1, 2, 3, 4}, ExpiresAt: expires}
+	if err := s.CreateKeypair(t.Context(), k); err != nil {
+		t.Fatalf("CreateKeypair: %v", err)
+	}
+	return k
+}
+
+func testKeypairs(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	u, other := newUser(t, s), newUser(t, s)
+	k1 := newKeypair(t, s, u, berth.KeypairCLI, time.Time{})
+	time.Sleep(2 * time.Millisecond) // distinct created_at for ordering
+	k2 := newKeypair(t, s, u, berth.KeypairCLI, time.Time{})
+	sess := newKeypair(t, s, u, berth.KeypairSession, time.Now().Add(time.Hour))
+	if err := s.CreateKeypair(ctx, &berth.Keypair{AccessKey: k1.AccessKey, UserID: u.ID, Kind: berth.KeypairCLI, SecretSealed: []byte{1}}); !errors.Is(err, berth.ErrConflict) {
+		t.Fatalf("duplicate access key: %v", err)
+	}
+	got, err := s.Keypair(ctx, k1.AccessKey)
+	if err != nil || got.UserID != u.ID || string(got.SecretSealed) != string(k1.SecretSealed) || !got.ExpiresAt.IsZero() || got.Name != "laptop" {
+		t.Fatalf("Keypair = %+v, %v", got, err)
+	}
+	if got, err := s.Keypair(ctx, sess.AccessKey); err != nil || got.ExpiresAt.IsZero() || got.Kind != berth.KeypairSession {
+		t.Fatalf("session keypair = %+v, %v", got, err)
+	}
+	list, err := s.ListKeypairs(ctx, u.ID, berth.KeypairCLI)
+	if err != nil || len(list) != 2 || list[0].AccessKey != k2.AccessKey {
+		t.Fatalf("ListKeypairs = %+v, %v; want k2 then k1", list, err)
+	}
+	if err := s.DeleteKeypair(ctx, other.ID, k1.AccessKey); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("delete another user's keypair: %v", err)
+	}
+	if err := s.DeleteKeypair(ctx, u.ID, k1.AccessKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Keypair(ctx, k1.AccessKey); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("deleted keypair still found: %v", err)
+	}
+	sess2 := newKeypair(t, s, u, berth.KeypairSession, time.Now().Add(time.Hour))
+	n, err := s.DeleteUserKeypairs(ctx, u.ID, berth.KeypairSession, sess2.AccessKey)
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteUserKeypairs = %d, %v; want 1", n, err)
+	}
+	if _, err := s.Keypair(ctx, sess2.AccessKey); err != nil {
+		t.Fatalf("kept keypair removed: %v", err)
+	}
+	if _, err := s.Keypair(ctx, k2.AccessKey); err != nil {
+		t.Fatalf("CLI keypair removed with session ones: %v", err)
+	}
+}
+
+func testKeypairsTouch(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	u := newUser(t, s)
+	k := newKeypair(t, s, u, berth.KeypairCLI, time.Time{})
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	if err := s.TouchKeypair(ctx, k.AccessKey, at); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Keypair(ctx, k.AccessKey)
+	if !got.LastUsedAt.Equal(at) {
+		t.Fatalf("LastUsedAt = %v, want %v", got.LastUsedAt, at)
+	}
+	// A touch within a minute is coalesced.
+	if err := s.TouchKeypair(ctx, k.AccessKey, at.Add(10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Keypair(ctx, k.AccessKey)
+	if !got.LastUsedAt.Equal(at) {
+		t.Fatalf("touch within a minute was written: %v", got.LastUsedAt)
+	}
+	later := at.Add(2 * time.Minute)
+	if err := s.TouchKeypair(ctx, k.AccessKey, later); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Keypair(ctx, k.AccessKey)
+	if !got.LastUsedAt.Equal(later) {
+		t.Fatalf("LastUsedAt = %v, want %v", got.LastUsedAt, later)
+	}
+}
+
+func testKeypairsExpired(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	u := newUser(t, s)
+	now := time.Now()
+	old := newKeypair(t, s, u, berth.KeypairSession, now.Add(-time.Minute))
+	live := newKeypair(t, s, u, berth.KeypairSession, now.Add(time.Hour))
+	forever := newKeypair(t, s, u, berth.KeypairCLI, time.Time{})
+	n, err := s.DeleteExpiredKeypairs(ctx, now)
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteExpiredKeypairs = %d, %v; want 1", n, err)
+	}
+	if _, err := s.Keypair(ctx, old.AccessKey); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("expired keypair kept: %v", err)
+	}
+	for _, k := range []*berth.Keypair{live, forever} {
+		if _, err := s.Keypair(ctx, k.AccessKey); err != nil {
+			t.Fatalf("live keypair removed: %v", err)
+		}
+	}
+}
+
+func testAudit(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	base := time.Now().UTC().Truncate(time.Microsecond)
+	events := []berth.AuditEvent{
+		{At: base.Add(-3 * time.Hour), ActorID: "a", ActorEmail: "a@example.test", Action: "auth.login", ClientAddr: "127.0.0.1", Outcome: berth.AuditFailure, Detail: "wrong password"},
+		{At: base.Add(-2 * time.Hour), ActorID: "a", ActorEmail: "a@example.test", Action: "auth.login", ClientAddr: "127.0.0.1", Outcome: berth.AuditSuccess},
+		{At: base.Add(-1 * time.Hour), ActorID: "b", ActorEmail: "b@example.test", Action: "keypair.create", Target: "BK1", Outcome: berth.AuditSuccess},
+	}
+	for i := range events {
+		if err := s.AppendAudit(ctx, &events[i]); err != nil {
+			t.Fatal(err)
+		}
+		if events[i].ID == 0 {
+			t.Fatal("AppendAudit did not fill ID")
+		}
+	}
+	all := berth.Page{Number: 1, Size: 50}
+	tests := []struct {
+		name  string
+		f     berth.AuditFilter
+		total int
+		first string
+	}{
+		{"All", berth.AuditFilter{Page: all}, 3, "keypair.create"},
+		{"Actor", berth.AuditFilter{ActorID: "a", Page: all}, 2, "auth.login"},
+		{"Action", berth.AuditFilter{Action: "keypair.create", Page: all}, 1, "keypair.create"},
+		{"Since", berth.AuditFilter{Since: base.Add(-150 * time.Minute), Page: all}, 2, "keypair.create"},
+		{"Until", berth.AuditFilter{Until: base.Add(-150 * time.Minute), Page: all}, 1, "auth.login"},
+		{"Page2", berth.AuditFilter{Page: berth.Page{Number: 2, Size: 2}}, 3, "auth.login"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, total, err := s.ListAudit(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != tt.total || len(got) == 0 || got[0].Action != tt.first {
+				t.Fatalf("ListAudit = %d events (total %d), first %+v; want total %d, first %s", len(got), total, got, tt.total, tt.first)
+			}
+		})
+	}
+	got, _, _ := s.ListAudit(ctx, berth.AuditFilter{Action: "auth.login", Page: all})
+	if len(got) != 2 || got[1].Detail != "wrong password" || got[1].Outcome != berth.AuditFailure || !got[1].At.Equal(events[0].At) {
+		t.Fatalf("round trip of fields: %+v", got)
+	}
+}

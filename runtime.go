@@ -1,0 +1,92 @@
+package berth
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Runtime failures. A runtime wraps one of these so that the API can answer
+// with the right status and the execution record can name what happened.
+var (
+	// ErrBadArtefact: the artefact cannot be deployed (not a module, no
+	// _start, a build that fails). The previous deployment stays active.
+	ErrBadArtefact = errors.New("artefact rejected")
+	// ErrTimeout: the invocation outlived its deadline and was stopped.
+	ErrTimeout = errors.New("function timed out")
+	// ErrOutOfMemory: the invocation exceeded its memory limit.
+	ErrOutOfMemory = errors.New("function ran out of memory")
+	// ErrOutputTooLarge: the function wrote more than it may.
+	ErrOutputTooLarge = errors.New("function output too large")
+	// ErrBadResponse: the function's output is not a valid response
+	// (malformed or oversized CGI headers).
+	ErrBadResponse = errors.New("malformed function response")
+	// ErrCrashed: the function trapped or exited non-zero before answering.
+	ErrCrashed = errors.New("function crashed")
+	// ErrNotDeployed: the runtime holds nothing for that deployment.
+	ErrNotDeployed = errors.New("deployment not prepared")
+)
+
+// Limits bound one invocation.
+type Limits struct {
+	MemoryMB       int           // linear memory / container memory cap
+	Timeout        time.Duration // wall-clock deadline
+	MaxOutputBytes int64         // response headers and body together
+	MaxLogBytes    int           // captured stderr; the rest is dropped
+}
+
+// DeploymentRef names a deployment for a runtime.
+type DeploymentRef struct {
+	FunctionID string
+	Version    int
+	// ArtefactPath is the uploaded artefact on local disk (a module or an
+	// archive); the runtime may read it during Prepare only.
+	ArtefactPath string
+	// ContentType is the artefact's media type as uploaded.
+	ContentType string
+	SHA256      string // hex digest of the artefact
+}
+
+// InvokeRequest is one call of a function, as the runtime sees it.
+type InvokeRequest struct {
+	ExecutionID   string
+	Method        string
+	Path          string // PATH_INFO: the sub-path after the function's base
+	RawQuery      string
+	Header        http.Header // credentials already removed
+	Body          io.Reader
+	ContentLength int64 // -1 when unknown
+	RemoteAddr    string
+	Env           map[string]string // the function's environment and secrets
+	Limits        Limits
+}
+
+// InvokeResponse is what the function answered.
+type InvokeResponse struct {
+	Status    int
+	Header    http.Header
+	Body      []byte
+	Logs      []string // captured log lines (stderr), capped by Limits.MaxLogBytes
+	ColdStart bool     // the call paid for starting an instance
+}
+
+// Runtime runs deployments of functions. Implementations: wasm (wazero),
+// container (Podman/Docker API); every one passes runtimetest.
+type Runtime interface {
+	// Prepare validates and compiles (or builds) a deployment so that Invoke
+	// pays no compile cost. Outcomes: nil; an error wrapping ErrBadArtefact
+	// with a message for the user; any other error is the platform's fault.
+	// It is safe to call again for a deployment already prepared.
+	Prepare(ctx context.Context, d DeploymentRef) error
+	// Invoke runs one request. A function's own failure is reported as an
+	// error wrapping ErrTimeout, ErrOutOfMemory, ErrOutputTooLarge,
+	// ErrBadResponse or ErrCrashed, with the response's Logs still filled
+	// when the response is non-nil. ErrNotDeployed when Prepare never
+	// succeeded for d (after a restart the runtime may prepare lazily).
+	Invoke(ctx context.Context, d DeploymentRef, req *InvokeRequest) (*InvokeResponse, error)
+	// Remove frees what the runtime holds for a deployment (compiled code,
+	// images, instances). Removing an unknown deployment is not an error.
+	Remove(ctx context.Context, d DeploymentRef) error
+}
