@@ -1,0 +1,81 @@
+package berth
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// NormalizeEmail returns the canonical form of an address — trimmed, NFC,
+// lower-case — or an InvalidError for the field "email". Internationalised
+// addresses (RFC 6531) are accepted; quoted local parts, comments, IP
+// literals and control or space characters are not.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.ToLower(norm.NFC.String(strings.TrimSpace(s)))
+	bad := func(reason string) (string, error) { return "", Invalid("email", reason) }
+	if !utf8.ValidString(s) {
+		return bad("must be valid UTF-8")
+	}
+	if len(s) > 254 {
+		return bad("must be at most 254 bytes long")
+	}
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || strings.Contains(domain, "@") {
+		return bad("must look like name@example.com, with exactly one '@'")
+	}
+	if local == "" || len(local) > 64 {
+		return bad("the part before '@' must be 1 to 64 bytes long")
+	}
+	if !validLocal(local) {
+		return bad("the part before '@' may hold letters, digits, dots (not leading, trailing or doubled) and !#$%&'*+/=?^_`{|}~-")
+	}
+	if !validDomain(domain) {
+		return bad("the part after '@' must be a domain name such as example.com")
+	}
+	return s, nil
+}
+
+func validLocal(s string) bool {
+	if s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for _, r := range s {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || strings.ContainsRune("!#$%&'*+/=?^_`{|}~-", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+func validDomain(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ValidText reports whether s is valid UTF-8 without control characters
+// (tabs and newlines included), for names and other one-line fields.
+func ValidText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,48 @@
+package berth
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestNormalizeEmail(t *testing.T) {
+	ok := map[string]string{
+		"alice@example.com":            "alice@example.com",
+		"  Alice@Example.COM ":         "alice@example.com",
+		"o'brien+tag@example.co.uk":    "o'brien+tag@example.co.uk",
+		"ÜSER@bücher.example":          "üser@bücher.example",
+		"u\u0308ser@example.com":       "üser@example.com", // NFD → NFC
+		"用户@例子.广告":                     "用户@例子.广告",
+		"admin@localhost":              "admin@localhost",
+		strings.Repeat("a", 64) + "@x": strings.Repeat("a", 64) + "@x",
+	}
+	for in, want := range ok {
+		got, err := NormalizeEmail(in)
+		if err != nil || got != want {
+			t.Errorf("NormalizeEmail(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	bad := []string{
+		"", "plain", "@example.com", "a@", "a@@b.com", "a@b@c.com", "a b@example.com", "a@exa mple.com",
+		".a@example.com", "a.@example.com", "a..b@example.com", `"quoted"@example.com`, "a@[127.0.0.1]",
+		"a@-example.com", "a@example-.com", "a@example..com", "a\x00@example.com", "a@exam\nple.com",
+		"a\u202e@example.com", strings.Repeat("a", 65) + "@x", "a@" + strings.Repeat("b", 64) + ".com",
+		"a@" + strings.Repeat("b.", 127) + "com", "\xff@example.com", "x'); DROP TABLE users;--@example.com",
+	}
+	for _, in := range bad {
+		_, err := NormalizeEmail(in)
+		var ie *InvalidError
+		if !errors.As(err, &ie) || ie.Field != "email" || !errors.Is(err, ErrInvalid) {
+			t.Errorf("NormalizeEmail(%q) = %v; want an InvalidError for email", in, err)
+		}
+	}
+}
+
+func TestValidText(t *testing.T) {
+	for s, want := range map[string]bool{"Zoë Ünïcode 用户": true, "": true, "a\tb": false, "a\nb": false, "\x00": false, "\xff": false, "a\u2028b": false} {
+		if got := ValidText(s); got != want {
+			t.Errorf("ValidText(%q) = %v", s, got)
+		}
+	}
+}

@@ -1,0 +1,362 @@
+// Package config loads berth's configuration from defaults, an optional
+// TOML file, BERTH_* environment variables and command-line flags, in that
+// order of increasing precedence, and validates it.
+//
+// Every key has exactly one environment variable: BERTH_ followed by the key
+// in upper case with '.' replaced by '_' (auth.allow_registration is
+// BERTH_AUTH_ALLOW_REGISTRATION). This package never logs a value; Masked
+// returns a copy that is safe to print.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/knadh/koanf/parsers/toml/v2"
+	"github.com/knadh/koanf/providers/env/v2"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/providers/posflag"
+	"github.com/knadh/koanf/providers/structs"
+	"github.com/knadh/koanf/v2"
+	"github.com/spf13/pflag"
+)
+
+// Config is the effective configuration.
+type Config struct {
+	Listen        string `koanf:"listen"`
+	DataDir       string `koanf:"data_dir"`
+	DatabaseURL   string `koanf:"database_url"`
+	RedisURL      string `koanf:"redis_url"`
+	MetricsListen string `koanf:"metrics_listen"`
+	// MasterKey encrypts stored secrets; empty: <data_dir>/master.key.
+	MasterKey string `koanf:"master_key"`
+	// PublicURL is where people reach berth; empty: derived from Listen.
+	PublicURL string `koanf:"public_url"`
+	// TrustedProxies are the addresses (CIDRs or IPs) whose
+	// X-Forwarded-For is believed.
+	TrustedProxies  []string      `koanf:"trusted_proxies"`
+	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+
+	Log   LogConfig   `koanf:"log"`
+	Admin AdminConfig `koanf:"admin"`
+	Auth  AuthConfig  `koanf:"auth"`
+}
+
+// LogConfig selects the log format and level.
+type LogConfig struct {
+	Level  string `koanf:"level"`  // debug, info, warn, error
+	Format string `koanf:"format"` // text or json
+}
+
+// AdminConfig seeds the first admin on first start.
+type AdminConfig struct {
+	Email    string `koanf:"email"`
+	Password string `koanf:"password"`
+}
+
+// AuthConfig governs accounts and credentials.
+type AuthConfig struct {
+	AllowRegistration  bool          `koanf:"allow_registration"`
+	AccessTokenTTL     time.Duration `koanf:"access_token_ttl"`
+	RefreshTokenTTL    time.Duration `koanf:"refresh_token_ttl"`
+	SessionKeypairTTL  time.Duration `koanf:"session_keypair_ttl"`
+	LoginWindow        time.Duration `koanf:"login_window"`
+	MaxAccountFailures int           `koanf:"max_account_failures"`
+	MaxAddressFailures int           `koanf:"max_address_failures"`
+	// HashConcurrency bounds password hashes in flight (0: 2 × CPUs).
+	HashConcurrency int `koanf:"hash_concurrency"`
+}
+
+// Default returns the embedded defaults: everything local, nothing open.
+func Default() Config {
+	return Config{
+		Listen:          "127.0.0.1:8080",
+		DataDir:         "./berth-data",
+		MetricsListen:   "127.0.0.1:9180",
+		ShutdownTimeout: 30 * time.Second,
+		TrustedProxies:  []string{},
+		Log:             LogConfig{Level: "info", Format: "text"},
+		Auth: AuthConfig{
+			AccessTokenTTL:     time.Hour,
+			RefreshTokenTTL:    30 * 24 * time.Hour,
+			SessionKeypairTTL:  12 * time.Hour,
+			LoginWindow:        20 * time.Minute,
+			MaxAccountFailures: 10,
+			MaxAddressFailures: 50,
+		},
+	}
+}
+
+// Flags are the command-line flags that map to keys; every other key is
+// set through the file or the environment.
+var flagKeys = map[string]string{
+	"listen":         "listen",
+	"data-dir":       "data_dir",
+	"database-url":   "database_url",
+	"redis-url":      "redis_url",
+	"metrics-listen": "metrics_listen",
+	"public-url":     "public_url",
+	"log-level":      "log.level",
+	"log-format":     "log.format",
+}
+
+// AddFlags registers the configuration flags on fs, with the defaults shown
+// in help. --config names the TOML file.
+func AddFlags(fs *pflag.FlagSet) {
+	d := Default()
+	fs.String("config", "", "TOML configuration file (env BERTH_CONFIG)")
+	fs.String("listen", d.Listen, "address the API and UI listen on")
+	fs.String("data-dir", d.DataDir, "directory for the database, keys and artefacts")
+	fs.String("database-url", "", "postgres://… for PostgreSQL (default: SQLite file in the data dir)")
+	fs.String("redis-url", "", "redis://… for shared sessions, nonces and counters (default: in-process)")
+	fs.String("metrics-listen", d.MetricsListen, "address of the Prometheus metrics listener (empty: off)")
+	fs.String("public-url", "", "URL people use to reach berth (default: from --listen)")
+	fs.String("log-level", d.Log.Level, "debug, info, warn or error")
+	fs.String("log-format", d.Log.Format, "text or json")
+}
+
+// Load builds the configuration: defaults, then the file named by --config
+// or BERTH_CONFIG, then BERTH_* variables from environ, then changed flags.
+func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
+	ko := koanf.New(".")
+	if err := ko.Load(structs.Provider(Default(), "koanf"), nil); err != nil {
+		return Config{}, err
+	}
+	keys := knownKeys()
+	path := lookupEnv(environ, "BERTH_CONFIG")
+	if fs != nil {
+		if f := fs.Lookup("config"); f != nil && f.Changed {
+			path = f.Value.String()
+		}
+	}
+	if path != "" {
+		fileKo := koanf.New(".")
+		if err := fileKo.Load(file.Provider(path), toml.Parser()); err != nil {
+			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		}
+		for _, k := range fileKo.Keys() {
+			if !slices.Contains(keys, k) {
+				return Config{}, fmt.Errorf("config file %s: unknown key %q (known keys: %s)", path, k, strings.Join(keys, ", "))
+			}
+		}
+		if err := ko.Merge(fileKo); err != nil {
+			return Config{}, err
+		}
+	}
+	envKeys := map[string]string{}
+	for _, k := range keys {
+		envKeys[EnvName(k)] = k
+	}
+	err := ko.Load(env.Provider(".", env.Opt{
+		Prefix:      "BERTH_",
+		EnvironFunc: func() []string { return environ },
+		TransformFunc: func(k, v string) (string, any) {
+			key, ok := envKeys[k]
+			if !ok {
+				return "", nil
+			}
+			if key == "trusted_proxies" {
+				return key, splitList(v)
+			}
+			return key, v
+		},
+	}), nil)
+	if err != nil {
+		return Config{}, err
+	}
+	if fs != nil {
+		err := ko.Load(posflag.ProviderWithFlag(fs, ".", ko, func(f *pflag.Flag) (string, any) {
+			key, ok := flagKeys[f.Name]
+			if !ok || !f.Changed {
+				return "", nil
+			}
+			return key, posflag.FlagVal(fs, f)
+		}), nil)
+		if err != nil {
+			return Config{}, err
+		}
+	}
+	var c Config
+	if err := ko.UnmarshalWithConf("", &c, koanf.UnmarshalConf{Tag: "koanf"}); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return c, c.Validate()
+}
+
+func lookupEnv(environ []string, name string) string {
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
+		}
+	}
+	return ""
+}
+
+func splitList(v string) []string {
+	out := []string{}
+	for s := range strings.SplitSeq(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// EnvName returns the environment variable for a key.
+func EnvName(key string) string {
+	return "BERTH_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// knownKeys lists every key of Config, dotted, sorted.
+func knownKeys() []string {
+	var keys []string
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for f := range t.Fields() {
+			tag := f.Tag.Get("koanf")
+			if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Time]() {
+				walk(f.Type, prefix+tag+".")
+				continue
+			}
+			keys = append(keys, prefix+tag)
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+	slices.Sort(keys)
+	return keys
+}
+
+// Validate checks the configuration and says what to fix.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s (%s): %s", key, EnvName(key), fmt.Sprintf(format, args...)))
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen", "%q is not host:port, e.g. 127.0.0.1:8080", c.Listen)
+	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			bad("metrics_listen", "%q is not host:port, e.g. 127.0.0.1:9180", c.MetricsListen)
+		}
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+	if c.DatabaseURL != "" && c.DatabaseKind() == "" {
+		bad("database_url", "use postgres://… (or leave it empty for SQLite in the data dir, or sqlite:PATH)")
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			bad("redis_url", "use redis://[:password@]host:port/db or rediss://…, or leave it empty")
+		}
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("public_url", "use an absolute http:// or https:// URL")
+		}
+	}
+	for _, p := range c.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			bad("trusted_proxies", "%q is neither an IP address nor a CIDR", p)
+		}
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
+		bad("log.level", "use debug, info, warn or error")
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format", "use text or json")
+	}
+	for key, d := range map[string]time.Duration{
+		"shutdown_timeout": c.ShutdownTimeout, "auth.access_token_ttl": c.Auth.AccessTokenTTL,
+		"auth.refresh_token_ttl": c.Auth.RefreshTokenTTL, "auth.session_keypair_ttl": c.Auth.SessionKeypairTTL,
+		"auth.login_window": c.Auth.LoginWindow,
+	} {
+		if d <= 0 {
+			bad(key, "must be a positive duration such as 30s, 15m or 12h")
+		}
+	}
+	if c.Auth.MaxAccountFailures < 1 || c.Auth.MaxAddressFailures < 1 {
+		bad("auth.max_account_failures", "failure limits must be at least 1")
+	}
+	if c.Auth.HashConcurrency < 0 {
+		bad("auth.hash_concurrency", "must be 0 (automatic) or more")
+	}
+	if (c.Admin.Email == "") != (c.Admin.Password == "") {
+		bad("admin.email", "set both BERTH_ADMIN_EMAIL and BERTH_ADMIN_PASSWORD, or neither")
+	}
+	return errors.Join(errs...)
+}
+
+// DatabaseKind is "sqlite" or "postgres", or "" for an unsupported URL.
+func (c *Config) DatabaseKind() string {
+	switch {
+	case c.DatabaseURL == "", strings.HasPrefix(c.DatabaseURL, "sqlite:"):
+		return "sqlite"
+	case strings.HasPrefix(c.DatabaseURL, "postgres://"), strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		return "postgres"
+	}
+	return ""
+}
+
+// SQLitePath is the SQLite file: from a sqlite: URL, else in the data dir.
+func (c *Config) SQLitePath() string {
+	if p, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok && p != "" {
+		return p
+	}
+	return filepath.Join(c.DataDir, "berth.db")
+}
+
+// EnsureDataDir creates the data directory (0700) when absent.
+func (c *Config) EnsureDataDir() error {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data_dir %s: %w", c.DataDir, err)
+	}
+	return nil
+}
+
+// Mask is what a masked secret prints as.
+const Mask = "********"
+
+// Masked returns a copy safe to print: keys and passwords replaced, URL
+// passwords redacted.
+func (c Config) Masked() Config {
+	if c.MasterKey != "" {
+		c.MasterKey = Mask
+	}
+	if c.Admin.Password != "" {
+		c.Admin.Password = Mask
+	}
+	c.DatabaseURL = redactURL(c.DatabaseURL)
+	c.RedisURL = redactURL(c.RedisURL)
+	return c
+}
+
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		if strings.Contains(s, "@") || strings.Contains(s, "password") {
+			return Mask // unparseable but possibly secret-bearing
+		}
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.Contains(strings.ToLower(k), "password") {
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}

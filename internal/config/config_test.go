@@ -1,0 +1,163 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/knadh/koanf/parsers/toml/v2"
+	"github.com/knadh/koanf/providers/rawbytes"
+	"github.com/knadh/koanf/v2"
+	"github.com/spf13/pflag"
+)
+
+func flags(t *testing.T, args ...string) *pflag.FlagSet {
+	t.Helper()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	AddFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "berth.toml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(flags(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:8080" || c.DataDir != "./berth-data" || c.MetricsListen != "127.0.0.1:9180" ||
+		c.DatabaseURL != "" || c.RedisURL != "" || c.DatabaseKind() != "sqlite" || c.Auth.AllowRegistration {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c.SQLitePath() != filepath.Join("berth-data", "berth.db") {
+		t.Fatalf("SQLitePath = %s", c.SQLitePath())
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	path := writeFile(t, `
+listen = "127.0.0.1:1001"
+data_dir = "/tmp/from-file"
+metrics_listen = "127.0.0.1:1003"
+[auth]
+allow_registration = true
+login_window = "5m"
+`)
+	environ := []string{"BERTH_LISTEN=127.0.0.1:2001", "BERTH_DATA_DIR=/tmp/from-env", "BERTH_UNKNOWN=x", "HOME=/root"}
+	c, err := Load(flags(t, "--config", path, "--listen", "127.0.0.1:3001"), environ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, got, want string }{
+		{"FlagBeatsEnvAndFile", c.Listen, "127.0.0.1:3001"},
+		{"EnvBeatsFile", c.DataDir, "/tmp/from-env"},
+		{"FileBeatsDefault", c.MetricsListen, "127.0.0.1:1003"},
+		{"DefaultWhenUnset", c.Log.Level, "info"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %q want %q", tt.name, tt.got, tt.want)
+		}
+	}
+	if !c.Auth.AllowRegistration || c.Auth.LoginWindow != 5*time.Minute {
+		t.Errorf("nested file keys: %+v", c.Auth)
+	}
+}
+
+func TestEnvNestedAndLists(t *testing.T) {
+	c, err := Load(flags(t), []string{
+		"BERTH_AUTH_ALLOW_REGISTRATION=true", "BERTH_AUTH_ACCESS_TOKEN_TTL=15m",
+		"BERTH_TRUSTED_PROXIES=10.0.0.0/8, 127.0.0.1", "BERTH_ADMIN_EMAIL=a@example.test", "BERTH_ADMIN_PASSWORD=pw",
+		"BERTH_MASTER_KEY=secret-value",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Auth.AllowRegistration || c.Auth.AccessTokenTTL != 15*time.Minute || len(c.TrustedProxies) != 2 ||
+		c.Admin.Email != "a@example.test" || c.MasterKey != "secret-value" {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestConfigFileFromEnv(t *testing.T) {
+	path := writeFile(t, `listen = "127.0.0.1:4444"`)
+	c, err := Load(flags(t), []string{"BERTH_CONFIG=" + path})
+	if err != nil || c.Listen != "127.0.0.1:4444" {
+		t.Fatalf("%v %+v", err, c.Listen)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := map[string]struct {
+		file    string
+		environ []string
+		args    []string
+		want    string
+	}{
+		"UnknownFileKey":     {file: `listne = "x"`, want: `unknown key "listne"`},
+		"BadTOML":            {file: `listen = `, want: "config file"},
+		"BadListen":          {args: []string{"--listen", "nope"}, want: "BERTH_LISTEN"},
+		"BadDatabaseURL":     {environ: []string{"BERTH_DATABASE_URL=mysql://x"}, want: "database_url"},
+		"BadRedisURL":        {environ: []string{"BERTH_REDIS_URL=http://x"}, want: "redis_url"},
+		"BadDuration":        {environ: []string{"BERTH_AUTH_LOGIN_WINDOW=soon"}, want: "login_window"},
+		"NegativeDuration":   {environ: []string{"BERTH_AUTH_LOGIN_WINDOW=-1s"}, want: "positive duration"},
+		"BadProxy":           {environ: []string{"BERTH_TRUSTED_PROXIES=not-an-ip"}, want: "trusted_proxies"},
+		"AdminEmailOnly":     {environ: []string{"BERTH_ADMIN_EMAIL=a@example.test"}, want: "BERTH_ADMIN_PASSWORD"},
+		"BadLogFormat":       {args: []string{"--log-format", "xml"}, want: "log.format"},
+		"MissingConfigFile":  {args: []string{"--config", "/nonexistent/berth.toml"}, want: "/nonexistent/berth.toml"},
+		"BadPublicURL":       {args: []string{"--public-url", "ftp://x"}, want: "public_url"},
+		"BadMetricsListen":   {args: []string{"--metrics-listen", "9180"}, want: "metrics_listen"},
+		"DatabaseURLFromEnv": {environ: []string{"BERTH_DATABASE_URL=postgres://u:p@h/db", "BERTH_LISTEN=x"}, want: "listen"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			args := tt.args
+			if tt.file != "" {
+				args = append(args, "--config", writeFile(t, tt.file))
+			}
+			_, err := Load(flags(t, args...), tt.environ)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v; want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestMaskedTOML(t *testing.T) {
+	c := Default()
+	c.MasterKey = "top-secret-master"
+	c.Admin = AdminConfig{Email: "a@example.test", Password: "hunter2hunter2"}
+	c.DatabaseURL = "postgres://berth:dbpass@db.example/berth?sslmode=disable"
+	c.RedisURL = "redis://:redispass@127.0.0.1:6379/0"
+	out := c.Masked().TOML()
+	for _, secret := range []string{"top-secret-master", "hunter2hunter2", "dbpass", "redispass"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("printed config contains %q:\n%s", secret, out)
+		}
+	}
+	for _, want := range []string{"BERTH_MASTER_KEY", "[auth]", `listen`, "a@example.test", "db.example"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("printed config lacks %q:\n%s", want, out)
+		}
+	}
+	// The output is valid TOML that loads back.
+	ko := koanf.New(".")
+	if err := ko.Load(rawbytes.Provider([]byte(out)), toml.Parser()); err != nil {
+		t.Fatalf("printed config is not TOML: %v\n%s", err, out)
+	}
+	if ko.String("auth.login_window") != "20m0s" {
+		t.Fatalf("auth.login_window = %q", ko.String("auth.login_window"))
+	}
+}
