@@ -1,0 +1,21 @@
+// Command berth is the berth platform in one binary: `berth serve` runs the
+// all-in-one server; other subcommands inspect its configuration. This
+// package only parses the command line and wires the parts together.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Environ: os.Environ(), Version: version}
+	os.Exit(m.Run(ctx, os.Args[1:]))
+}

@@ -1,0 +1,40 @@
+package manager
+
+import (
+	"context"
+
+	"github.com/berth-platform/berth"
+)
+
+// Audit actions.
+const (
+	actRegister       = "auth.register"
+	actLogin          = "auth.login"
+	actAuthorize      = "auth.authorize"
+	actRefresh        = "auth.refresh"
+	actLogout         = "auth.logout"
+	actKeypairCreate  = "keypair.create"
+	actKeypairDelete  = "keypair.delete"
+	actPasswordChange = "user.password_change"
+	actUserUpdate     = "user.update"
+	actProfileUpdate  = "user.profile_update"
+	actPrefsUpdate    = "user.preferences_update"
+)
+
+// audit records an event. A failure to record is logged, never hidden, but
+// does not undo the change it describes.
+func (m *Manager) audit(ctx context.Context, e berth.AuditEvent) {
+	if e.At.IsZero() {
+		e.At = m.now().UTC()
+	}
+	if err := m.store.AppendAudit(ctx, &e); err != nil {
+		m.log.ErrorContext(ctx, "audit event not recorded", "event", "audit_failed",
+			"action", e.Action, "user_id", e.ActorID, "outcome", e.Outcome, "error", err)
+	}
+}
+
+// auditUser records an event by the request's principal.
+func (m *Manager) auditUser(ctx context.Context, u *berth.User, action, target string, outcome berth.AuditOutcome, detail string) {
+	m.audit(ctx, berth.AuditEvent{ActorID: u.ID, ActorEmail: u.Email, Action: action, Target: target,
+		ClientAddr: clientAddrFrom(ctx), Outcome: outcome, Detail: detail})
+}

@@ -1,0 +1,319 @@
+package manager
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/password"
+)
+
+type registerInput struct {
+	Body struct {
+		Email    string `json:"email" minLength:"1" maxLength:"320" example:"ada@example.com"`
+		Password string `json:"password" minLength:"1" maxLength:"1024" doc:"12 to 256 characters; not a common password; not containing the email's local part."`
+		Name     string `json:"name" minLength:"1" maxLength:"100" example:"Ada Lovelace"`
+	}
+}
+
+type userOutput struct{ Body User }
+
+type loginInput struct{ Body Credentials }
+
+type tokensOutput struct{ Body Tokens }
+
+type refreshInput struct {
+	Body struct {
+		RefreshToken string `json:"refresh_token" minLength:"1" maxLength:"128"`
+	}
+}
+
+type logoutInput struct {
+	Body *struct {
+		All bool `json:"all,omitempty" doc:"End every session of the user, not only this one."`
+	} `required:"false"`
+}
+
+type authorizeOutput struct {
+	Body struct {
+		AccessKey string    `json:"access_key"`
+		SecretKey string    `json:"secret_key" doc:"Shown once; sign requests with it (BERTH-HMAC-SHA256)."`
+		Role      string    `json:"role" enum:"user,admin"`
+		Status    string    `json:"status"`
+		ExpiresAt time.Time `json:"expires_at"`
+		User      User      `json:"user"`
+	}
+}
+
+func (m *Manager) registerAuth() {
+	tags := []string{"auth"}
+	huma.Register(m.api, huma.Operation{
+		OperationID: "register", Method: http.MethodPost, Path: "/api/auth/register", Tags: tags,
+		Summary: "Create an account", DefaultStatus: http.StatusCreated,
+		Description: "Open only when the server allows registration (auth.allow_registration).",
+	}, m.register)
+	huma.Register(m.api, huma.Operation{
+		OperationID: "login", Method: http.MethodPost, Path: "/api/auth/login", Tags: tags,
+		Summary: "Log in and get an access and a refresh token",
+	}, m.login)
+	huma.Register(m.api, huma.Operation{
+		OperationID: "refresh", Method: http.MethodPost, Path: "/api/auth/refresh", Tags: tags,
+		Summary:     "Exchange a refresh token for a new pair",
+		Description: "The presented refresh token is spent. Presenting a spent one revokes every token of its login.",
+	}, m.refresh)
+	huma.Register(m.api, huma.Operation{
+		OperationID: "logout", Method: http.MethodPost, Path: "/api/auth/logout", Tags: tags,
+		Summary: "End this session, or every session with {\"all\": true}", Security: authenticated,
+		DefaultStatus: http.StatusNoContent,
+	}, m.logout)
+	huma.Register(m.api, huma.Operation{
+		OperationID: "authorize", Method: http.MethodPost, Path: "/api/auth/authorize", Tags: tags,
+		Summary:     "Log in and get a keypair bound to a web session",
+		Description: "Used by the webserver: the keypair expires with the session (auth.session_keypair_ttl).",
+	}, m.authorize)
+}
+
+func (m *Manager) register(ctx context.Context, in *registerInput) (*userOutput, error) {
+	addr := clientAddrFrom(ctx)
+	if !m.auth.AllowRegistration {
+		return nil, problem(http.StatusForbidden, codeRegistrationOff,
+			"registration is switched off on this server; ask an administrator for an account")
+	}
+	email, err := berth.NormalizeEmail(in.Body.Email)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	name, err := cleanName(in.Body.Name)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	if err := password.Check(in.Body.Password, email); err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	hash, err := m.hasher.Hash(ctx, in.Body.Password)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	u := &berth.User{Email: email, Name: name, Role: berth.RoleUser, Status: berth.UserActive, PasswordHash: hash}
+	if err := m.store.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, berth.ErrConflict) {
+			m.audit(ctx, berth.AuditEvent{ActorEmail: email, Action: actRegister, ClientAddr: addr, Outcome: berth.AuditFailure, Detail: "email taken"})
+			return nil, problem(http.StatusConflict, codeConflict, "an account with this email already exists; log in instead")
+		}
+		return nil, m.fail(ctx, err)
+	}
+	m.audit(ctx, berth.AuditEvent{ActorID: u.ID, ActorEmail: email, Action: actRegister, ClientAddr: addr, Outcome: berth.AuditSuccess})
+	return &userOutput{Body: userOut(u)}, nil
+}
+
+// cleanName trims a display name and checks it is printable.
+func cleanName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || len([]rune(s)) > 100 || !berth.ValidText(s) {
+		return "", berth.Invalid("name", "must be 1 to 100 printable characters")
+	}
+	return s, nil
+}
+
+// checkPassword is the password step of every login: lock-out, constant
+// work for unknown accounts, failure counting and auditing. It returns the
+// user on success and the problem to answer otherwise.
+func (m *Manager) checkPassword(ctx context.Context, c Credentials, action string) (*berth.User, error) {
+	addr := clientAddrFrom(ctx)
+	email, err := berth.NormalizeEmail(c.Email)
+	if err != nil {
+		email = strings.ToLower(strings.TrimSpace(c.Email)) // cannot be an account; still counted
+	}
+	fail := func(u *berth.User, detail string) {
+		e := berth.AuditEvent{ActorEmail: email, Action: action, ClientAddr: addr, Outcome: berth.AuditFailure, Detail: detail}
+		if u != nil {
+			e.ActorID = u.ID
+		}
+		m.audit(ctx, e)
+	}
+	if err := m.checkLockout(ctx, email, addr); err != nil {
+		fail(nil, "locked out")
+		return nil, m.fail(ctx, err)
+	}
+	u, err := m.store.UserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, berth.ErrNotFound) {
+		return nil, m.fail(ctx, err)
+	}
+	ok, err := m.verifyPassword(ctx, u, c.Password)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	if !ok || u.Status == berth.UserDeleted {
+		fail(u, "wrong email or password")
+		if err := m.recordFailure(ctx, email, addr); err != nil {
+			return nil, m.fail(ctx, err)
+		}
+		return nil, unauthorized("wrong email or password")
+	}
+	if u.Status == berth.UserBlocked {
+		fail(u, "account blocked")
+		return nil, problem(http.StatusForbidden, codeAccountBlocked, "this account is blocked; contact an administrator")
+	}
+	m.recordSuccess(ctx, email)
+	m.rehashIfNeeded(ctx, u, c.Password)
+	return u, nil
+}
+
+// verifyPassword checks pw against u's hash; for no user, or an unreadable
+// hash, it burns the same time and reports false.
+func (m *Manager) verifyPassword(ctx context.Context, u *berth.User, pw string) (bool, error) {
+	if u == nil {
+		return false, m.hasher.VerifyDummy(ctx, pw)
+	}
+	ok, err := m.hasher.Verify(ctx, u.PasswordHash, pw)
+	if errors.Is(err, password.ErrMalformed) {
+		m.log.ErrorContext(ctx, "stored password hash is unreadable", "event", "bad_password_hash", "user_id", u.ID)
+		return false, m.hasher.VerifyDummy(ctx, pw)
+	}
+	return ok, err
+}
+
+// rehashIfNeeded upgrades a hash made with older parameters; best effort.
+func (m *Manager) rehashIfNeeded(ctx context.Context, u *berth.User, pw string) {
+	if !m.hasher.NeedsRehash(u.PasswordHash) {
+		return
+	}
+	hash, err := m.hasher.Hash(ctx, pw)
+	if err == nil {
+		err = m.store.UpdatePasswordHash(ctx, u.ID, hash)
+	}
+	if err != nil {
+		m.log.WarnContext(ctx, "password rehash skipped", "event", "rehash", "user_id", u.ID, "error", err)
+	}
+}
+
+func (m *Manager) login(ctx context.Context, in *loginInput) (*tokensOutput, error) {
+	u, err := m.checkPassword(ctx, in.Body, actLogin)
+	if err != nil {
+		return nil, err
+	}
+	now := m.now().UTC()
+	f := &berth.TokenFamily{ID: uuid.NewString(), UserID: u.ID, ClientAddr: clientAddrFrom(ctx), CreatedAt: now}
+	access, refresh, out := m.newTokens(u, now)
+	if err := m.store.CreateTokenFamily(ctx, f, access, refresh); err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	m.auditUser(ctx, u, actLogin, f.ID, berth.AuditSuccess, "")
+	return &tokensOutput{Body: out}, nil
+}
+
+// newTokens makes an access and a refresh token (as stored) and the answer
+// that carries their values.
+func (m *Manager) newTokens(u *berth.User, now time.Time) (*berth.Token, *berth.Token, Tokens) {
+	av, rv := accessTokenPrefix+randomToken(), refreshTokenPrefix+randomToken()
+	access := &berth.Token{Hash: hashToken(av), Kind: berth.TokenAccess, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(m.auth.AccessTokenTTL)}
+	refresh := &berth.Token{Hash: hashToken(rv), Kind: berth.TokenRefresh, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(m.auth.RefreshTokenTTL)}
+	return access, refresh, Tokens{AccessToken: av, RefreshToken: rv, TokenType: "Bearer",
+		ExpiresIn: int(m.auth.AccessTokenTTL / time.Second), User: userOut(u)}
+}
+
+// randomToken is 256 random bits, base64url.
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func (m *Manager) refresh(ctx context.Context, in *refreshInput) (*tokensOutput, error) {
+	tok := in.Body.RefreshToken
+	invalid := unauthorized("the refresh token is invalid, expired or revoked; log in again")
+	if !strings.HasPrefix(tok, refreshTokenPrefix) {
+		return nil, invalid
+	}
+	now := m.now().UTC()
+	// The user is known only after rotation; tokens are made for a
+	// placeholder and bound to the family's user by the store.
+	access, refresh, out := m.newTokens(&berth.User{}, now)
+	err := m.store.RotateRefreshToken(ctx, hashToken(tok), now, access, refresh)
+	switch {
+	case errors.Is(err, berth.ErrTokenReused):
+		m.audit(ctx, berth.AuditEvent{Action: actRefresh, ClientAddr: clientAddrFrom(ctx), Outcome: berth.AuditFailure,
+			Detail: "spent refresh token presented; token family revoked"})
+		return nil, m.fail(ctx, err)
+	case errors.Is(err, berth.ErrNotFound):
+		return nil, invalid
+	case err != nil:
+		return nil, m.fail(ctx, err)
+	}
+	u, err := m.store.User(ctx, access.UserID)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	if !u.Active() {
+		_ = m.store.RevokeTokenFamily(ctx, access.FamilyID, now)
+		return nil, invalid
+	}
+	out.User = userOut(u)
+	m.auditUser(ctx, u, actRefresh, access.FamilyID, berth.AuditSuccess, "")
+	return &tokensOutput{Body: out}, nil
+}
+
+func (m *Manager) logout(ctx context.Context, in *logoutInput) (*struct{}, error) {
+	p := PrincipalFrom(ctx)
+	now := m.now()
+	all := in.Body != nil && in.Body.All
+	var err error
+	switch {
+	case all:
+		if _, err = m.store.RevokeUserTokenFamilies(ctx, p.User.ID, "", now); err == nil {
+			_, err = m.store.DeleteUserKeypairs(ctx, p.User.ID, berth.KeypairSession, "")
+		}
+	case p.Via == "bearer":
+		err = m.store.RevokeTokenFamily(ctx, p.FamilyID, now)
+	case p.KeyKind == berth.KeypairSession:
+		err = m.store.DeleteKeypair(ctx, p.User.ID, p.AccessKey)
+	}
+	if err != nil && !errors.Is(err, berth.ErrNotFound) {
+		return nil, m.fail(ctx, err)
+	}
+	detail := ""
+	if all {
+		detail = "all sessions"
+	}
+	m.auditUser(ctx, p.User, actLogout, p.FamilyID+p.AccessKey, berth.AuditSuccess, detail)
+	return nil, nil
+}
+
+func (m *Manager) authorize(ctx context.Context, in *loginInput) (*authorizeOutput, error) {
+	u, err := m.checkPassword(ctx, in.Body, actAuthorize)
+	if err != nil {
+		return nil, err
+	}
+	now := m.now().UTC()
+	k, secretKey := m.newKeypair(u, berth.KeypairSession, "web session", now)
+	k.ExpiresAt = now.Add(m.auth.SessionKeypairTTL)
+	if err := m.store.CreateKeypair(ctx, k); err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	m.auditUser(ctx, u, actAuthorize, k.AccessKey, berth.AuditSuccess, "")
+	out := &authorizeOutput{}
+	out.Body.AccessKey, out.Body.SecretKey = k.AccessKey, secretKey
+	out.Body.Role, out.Body.Status, out.Body.ExpiresAt = string(u.Role), string(u.Status), k.ExpiresAt
+	out.Body.User = userOut(u)
+	return out, nil
+}
+
+// newKeypair makes a keypair with a sealed secret and returns the secret's
+// value, which exists nowhere else once the answer is sent.
+func (m *Manager) newKeypair(u *berth.User, kind berth.KeypairKind, name string, now time.Time) (*berth.Keypair, string) {
+	var id [10]byte
+	_, _ = rand.Read(id[:])
+	ak := "BK" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(id[:]) // 2 + 16 characters
+	sk := randomToken()
+	return &berth.Keypair{AccessKey: ak, UserID: u.ID, Kind: kind, Name: name,
+		SecretSealed: m.box.Seal([]byte(sk), keypairAAD(ak)), CreatedAt: now}, sk
+}

@@ -1,0 +1,228 @@
+package manager
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/signing"
+)
+
+// Principal is who a request acts for.
+type Principal struct {
+	User *berth.User
+	// Via is "bearer" or "keypair".
+	Via string
+	// FamilyID is the token family of a bearer token.
+	FamilyID string
+	// AccessKey and KeyKind identify the keypair of a signed request.
+	AccessKey string
+	KeyKind   berth.KeypairKind
+}
+
+type principalKey struct{}
+
+// PrincipalFrom returns the authenticated principal, or nil.
+func PrincipalFrom(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}
+
+const (
+	accessTokenPrefix  = "bat_"
+	refreshTokenPrefix = "brt_"
+	maxTokenLen        = 128
+)
+
+var wwwAuthenticate = http.Header{"Www-Authenticate": {`Bearer realm="berth", BERTH-HMAC-SHA256`}}
+
+func unauthorized(detail string) *huma.ErrorModel {
+	return problem(http.StatusUnauthorized, codeUnauthorized, detail)
+}
+
+// authenticate resolves the Authorization header of /api/ requests into a
+// Principal. A request without one continues anonymously (operations that
+// need a principal refuse it in requireAuth); a request with a bad one is
+// refused here, before any handler runs.
+func (m *Manager) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		if h == "" || !strings.HasPrefix(r.URL.Path, "/api/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var p *Principal
+		var err error
+		scheme, token, _ := strings.Cut(h, " ")
+		switch {
+		case strings.EqualFold(scheme, "Bearer"):
+			p, err = m.bearer(r.Context(), strings.TrimSpace(token))
+		case signing.IsSigned(h):
+			p, err = m.signed(w, r)
+		default:
+			err = problem(http.StatusBadRequest, signing.CodeUnsupportedAlgorithm,
+				"unsupported Authorization scheme; use Bearer <access token> or BERTH-HMAC-SHA256")
+		}
+		if err != nil {
+			m.refuse(w, r, err)
+			return
+		}
+		if info := infoFrom(r.Context()); info != nil {
+			info.userID = p.User.ID
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}
+
+// refuse writes the problem for a failed authentication.
+func (m *Manager) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	var em *huma.ErrorModel
+	if !errors.As(m.fail(r.Context(), err), &em) {
+		em = unauthorized("authentication failed")
+	}
+	var header http.Header
+	switch {
+	case em.Status == http.StatusUnauthorized:
+		header = wwwAuthenticate
+	case em.Status == http.StatusServiceUnavailable:
+		header = http.Header{"Retry-After": {"2"}}
+	}
+	writeProblem(w, r, em, header)
+}
+
+// bearer resolves an access token.
+func (m *Manager) bearer(ctx context.Context, token string) (*Principal, error) {
+	invalid := unauthorized("the access token is invalid, expired or revoked; refresh it or log in again")
+	if strings.HasPrefix(token, refreshTokenPrefix) {
+		return nil, unauthorized("a refresh token cannot authenticate requests; exchange it at POST /api/auth/refresh")
+	}
+	if !strings.HasPrefix(token, accessTokenPrefix) || len(token) > maxTokenLen {
+		return nil, invalid
+	}
+	t, err := m.store.Token(ctx, hashToken(token), berth.TokenAccess)
+	if errors.Is(err, berth.ErrNotFound) {
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.FamilyRevoked || !m.now().Before(t.ExpiresAt) {
+		return nil, invalid
+	}
+	u, err := m.store.User(ctx, t.UserID)
+	if errors.Is(err, berth.ErrNotFound) || (err == nil && !u.Active()) {
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Principal{User: u, Via: "bearer", FamilyID: t.FamilyID}, nil
+}
+
+// signed verifies a BERTH-HMAC-SHA256 request: the signature first, then —
+// having read the capped body — its hash and the nonce, so that a request
+// whose body was altered has no effect and spends no nonce.
+func (m *Manager) signed(w http.ResponseWriter, r *http.Request) (*Principal, error) {
+	s, err := m.verifier.Check(r.Context(), r)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxJSONBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, problem(http.StatusRequestEntityTooLarge, codeBodyTooLarge, "the request body is larger than 1 MiB")
+	}
+	if err != nil {
+		return nil, problem(http.StatusBadRequest, signing.CodeMalformed, "the request body could not be read")
+	}
+	if err := m.verifier.Complete(r.Context(), s, body); err != nil {
+		return nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	p := s.Key.Owner.(*Principal)
+	return p, nil
+}
+
+// keyLookup resolves access keys for the verifier.
+type keyLookup struct{ m *Manager }
+
+// LookupKey implements signing.KeyLookup.
+func (l keyLookup) LookupKey(ctx context.Context, id string) (signing.Key, error) {
+	m := l.m
+	k, err := m.store.Keypair(ctx, id)
+	if errors.Is(err, berth.ErrNotFound) {
+		return signing.Key{}, signing.ErrUnknownKey
+	}
+	if err != nil {
+		return signing.Key{}, err
+	}
+	now := m.now()
+	if k.Expired(now) {
+		return signing.Key{}, signing.ErrUnknownKey
+	}
+	u, err := m.store.User(ctx, k.UserID)
+	if errors.Is(err, berth.ErrNotFound) || (err == nil && !u.Active()) {
+		return signing.Key{}, signing.ErrUnknownKey
+	}
+	if err != nil {
+		return signing.Key{}, err
+	}
+	sec, err := m.box.Open(k.SecretSealed, keypairAAD(k.AccessKey))
+	if err != nil {
+		m.log.ErrorContext(ctx, "keypair secret cannot be opened: is the master key the one it was sealed with?",
+			"event", "secret_open_failed", "access_key", k.AccessKey)
+		return signing.Key{}, signing.ErrUnknownKey
+	}
+	if now.Sub(k.LastUsedAt) > touchInterval {
+		if err := m.store.TouchKeypair(ctx, k.AccessKey, now); err != nil {
+			m.log.WarnContext(ctx, "keypair last-use not recorded", "event", "keypair_touch", "error", err)
+		}
+	}
+	return signing.Key{Secret: string(sec), Owner: &Principal{User: u, Via: "keypair", AccessKey: k.AccessKey, KeyKind: k.Kind}}, nil
+}
+
+// touchInterval is how stale a keypair's last use may get before a request
+// records it; the store coalesces on the same interval.
+const touchInterval = time.Minute
+
+func keypairAAD(accessKey string) []byte { return []byte("keypair:" + accessKey) }
+
+func hashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// requireAuth refuses operations that declare a security requirement when
+// the request carries no principal. Operations are authenticated unless
+// registered as public, so a forgotten flag fails closed.
+func (m *Manager) requireAuth(ctx huma.Context, next func(huma.Context)) {
+	op := ctx.Operation()
+	if info := infoFrom(ctx.Context()); info != nil {
+		info.operation, info.endpoint = op.OperationID, op.Path
+	}
+	if len(op.Security) == 0 {
+		next(ctx)
+		return
+	}
+	p := PrincipalFrom(ctx.Context())
+	if p == nil {
+		r, w := humago.Unwrap(ctx)
+		writeProblem(w, r, unauthorized("authentication required: send Authorization: Bearer <access token> or sign the request with BERTH-HMAC-SHA256"), wwwAuthenticate)
+		return
+	}
+	if op.Metadata["admin"] == true && p.User.Role != berth.RoleAdmin {
+		r, w := humago.Unwrap(ctx)
+		writeProblem(w, r, problem(http.StatusForbidden, codeForbidden, "this operation is for administrators"), nil)
+		return
+	}
+	next(ctx)
+}

@@ -1,0 +1,144 @@
+// Package manager is berth's API: accounts, tokens, keypairs, and (as the
+// platform grows) functions, stats and administration, as huma operations
+// on net/http. Every authenticated request is checked here — a bearer token
+// or a BERTH-HMAC-SHA256 signature — whoever forwarded it.
+//
+// The manager never logs a secret, a token or a request body, never returns
+// a stored secret except once at creation, and maps domain errors to RFC
+// 9457 problems in exactly one place (problem.go).
+package manager
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/clientaddr"
+	"github.com/berth-platform/berth/internal/config"
+	"github.com/berth-platform/berth/internal/kv"
+	"github.com/berth-platform/berth/internal/password"
+	"github.com/berth-platform/berth/internal/secret"
+	"github.com/berth-platform/berth/internal/signing"
+)
+
+// MaxJSONBody caps every JSON request body.
+const MaxJSONBody = 1 << 20
+
+// Options are the manager's dependencies, built once in main.
+type Options struct {
+	Store   berth.Store
+	KV      kv.Store
+	Box     *secret.Box
+	Hasher  *password.Hasher
+	Logger  *slog.Logger
+	Metrics *Metrics // nil: no metrics
+	Auth    config.AuthConfig
+	Proxies *clientaddr.Resolver
+	Version string
+	// Now is the clock; nil means time.Now. Tests move it.
+	Now func() time.Time
+}
+
+// Manager serves the API.
+type Manager struct {
+	store    berth.Store
+	kv       kv.Store
+	box      *secret.Box
+	hasher   *password.Hasher
+	log      *slog.Logger
+	metrics  *Metrics
+	auth     config.AuthConfig
+	proxies  *clientaddr.Resolver
+	version  string
+	now      func() time.Time
+	verifier *signing.Verifier
+	api      huma.API
+	handler  http.Handler
+}
+
+// New builds the manager and its routes.
+func New(o Options) *Manager {
+	m := &Manager{
+		store: o.Store, kv: o.KV, box: o.Box, hasher: o.Hasher, log: o.Logger, metrics: o.Metrics,
+		auth: o.Auth, proxies: o.Proxies, version: o.Version, now: o.Now,
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	m.verifier = &signing.Verifier{Keys: keyLookup{m}, Nonces: m.kv, Now: m.now}
+	mux := http.NewServeMux()
+	m.api = humago.New(mux, apiConfig(m.version))
+	m.api.UseMiddleware(m.requireAuth)
+	m.registerAuth()
+	m.registerUsers()
+	m.registerKeypairs()
+	mux.HandleFunc("GET /health", m.health)
+	mux.HandleFunc("GET /livez", m.health)
+	mux.HandleFunc("GET /readyz", m.ready)
+	mux.HandleFunc("/api/", m.notFound)
+	m.handler = m.observe(m.authenticate(mux))
+	return m
+}
+
+// ServeHTTP implements http.Handler.
+func (m *Manager) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.handler.ServeHTTP(w, r) }
+
+// OpenAPI returns the API description (served at /api/openapi.json).
+func (m *Manager) OpenAPI() *huma.OpenAPI { return m.api.OpenAPI() }
+
+func apiConfig(version string) huma.Config {
+	cfg := huma.DefaultConfig("berth", version)
+	cfg.OpenAPIPath = "/api/openapi"
+	cfg.DocsPath = "" // the docs renderer loads scripts from a CDN; the spec is enough
+	cfg.SchemasPath = ""
+	cfg.CreateHooks = nil // no $schema links in bodies
+	cfg.Info.Description = "The berth manager API. Authenticate with a bearer access token " +
+		"(POST /api/auth/login) or sign requests with BERTH-HMAC-SHA256 using a keypair."
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "Access token from POST /api/auth/login."},
+		"berthSignature": {Type: "apiKey", In: "header", Name: "Authorization",
+			Description: "BERTH-HMAC-SHA256 signature made with a keypair or a function API key; see docs/api.md."},
+	}
+	cfg.Transformers = append(cfg.Transformers, problemTypeTransformer)
+	return cfg
+}
+
+// authenticated is the security requirement of every non-public operation.
+var authenticated = []map[string][]string{{"bearer": {}}, {"berthSignature": {}}}
+
+// Run runs the background jobs until ctx ends.
+func (m *Manager) Run(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		m.cleanup(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// cleanup removes expired tokens and session keypairs.
+func (m *Manager) cleanup(ctx context.Context) {
+	now := m.now()
+	if n, err := m.store.DeleteExpiredTokens(ctx, now); err != nil {
+		m.log.Warn("token clean-up failed", "event", "cleanup", "error", err)
+	} else if n > 0 {
+		m.log.Info("expired tokens removed", "event", "cleanup", "count", n)
+	}
+	if n, err := m.store.DeleteExpiredKeypairs(ctx, now); err != nil {
+		m.log.Warn("keypair clean-up failed", "event", "cleanup", "error", err)
+	} else if n > 0 {
+		m.log.Info("expired keypairs removed", "event", "cleanup", "count", n)
+	}
+}

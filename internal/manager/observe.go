@@ -1,0 +1,169 @@
+package manager
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// requestInfo collects what a request's metrics and log line need as the
+// request passes through authentication, routing and the handler.
+type requestInfo struct {
+	id          string
+	clientAddr  string
+	endpoint    string // the route pattern, once routing has found one
+	userID      string
+	operation   string
+	errorDetail string
+}
+
+type infoKey struct{}
+
+func infoFrom(ctx context.Context) *requestInfo {
+	i, _ := ctx.Value(infoKey{}).(*requestInfo)
+	return i
+}
+
+func requestID(ctx context.Context) string {
+	if i := infoFrom(ctx); i != nil {
+		return i.id
+	}
+	return ""
+}
+
+// clientAddrFrom returns the client address of the request (see clientaddr).
+func clientAddrFrom(ctx context.Context) string {
+	if i := infoFrom(ctx); i != nil {
+		return i.clientAddr
+	}
+	return ""
+}
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Metrics are the API's Prometheus collectors.
+type Metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+var apiLabels = []string{"method", "endpoint", "domain", "operation", "error_detail", "status_code"}
+
+// NewMetrics registers the API collectors on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "berth_api_request_count", Help: "API requests answered, by route pattern and outcome.",
+		}, apiLabels),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "berth_api_request_duration_sec", Help: "API request duration in seconds, by route pattern and outcome.",
+			Buckets: []float64{0.001, 0.01, 0.1, 0.5, 1, 2, 5, 10, 30},
+		}, apiLabels),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+// statusWriter records the status code a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (flush,
+// deadlines) through this wrapper.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe gives every request an id, and afterwards records its metrics and
+// one log line. The endpoint label is the matched route pattern, never the
+// raw path, so ids in paths cannot explode the label space.
+func (m *Manager) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{id: newRequestID(), clientAddr: m.proxies.Addr(r)}
+		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+		sw := &statusWriter{ResponseWriter: w}
+		w.Header().Set("X-Request-Id", info.id)
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		elapsed := time.Since(start)
+		endpoint := info.endpoint
+		if endpoint == "" {
+			endpoint = r.Pattern
+		}
+		if _, path, ok := strings.Cut(endpoint, " "); ok {
+			endpoint = path
+		}
+		if endpoint == "" || endpoint == "/api/" {
+			endpoint = "unmatched"
+		}
+		if m.metrics != nil {
+			labels := prometheus.Labels{
+				"method": r.Method, "endpoint": endpoint, "domain": domainOf(endpoint), "operation": info.operation,
+				"error_detail": info.errorDetail, "status_code": strconv.Itoa(sw.status),
+			}
+			m.metrics.requests.With(labels).Inc()
+			m.metrics.duration.With(labels).Observe(elapsed.Seconds())
+		}
+		m.log.LogAttrs(r.Context(), levelFor(sw.status), "request",
+			slogAttrs(info, r.Method, endpoint, sw.status, elapsed)...)
+	})
+}
+
+// domainOf is the API area of an endpoint: the segment after /api/.
+func domainOf(endpoint string) string {
+	rest, ok := strings.CutPrefix(endpoint, "/api/")
+	if !ok {
+		return "system"
+	}
+	d, _, _ := strings.Cut(rest, "/")
+	return d
+}
+
+func levelFor(status int) slog.Level {
+	if status >= 500 {
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
+}
+
+func slogAttrs(info *requestInfo, method, endpoint string, status int, d time.Duration) []slog.Attr {
+	return []slog.Attr{
+		slog.String("event", "http_request"),
+		slog.String("request_id", info.id),
+		slog.String("user_id", info.userID),
+		slog.String("method", method),
+		slog.String("endpoint", endpoint),
+		slog.String("operation", info.operation),
+		slog.Int("status", status),
+		slog.String("error_detail", info.errorDetail),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+	}
+}

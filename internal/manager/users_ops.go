@@ -1,0 +1,223 @@
+package manager
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/password"
+)
+
+type updateMeInput struct {
+	Body struct {
+		Name            *string `json:"name,omitempty" minLength:"1" maxLength:"100"`
+		Password        *string `json:"password,omitempty" minLength:"1" maxLength:"1024" doc:"The new password; needs current_password. Ends the user's other sessions."`
+		CurrentPassword *string `json:"current_password,omitempty" maxLength:"1024"`
+	}
+}
+
+type preferencesBody struct {
+	PinnedFunctions []string `json:"pinned_functions" maxItems:"50" uniqueItems:"true" doc:"Function ids shown first, at most 50."`
+	Theme           string   `json:"theme" enum:"light,dark,system"`
+}
+
+type preferencesOutput struct{ Body preferencesBody }
+
+type patchPreferencesInput struct {
+	Body struct {
+		PinnedFunctions *[]string `json:"pinned_functions,omitempty" maxItems:"50" uniqueItems:"true"`
+		Theme           *string   `json:"theme,omitempty" enum:"light,dark,system"`
+	}
+}
+
+type profileBody struct {
+	FullName  string `json:"full_name" maxLength:"200"`
+	Phone     string `json:"phone" maxLength:"32" doc:"Digits with an optional leading +, spaces, dashes, dots or parentheses."`
+	Country   string `json:"country" maxLength:"2" doc:"ISO 3166-1 alpha-2 code, e.g. DE."`
+	City      string `json:"city" maxLength:"100"`
+	Address   string `json:"address" maxLength:"500"`
+	AvatarURL string `json:"avatar_url" maxLength:"2048" doc:"An https:// URL."`
+}
+
+type profileOutput struct{ Body profileBody }
+
+type profileInput struct{ Body profileBody }
+
+func (m *Manager) registerUsers() {
+	tags := []string{"users"}
+	huma.Register(m.api, huma.Operation{OperationID: "get-me", Method: http.MethodGet, Path: "/api/users/me",
+		Tags: tags, Summary: "The authenticated user", Security: authenticated}, m.getMe)
+	huma.Register(m.api, huma.Operation{OperationID: "update-me", Method: http.MethodPatch, Path: "/api/users/me",
+		Tags: tags, Summary: "Change the name or the password", Security: authenticated}, m.updateMe)
+	huma.Register(m.api, huma.Operation{OperationID: "get-preferences", Method: http.MethodGet, Path: "/api/users/me/preferences",
+		Tags: tags, Summary: "Dashboard preferences", Security: authenticated}, m.getPreferences)
+	huma.Register(m.api, huma.Operation{OperationID: "update-preferences", Method: http.MethodPatch, Path: "/api/users/me/preferences",
+		Tags: tags, Summary: "Change some preferences", Security: authenticated}, m.patchPreferences)
+	huma.Register(m.api, huma.Operation{OperationID: "get-profile", Method: http.MethodGet, Path: "/api/users/me/profile",
+		Tags: tags, Summary: "Personal details", Security: authenticated}, m.getProfile)
+	huma.Register(m.api, huma.Operation{OperationID: "put-profile", Method: http.MethodPut, Path: "/api/users/me/profile",
+		Tags: tags, Summary: "Replace the personal details", Security: authenticated}, m.putProfile)
+}
+
+func (m *Manager) getMe(ctx context.Context, _ *struct{}) (*userOutput, error) {
+	return &userOutput{Body: userOut(PrincipalFrom(ctx).User)}, nil
+}
+
+func (m *Manager) updateMe(ctx context.Context, in *updateMeInput) (*userOutput, error) {
+	p := PrincipalFrom(ctx)
+	u := *p.User
+	if in.Body.Name != nil {
+		name, err := cleanName(*in.Body.Name)
+		if err != nil {
+			return nil, m.fail(ctx, err)
+		}
+		if err := m.store.UpdateUserName(ctx, u.ID, name); err != nil {
+			return nil, m.fail(ctx, err)
+		}
+		u.Name = name
+		m.auditUser(ctx, &u, actUserUpdate, u.ID, berth.AuditSuccess, "name")
+	}
+	if in.Body.Password != nil {
+		if err := m.changePassword(ctx, p, *in.Body.Password, in.Body.CurrentPassword); err != nil {
+			return nil, err
+		}
+	}
+	return &userOutput{Body: userOut(&u)}, nil
+}
+
+// changePassword checks the current password (counting failures like a
+// login), applies the policy, stores the new hash and ends every other
+// session of the user: other token families and other web-session keypairs.
+// Long-lived CLI keypairs stay; they are managed under /api/keypairs.
+func (m *Manager) changePassword(ctx context.Context, p *Principal, newPassword string, current *string) error {
+	u := p.User
+	if current == nil {
+		return m.fail(ctx, berth.Invalid("current_password", "is required to change the password"))
+	}
+	if err := m.checkLockout(ctx, u.Email, clientAddrFrom(ctx)); err != nil {
+		return m.fail(ctx, err)
+	}
+	ok, err := m.verifyPassword(ctx, u, *current)
+	if err != nil {
+		return m.fail(ctx, err)
+	}
+	if !ok {
+		m.auditUser(ctx, u, actPasswordChange, u.ID, berth.AuditFailure, "wrong current password")
+		if err := m.recordFailure(ctx, u.Email, clientAddrFrom(ctx)); err != nil {
+			return m.fail(ctx, err)
+		}
+		return m.fail(ctx, berth.Invalid("current_password", "is not the current password"))
+	}
+	if err := password.Check(newPassword, u.Email); err != nil {
+		return m.fail(ctx, err)
+	}
+	hash, err := m.hasher.Hash(ctx, newPassword)
+	if err != nil {
+		return m.fail(ctx, err)
+	}
+	if err := m.store.UpdatePasswordHash(ctx, u.ID, hash); err != nil {
+		return m.fail(ctx, err)
+	}
+	now := m.now()
+	if _, err := m.store.RevokeUserTokenFamilies(ctx, u.ID, p.FamilyID, now); err != nil {
+		return m.fail(ctx, err)
+	}
+	if _, err := m.store.DeleteUserKeypairs(ctx, u.ID, berth.KeypairSession, p.AccessKey); err != nil {
+		return m.fail(ctx, err)
+	}
+	m.auditUser(ctx, u, actPasswordChange, u.ID, berth.AuditSuccess, "other sessions ended")
+	return nil
+}
+
+func (m *Manager) getPreferences(ctx context.Context, _ *struct{}) (*preferencesOutput, error) {
+	prefs, err := m.store.Preferences(ctx, PrincipalFrom(ctx).User.ID)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	return &preferencesOutput{Body: preferencesBody{PinnedFunctions: prefs.PinnedFunctions, Theme: string(prefs.Theme)}}, nil
+}
+
+func (m *Manager) patchPreferences(ctx context.Context, in *patchPreferencesInput) (*preferencesOutput, error) {
+	u := PrincipalFrom(ctx).User
+	prefs, err := m.store.Preferences(ctx, u.ID)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	if in.Body.PinnedFunctions != nil {
+		pinned := *in.Body.PinnedFunctions
+		for i, id := range pinned {
+			if !uuidPattern.MatchString(id) {
+				return nil, m.fail(ctx, berth.Invalid("pinned_functions", "item "+strconv.Itoa(i)+" is not a function id (a UUID)"))
+			}
+		}
+		prefs.PinnedFunctions = pinned
+	}
+	if in.Body.Theme != nil {
+		prefs.Theme = berth.Theme(*in.Body.Theme)
+	}
+	if err := m.store.PutPreferences(ctx, u.ID, prefs); err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	m.auditUser(ctx, u, actPrefsUpdate, u.ID, berth.AuditSuccess, "")
+	return &preferencesOutput{Body: preferencesBody{PinnedFunctions: prefs.PinnedFunctions, Theme: string(prefs.Theme)}}, nil
+}
+
+var (
+	uuidPattern    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	phonePattern   = regexp.MustCompile(`^\+?[0-9][0-9 ().-]{2,31}$`)
+	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+)
+
+func (m *Manager) getProfile(ctx context.Context, _ *struct{}) (*profileOutput, error) {
+	p, err := m.store.Profile(ctx, PrincipalFrom(ctx).User.ID)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	return &profileOutput{Body: profileBody(p)}, nil
+}
+
+func (m *Manager) putProfile(ctx context.Context, in *profileInput) (*profileOutput, error) {
+	u := PrincipalFrom(ctx).User
+	p := berth.Profile(in.Body)
+	if err := validateProfile(&p); err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	if err := m.store.PutProfile(ctx, u.ID, p); err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	m.auditUser(ctx, u, actProfileUpdate, u.ID, berth.AuditSuccess, "")
+	return &profileOutput{Body: profileBody(p)}, nil
+}
+
+// validateProfile trims every field and checks its form; empty means unset.
+func validateProfile(p *berth.Profile) error {
+	fields := []struct {
+		name string
+		v    *string
+	}{{"full_name", &p.FullName}, {"phone", &p.Phone}, {"country", &p.Country}, {"city", &p.City}, {"address", &p.Address}, {"avatar_url", &p.AvatarURL}}
+	for _, f := range fields {
+		*f.v = strings.TrimSpace(*f.v)
+		if !berth.ValidText(*f.v) {
+			return berth.Invalid(f.name, "must not contain control characters or line breaks")
+		}
+	}
+	if p.Phone != "" && !phonePattern.MatchString(p.Phone) {
+		return berth.Invalid("phone", "must be a phone number: digits with an optional leading +, and spaces, dashes, dots or parentheses")
+	}
+	if p.Country != "" && !countryPattern.MatchString(p.Country) {
+		return berth.Invalid("country", "must be an ISO 3166-1 alpha-2 code in capitals, such as DE or US")
+	}
+	if p.AvatarURL != "" {
+		u, err := url.Parse(p.AvatarURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+			return berth.Invalid("avatar_url", "must be an https:// URL without credentials")
+		}
+	}
+	return nil
+}

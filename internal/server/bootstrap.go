@@ -1,0 +1,93 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"path/filepath"
+
+	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/config"
+	"github.com/berth-platform/berth/internal/password"
+	"github.com/berth-platform/berth/internal/secret"
+)
+
+// DefaultAdminEmail is the first admin's email when none is configured.
+const DefaultAdminEmail = "admin@berth.local"
+
+// AdminPasswordFile is where a generated first-admin password is kept.
+const AdminPasswordFile = "initial-admin-password"
+
+// Bootstrap reports how the first admin was set up at this start.
+type Bootstrap struct {
+	Email string
+	// Created is true when this start created the first admin.
+	Created bool
+	// GeneratedPassword is set only when this start generated it.
+	GeneratedPassword string
+	PasswordFile      string
+}
+
+// seedAdmin creates the first admin when the database has none: from
+// BERTH_ADMIN_EMAIL / BERTH_ADMIN_PASSWORD, or with a generated password
+// that is written 0600 into the data dir and shown once.
+func seedAdmin(ctx context.Context, store berth.Store, hasher *password.Hasher, cfg *config.Config) (Bootstrap, error) {
+	b := Bootstrap{Email: DefaultAdminEmail, PasswordFile: filepath.Join(cfg.DataDir, AdminPasswordFile)}
+	pw := cfg.Admin.Password
+	if cfg.Admin.Email != "" {
+		email, err := berth.NormalizeEmail(cfg.Admin.Email)
+		if err != nil {
+			return b, fmt.Errorf("BERTH_ADMIN_EMAIL: %w", err)
+		}
+		if err := password.Check(pw, email); err != nil {
+			return b, fmt.Errorf("BERTH_ADMIN_PASSWORD: %w", err)
+		}
+		b.Email = email
+	} else {
+		pw = generatePassword()
+	}
+	hash, err := hasher.Hash(ctx, pw)
+	if err != nil {
+		return b, err
+	}
+	u := &berth.User{Email: b.Email, Name: "Administrator", Role: berth.RoleAdmin, AdminRole: berth.AdminFull,
+		Status: berth.UserActive, PasswordHash: hash}
+	created, err := store.CreateFirstAdmin(ctx, u)
+	if err != nil {
+		return b, fmt.Errorf("create the first admin: %w", err)
+	}
+	if !created {
+		return b, nil
+	}
+	b.Created = true
+	if cfg.Admin.Email == "" {
+		content := fmt.Sprintf("email: %s\npassword: %s\n", b.Email, pw)
+		if err := secret.WriteFileAtomic(b.PasswordFile, []byte(content), 0o600); err != nil {
+			return b, fmt.Errorf("write %s: %w", b.PasswordFile, err)
+		}
+		b.GeneratedPassword = pw
+	}
+	return b, nil
+}
+
+// generatePassword returns 24 characters from an alphabet without look-alike
+// characters: about 137 bits.
+func generatePassword() string {
+	const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	return randomFrom(alphabet, 24)
+}
+
+func randomFrom(alphabet string, n int) string {
+	out := make([]byte, n)
+	buf := make([]byte, 1)
+	for i := 0; i < n; {
+		_, _ = rand.Read(buf)
+		// Rejection sampling keeps the distribution uniform.
+		if int(buf[0]) >= 256-256%len(alphabet) {
+			continue
+		}
+		out[i] = alphabet[int(buf[0])%len(alphabet)]
+		i++
+	}
+	return string(out)
+}

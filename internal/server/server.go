@@ -1,0 +1,299 @@
+// Package server assembles a berth process from its configuration: it opens
+// the stores the configuration names, seeds the first admin, builds the
+// roles and runs their listeners until it is shut down. It is the only
+// place that chooses implementations; everything else receives interfaces.
+//
+// It prints the first admin's generated password once, to the terminal
+// writer it is given; it never logs it.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/clientaddr"
+	"github.com/berth-platform/berth/internal/config"
+	"github.com/berth-platform/berth/internal/kv"
+	kvmemory "github.com/berth-platform/berth/internal/kv/memory"
+	kvredis "github.com/berth-platform/berth/internal/kv/redis"
+	"github.com/berth-platform/berth/internal/manager"
+	"github.com/berth-platform/berth/internal/password"
+	"github.com/berth-platform/berth/internal/secret"
+	"github.com/berth-platform/berth/internal/store/postgres"
+	"github.com/berth-platform/berth/internal/store/sqlite"
+)
+
+// Server is a running berth process.
+type Server struct {
+	cfg       config.Config
+	log       *slog.Logger
+	store     berth.Store
+	kv        kv.Store
+	manager   *manager.Manager
+	public    *http.Server
+	metrics   *http.Server
+	listener  net.Listener
+	mlistener net.Listener
+	bootstrap Bootstrap
+
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// Options carry what is not configuration.
+type Options struct {
+	Logger  *slog.Logger
+	Version string
+	// Hasher overrides the password hasher (tests use cheap parameters).
+	Hasher *password.Hasher
+	// Now overrides the clock (tests move it); nil means time.Now.
+	Now func() time.Time
+}
+
+// stores maps the database kind of the configuration to its opener.
+var stores = map[string]func(ctx context.Context, c *config.Config) (berth.Store, error){
+	"sqlite": func(ctx context.Context, c *config.Config) (berth.Store, error) {
+		return sqlite.Open(ctx, c.SQLitePath())
+	},
+	"postgres": func(ctx context.Context, c *config.Config) (berth.Store, error) {
+		return postgres.Open(ctx, c.DatabaseURL)
+	},
+}
+
+// openKV picks the shared store: Redis when configured, else in-process.
+func openKV(ctx context.Context, c *config.Config) (kv.Store, error) {
+	if c.RedisURL == "" {
+		return kvmemory.New(), nil
+	}
+	return kvredis.New(ctx, c.RedisURL, "berth:")
+}
+
+// New opens everything the configuration names and binds the listeners,
+// so that a port conflict or an unreachable database fails here, before
+// anything is served. Call Run next, and Close in any case.
+func New(ctx context.Context, cfg config.Config, o Options) (_ *Server, err error) {
+	s := &Server{cfg: cfg, log: o.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if err := cfg.EnsureDataDir(); err != nil {
+		return nil, err
+	}
+	key, created, err := secret.LoadOrCreateKey(cfg.DataDir, cfg.MasterKey)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		s.log.Warn("generated a new master key; back it up: without it, stored secrets cannot be read",
+			"event", "master_key_created", "path", cfg.DataDir+"/"+secret.KeyFileName)
+	}
+	box, err := secret.NewBox(key)
+	if err != nil {
+		return nil, err
+	}
+	if s.store, err = stores[cfg.DatabaseKind()](ctx, &cfg); err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	if s.kv, err = openKV(ctx, &cfg); err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	hasher := o.Hasher
+	if hasher == nil {
+		hasher = password.NewHasher(password.DefaultParams(), cfg.Auth.HashConcurrency, 0)
+	}
+	if s.bootstrap, err = seedAdmin(ctx, s.store, hasher, &cfg); err != nil {
+		return nil, err
+	}
+	proxies, err := clientaddr.New(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.manager = manager.New(manager.Options{
+		Store: s.store, KV: s.kv, Box: box, Hasher: hasher, Logger: s.log, Metrics: manager.NewMetrics(reg),
+		Auth: cfg.Auth, Proxies: proxies, Version: o.Version, Now: o.Now,
+	})
+	if err := s.listen(reg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) listen(reg *prometheus.Registry) error {
+	var err error
+	if s.listener, err = net.Listen("tcp", s.cfg.Listen); err != nil {
+		return fmt.Errorf("listen on %s: %w (is another berth running? choose another address with --listen)", s.cfg.Listen, err)
+	}
+	s.public = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if s.cfg.MetricsListen == "" {
+		return nil
+	}
+	if s.mlistener, err = net.Listen("tcp", s.cfg.MetricsListen); err != nil {
+		return fmt.Errorf("metrics listener on %s: %w (choose another with --metrics-listen, or empty to switch it off)", s.cfg.MetricsListen, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return nil
+}
+
+// routes is the public port: the API and, until the dashboard lands, a
+// page that says how to use it.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", s.manager)
+	mux.Handle("/health", s.manager)
+	mux.Handle("/livez", s.manager)
+	mux.Handle("/readyz", s.manager)
+	mux.HandleFunc("/{$}", s.home)
+	return mux
+}
+
+// Addr is the public listener's address (useful with port 0).
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// MetricsAddr is the metrics listener's address, or "" when off.
+func (s *Server) MetricsAddr() string {
+	if s.mlistener == nil {
+		return ""
+	}
+	return s.mlistener.Addr().String()
+}
+
+// URL is where people reach the server.
+func (s *Server) URL() string {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL
+	}
+	return "http://" + s.Addr()
+}
+
+// Store returns the metadata store (for tests and tools).
+func (s *Server) Store() berth.Store { return s.store }
+
+// Bootstrap says how the first admin was set up.
+func (s *Server) Bootstrap() Bootstrap { return s.bootstrap }
+
+// Run serves until ctx ends or a listener fails, then shuts down gracefully:
+// in-flight requests finish (up to shutdown_timeout), background jobs stop,
+// stores close.
+func (s *Server) Run(ctx context.Context) error {
+	jobs, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.manager.Run(jobs)
+	}()
+	errc := make(chan error, 2)
+	go func() { errc <- s.public.Serve(s.listener) }()
+	if s.metrics != nil {
+		go func() { errc <- s.metrics.Serve(s.mlistener) }()
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		err = fmt.Errorf("listener stopped: %w", err)
+	}
+	s.log.Info("shutting down: finishing in-flight requests", "event", "shutdown")
+	return errors.Join(err, s.shutdown())
+}
+
+func (s *Server) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if err := s.public.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("shutdown: %w", err))
+	}
+	if s.metrics != nil {
+		_ = s.metrics.Shutdown(ctx)
+	}
+	errs = append(errs, s.Close())
+	return errors.Join(errs...)
+}
+
+// Close stops background work and closes listeners and stores. It is safe
+// to call more than once, and after a failed New.
+func (s *Server) Close() error {
+	var errs []error
+	s.closeOnce.Do(func() {
+		if s.cancel != nil {
+			s.cancel()
+		}
+		s.wg.Wait()
+		for _, l := range []net.Listener{s.listener, s.mlistener} {
+			if l != nil {
+				_ = l.Close()
+			}
+		}
+		if s.kv != nil {
+			errs = append(errs, s.kv.Close())
+		}
+		if s.store != nil {
+			errs = append(errs, s.store.Close())
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// PrintBanner tells the person who started the server where to go and how
+// to sign in. It is the only place the generated admin password appears
+// besides its 0600 file.
+func (s *Server) PrintBanner(w io.Writer, version string) {
+	fmt.Fprintf(w, "\nberth %s is running\n\n", version)
+	fmt.Fprintf(w, "  Open        %s/\n", s.URL())
+	fmt.Fprintf(w, "  API         %s/api/openapi.json\n", s.URL())
+	if a := s.MetricsAddr(); a != "" {
+		fmt.Fprintf(w, "  Metrics     http://%s/metrics\n", a)
+	}
+	db := "SQLite " + s.cfg.SQLitePath()
+	if s.cfg.DatabaseKind() == "postgres" {
+		db = "PostgreSQL " + s.cfg.Masked().DatabaseURL
+	}
+	fmt.Fprintf(w, "  Database    %s\n", db)
+	b := s.bootstrap
+	switch {
+	case b.GeneratedPassword != "":
+		fmt.Fprintf(w, "\n  Sign in as  %s\n  Password    %s\n", b.Email, b.GeneratedPassword)
+		fmt.Fprintf(w, "              (shown once; also saved to %s, mode 0600 — change it after signing in)\n", b.PasswordFile)
+	case b.Created:
+		fmt.Fprintf(w, "\n  Sign in as  %s with BERTH_ADMIN_PASSWORD\n", b.Email)
+	default:
+		fmt.Fprintf(w, "\n  Sign in with your account.")
+		if _, err := os.Stat(b.PasswordFile); err == nil {
+			fmt.Fprintf(w, " The first admin's generated password is in %s.", b.PasswordFile)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "\n  Try it:     curl -s %s/api/auth/login -H 'Content-Type: application/json' \\\n", s.URL())
+	fmt.Fprintf(w, "                -d '{\"email\":\"%s\",\"password\":\"…\"}'\n\n", b.Email)
+}
