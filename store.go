@@ -38,9 +38,11 @@ type TokenStore interface {
 	// CreateTokenFamily starts a login: the family and its first access and
 	// refresh tokens, atomically.
 	CreateTokenFamily(ctx context.Context, f *TokenFamily, access, refresh *Token) error
-	// Token returns the stored token with this hash and kind, FamilyRevoked
-	// filled in, or ErrNotFound. It does not check expiry.
-	Token(ctx context.Context, hash []byte, kind TokenKind) (*Token, error)
+	// TokenOwner returns the unspent token with this hash and kind, with
+	// FamilyRevoked filled in, and its owner's account — in one round trip,
+	// as it is the lookup behind every bearer-authenticated request. It
+	// returns ErrNotFound for no such token, and does not check expiry.
+	TokenOwner(ctx context.Context, hash []byte, kind TokenKind) (*Token, *User, error)
 	// RotateRefreshToken spends the refresh token with oldHash and adds the
 	// new pair to its family, atomically. The new tokens' FamilyID and
 	// UserID are filled in from the old one. Outcomes: nil; ErrNotFound (no
@@ -63,6 +65,9 @@ type KeypairStore interface {
 	CreateKeypair(ctx context.Context, k *Keypair) error
 	// Keypair returns the keypair, or ErrNotFound. It does not check expiry.
 	Keypair(ctx context.Context, accessKey string) (*Keypair, error)
+	// KeypairOwner is Keypair and the owner's account in one round trip:
+	// the lookup behind every signed request.
+	KeypairOwner(ctx context.Context, accessKey string) (*Keypair, *User, error)
 	// ListKeypairs returns the user's keypairs of one kind, newest first.
 	ListKeypairs(ctx context.Context, userID string, kind KeypairKind) ([]Keypair, error)
 	// DeleteKeypair removes the user's keypair; ErrNotFound when the user has

@@ -108,22 +108,15 @@ func (m *Manager) bearer(ctx context.Context, token string) (*Principal, error) 
 	if !strings.HasPrefix(token, accessTokenPrefix) || len(token) > maxTokenLen {
 		return nil, invalid
 	}
-	t, err := m.store.Token(ctx, hashToken(token), berth.TokenAccess)
+	t, u, err := m.store.TokenOwner(ctx, hashToken(token), berth.TokenAccess)
 	if errors.Is(err, berth.ErrNotFound) {
 		return nil, invalid
 	}
 	if err != nil {
 		return nil, err
 	}
-	if t.FamilyRevoked || !m.now().Before(t.ExpiresAt) {
+	if t.FamilyRevoked || !m.now().Before(t.ExpiresAt) || !u.Active() {
 		return nil, invalid
-	}
-	u, err := m.store.User(ctx, t.UserID)
-	if errors.Is(err, berth.ErrNotFound) || (err == nil && !u.Active()) {
-		return nil, invalid
-	}
-	if err != nil {
-		return nil, err
 	}
 	return &Principal{User: u, Via: "bearer", FamilyID: t.FamilyID}, nil
 }
@@ -158,7 +151,7 @@ type keyLookup struct{ m *Manager }
 // LookupKey implements signing.KeyLookup.
 func (l keyLookup) LookupKey(ctx context.Context, id string) (signing.Key, error) {
 	m := l.m
-	k, err := m.store.Keypair(ctx, id)
+	k, u, err := m.store.KeypairOwner(ctx, id)
 	if errors.Is(err, berth.ErrNotFound) {
 		return signing.Key{}, signing.ErrUnknownKey
 	}
@@ -166,15 +159,8 @@ func (l keyLookup) LookupKey(ctx context.Context, id string) (signing.Key, error
 		return signing.Key{}, err
 	}
 	now := m.now()
-	if k.Expired(now) {
+	if k.Expired(now) || !u.Active() {
 		return signing.Key{}, signing.ErrUnknownKey
-	}
-	u, err := m.store.User(ctx, k.UserID)
-	if errors.Is(err, berth.ErrNotFound) || (err == nil && !u.Active()) {
-		return signing.Key{}, signing.ErrUnknownKey
-	}
-	if err != nil {
-		return signing.Key{}, err
 	}
 	sec, err := m.box.Open(k.SecretSealed, keypairAAD(k.AccessKey))
 	if err != nil {

@@ -10,15 +10,43 @@ import (
 
 const keypairColumns = `access_key, user_id, kind, name, secret_sealed, created_at, expires_at, last_used_at`
 
+// keypairDest is a scan target for keypairColumns; done converts the times.
+type keypairDest struct {
+	k             berth.Keypair
+	created       int64
+	expires, used sql.NullInt64
+}
+
+func (d *keypairDest) ptrs() []any {
+	k := &d.k
+	return []any{&k.AccessKey, &k.UserID, &k.Kind, &k.Name, &k.SecretSealed, &d.created, &d.expires, &d.used}
+}
+
+func (d *keypairDest) done() *berth.Keypair {
+	d.k.CreatedAt, d.k.ExpiresAt, d.k.LastUsedAt = fromDB(d.created), fromDBNull(d.expires), fromDBNull(d.used)
+	return &d.k
+}
+
 func scanKeypair(row interface{ Scan(...any) error }) (*berth.Keypair, error) {
-	var k berth.Keypair
-	var created int64
-	var expires, used sql.NullInt64
-	if err := row.Scan(&k.AccessKey, &k.UserID, &k.Kind, &k.Name, &k.SecretSealed, &created, &expires, &used); err != nil {
+	var d keypairDest
+	if err := row.Scan(d.ptrs()...); err != nil {
 		return nil, err
 	}
-	k.CreatedAt, k.ExpiresAt, k.LastUsedAt = fromDB(created), fromDBNull(expires), fromDBNull(used)
-	return &k, nil
+	return d.done(), nil
+}
+
+// KeypairOwner implements berth.KeypairStore.
+func (s *Store) KeypairOwner(ctx context.Context, accessKey string) (*berth.Keypair, *berth.User, error) {
+	var k keypairDest
+	var u userDest
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT k.access_key, k.user_id, k.kind, k.name, k.secret_sealed, k.created_at,
+		k.expires_at, k.last_used_at, `+userColumnsAs("u")+`
+		FROM keypairs k JOIN users u ON u.id = k.user_id WHERE k.access_key = ?`), accessKey).
+		Scan(append(k.ptrs(), u.ptrs()...)...)
+	if err != nil {
+		return nil, nil, s.wrap("get keypair owner", err)
+	}
+	return k.done(), u.done(), nil
 }
 
 // CreateKeypair implements berth.KeypairStore.

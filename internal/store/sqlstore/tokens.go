@@ -34,20 +34,21 @@ func (s *Store) CreateTokenFamily(ctx context.Context, f *berth.TokenFamily, acc
 	})
 }
 
-// Token implements berth.TokenStore.
-func (s *Store) Token(ctx context.Context, hash []byte, kind berth.TokenKind) (*berth.Token, error) {
+// TokenOwner implements berth.TokenStore.
+func (s *Store) TokenOwner(ctx context.Context, hash []byte, kind berth.TokenKind) (*berth.Token, *berth.User, error) {
 	t := berth.Token{Hash: hash, Kind: kind}
 	var expires, created int64
+	var u userDest
 	err := s.db.QueryRowContext(ctx, s.q(
-		`SELECT t.family_id, t.user_id, t.expires_at, t.created_at, f.revoked_at IS NOT NULL
-		 FROM tokens t JOIN token_families f ON f.id = t.family_id
+		`SELECT t.family_id, t.user_id, t.expires_at, t.created_at, f.revoked_at IS NOT NULL, `+userColumnsAs("u")+`
+		 FROM tokens t JOIN token_families f ON f.id = t.family_id JOIN users u ON u.id = t.user_id
 		 WHERE t.hash = ? AND t.kind = ? AND t.spent_at IS NULL`), hash, kind).
-		Scan(&t.FamilyID, &t.UserID, &expires, &created, &t.FamilyRevoked)
+		Scan(append([]any{&t.FamilyID, &t.UserID, &expires, &created, &t.FamilyRevoked}, u.ptrs()...)...)
 	if err != nil {
-		return nil, s.wrap("get token", err)
+		return nil, nil, s.wrap("get token owner", err)
 	}
 	t.ExpiresAt, t.CreatedAt = fromDB(expires), fromDB(created)
-	return &t, nil
+	return &t, u.done(), nil
 }
 
 // RotateRefreshToken implements berth.TokenStore.

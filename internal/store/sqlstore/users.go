@@ -15,14 +15,34 @@ import (
 
 const userColumns = `id, email, name, role, admin_role, status, password_hash, created_at, updated_at`
 
+// userColumnsAs is userColumns qualified by a table alias, for joins.
+func userColumnsAs(alias string) string {
+	return alias + ".id, " + alias + ".email, " + alias + ".name, " + alias + ".role, " + alias + ".admin_role, " +
+		alias + ".status, " + alias + ".password_hash, " + alias + ".created_at, " + alias + ".updated_at"
+}
+
+// userDest is a scan target for userColumns; done converts the times.
+type userDest struct {
+	u                berth.User
+	created, updated int64
+}
+
+func (d *userDest) ptrs() []any {
+	u := &d.u
+	return []any{&u.ID, &u.Email, &u.Name, &u.Role, &u.AdminRole, &u.Status, &u.PasswordHash, &d.created, &d.updated}
+}
+
+func (d *userDest) done() *berth.User {
+	d.u.CreatedAt, d.u.UpdatedAt = fromDB(d.created), fromDB(d.updated)
+	return &d.u
+}
+
 func scanUser(row interface{ Scan(...any) error }) (*berth.User, error) {
-	var u berth.User
-	var created, updated int64
-	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.AdminRole, &u.Status, &u.PasswordHash, &created, &updated); err != nil {
+	var d userDest
+	if err := row.Scan(d.ptrs()...); err != nil {
 		return nil, err
 	}
-	u.CreatedAt, u.UpdatedAt = fromDB(created), fromDB(updated)
-	return &u, nil
+	return d.done(), nil
 }
 
 func fillUser(u *berth.User) {

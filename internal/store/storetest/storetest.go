@@ -4,6 +4,7 @@
 package storetest
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -245,28 +246,42 @@ func pair(now time.Time) (*berth.Token, *berth.Token) {
 		&berth.Token{Hash: randomHash(), Kind: berth.TokenRefresh, ExpiresAt: now.Add(30 * 24 * time.Hour), CreatedAt: now}
 }
 
+// token looks a token up without its owner.
+func token(ctx context.Context, s berth.Store, hash []byte, kind berth.TokenKind) (*berth.Token, error) {
+	t, _, err := s.TokenOwner(ctx, hash, kind)
+	return t, err
+}
+
 func testTokensLookup(t *testing.T, s berth.Store) {
 	ctx := t.Context()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	u := newUser(t, s)
 	f, access, refresh := newFamily(t, s, u, now)
-	got, err := s.Token(ctx, access.Hash, berth.TokenAccess)
+	got, err := token(ctx, s, access.Hash, berth.TokenAccess)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.FamilyID != f.ID || got.UserID != u.ID || !got.ExpiresAt.Equal(access.ExpiresAt) || got.FamilyRevoked {
 		t.Fatalf("Token = %+v", got)
 	}
-	if _, err := s.Token(ctx, refresh.Hash, berth.TokenAccess); !errors.Is(err, berth.ErrNotFound) {
+	gotT, owner, err := s.TokenOwner(ctx, access.Hash, berth.TokenAccess)
+	if err != nil || gotT.FamilyID != f.ID || !gotT.ExpiresAt.Equal(access.ExpiresAt) || owner.ID != u.ID || owner.Email != u.Email ||
+		owner.Status != berth.UserActive || !owner.CreatedAt.Equal(u.CreatedAt) {
+		t.Fatalf("TokenOwner = %+v, %+v, %v", gotT, owner, err)
+	}
+	if _, _, err := s.TokenOwner(ctx, refresh.Hash, berth.TokenAccess); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("TokenOwner of a refresh token as access: %v", err)
+	}
+	if _, err := token(ctx, s, refresh.Hash, berth.TokenAccess); !errors.Is(err, berth.ErrNotFound) {
 		t.Fatalf("refresh token found as access token: %v", err)
 	}
-	if _, err := s.Token(ctx, randomHash(), berth.TokenAccess); !errors.Is(err, berth.ErrNotFound) {
+	if _, err := token(ctx, s, randomHash(), berth.TokenAccess); !errors.Is(err, berth.ErrNotFound) {
 		t.Fatalf("unknown token: %v", err)
 	}
 	if err := s.RevokeTokenFamily(ctx, f.ID, now); err != nil {
 		t.Fatal(err)
 	}
-	got, err = s.Token(ctx, access.Hash, berth.TokenAccess)
+	got, err = token(ctx, s, access.Hash, berth.TokenAccess)
 	if err != nil || !got.FamilyRevoked {
 		t.Fatalf("after revoke: %+v, %v", got, err)
 	}
@@ -287,7 +302,7 @@ func testTokensRotate(t *testing.T, s berth.Store) {
 	if a2.FamilyID != f.ID || r2.UserID != u.ID {
 		t.Fatalf("rotation did not fill family and user: %+v", a2)
 	}
-	if got, err := s.Token(ctx, a2.Hash, berth.TokenAccess); err != nil || got.FamilyID != f.ID {
+	if got, err := token(ctx, s, a2.Hash, berth.TokenAccess); err != nil || got.FamilyID != f.ID {
 		t.Fatalf("new access token: %+v, %v", got, err)
 	}
 	a3, r3 := pair(now)
@@ -336,7 +351,7 @@ func testTokensReuse(t *testing.T, s berth.Store) {
 	if err := s.RotateRefreshToken(ctx, refresh.Hash, now, a3, r3); !errors.Is(err, berth.ErrTokenReused) {
 		t.Fatalf("reuse: %v, want ErrTokenReused", err)
 	}
-	got, err := s.Token(ctx, a2.Hash, berth.TokenAccess)
+	got, err := token(ctx, s, a2.Hash, berth.TokenAccess)
 	if err != nil || !got.FamilyRevoked {
 		t.Fatalf("family not ended after reuse: %+v, %v", got, err)
 	}
@@ -391,7 +406,7 @@ func testTokensRevokeUser(t *testing.T, s berth.Store) {
 		t.Fatalf("RevokeUserTokenFamilies = %d, %v; want 2", n, err)
 	}
 	for hash, wantRevoked := range map[*berth.Token]bool{keepAccess: false, a1: true, a2: true, otherAccess: false} {
-		got, err := s.Token(ctx, hash.Hash, berth.TokenAccess)
+		got, err := token(ctx, s, hash.Hash, berth.TokenAccess)
 		if err != nil || got.FamilyRevoked != wantRevoked {
 			t.Errorf("token of family %s: revoked=%v err=%v, want revoked=%v", hash.FamilyID, got != nil && got.FamilyRevoked, err, wantRevoked)
 		}
@@ -412,11 +427,11 @@ func testTokensDeleteExpired(t *testing.T, s berth.Store) {
 		t.Fatalf("DeleteExpiredTokens = %d, %v; want 2", n, err)
 	}
 	for _, tok := range []*berth.Token{oldAccess, oldRefresh} {
-		if _, err := s.Token(ctx, tok.Hash, tok.Kind); !errors.Is(err, berth.ErrNotFound) {
+		if _, err := token(ctx, s, tok.Hash, tok.Kind); !errors.Is(err, berth.ErrNotFound) {
 			t.Errorf("expired %s token still there: %v", tok.Kind, err)
 		}
 	}
-	if _, err := s.Token(ctx, liveAccess.Hash, berth.TokenAccess); err != nil {
+	if _, err := token(ctx, s, liveAccess.Hash, berth.TokenAccess); err != nil {
 		t.Errorf("live token removed: %v", err)
 	}
 }
@@ -444,6 +459,14 @@ func testKeypairs(t *testing.T, s berth.Store) {
 	got, err := s.Keypair(ctx, k1.AccessKey)
 	if err != nil || got.UserID != u.ID || string(got.SecretSealed) != string(k1.SecretSealed) || !got.ExpiresAt.IsZero() || got.Name != "laptop" {
 		t.Fatalf("Keypair = %+v, %v", got, err)
+	}
+	gotK, owner, err := s.KeypairOwner(ctx, k1.AccessKey)
+	if err != nil || gotK.AccessKey != k1.AccessKey || string(gotK.SecretSealed) != string(k1.SecretSealed) || owner.ID != u.ID ||
+		owner.Email != u.Email || owner.PasswordHash != u.PasswordHash {
+		t.Fatalf("KeypairOwner = %+v, %+v, %v", gotK, owner, err)
+	}
+	if _, _, err := s.KeypairOwner(ctx, "BKNOSUCHKEY"); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("KeypairOwner of an unknown key: %v", err)
 	}
 	if got, err := s.Keypair(ctx, sess.AccessKey); err != nil || got.ExpiresAt.IsZero() || got.Kind != berth.KeypairSession {
 		t.Fatalf("session keypair = %+v, %v", got, err)
