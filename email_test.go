@@ -46,3 +46,25 @@ func TestValidText(t *testing.T) {
 		}
 	}
 }
+
+func FuzzNormalizeEmail(f *testing.F) {
+	for _, s := range []string{"a@example.com", "ÜSER@bücher.example", `"q"@x`, "a..b@x", "用户@例子.广告", "\xff@x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := NormalizeEmail(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v is not ErrInvalid", err)
+			}
+			return
+		}
+		again, err := NormalizeEmail(got)
+		if err != nil || again != got {
+			t.Fatalf("not idempotent: %q -> %q -> %q (%v)", s, got, again, err)
+		}
+		if strings.Count(got, "@") != 1 || len(got) > 254 || !ValidText(got) || strings.ContainsAny(got, " \"") {
+			t.Fatalf("accepted %q as %q", s, got)
+		}
+	})
+}

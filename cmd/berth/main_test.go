@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -59,8 +60,26 @@ type serving struct {
 	cmd    *exec.Cmd
 	url    string
 	banner string
-	stderr *bytes.Buffer
+	stderr *lockedBuffer
 	done   chan error
+}
+
+// lockedBuffer is written by the process's stderr copier while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 var openLine = regexp.MustCompile(`Open\s+(http://\S+)/`)
@@ -74,7 +93,7 @@ func serve(t *testing.T, dataDir string, env ...string) *serving {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &serving{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	s := &serving{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -316,4 +335,3 @@ func TestServePortTaken(t *testing.T) {
 		t.Fatalf("code %d: %s", code, stderr)
 	}
 }
-

@@ -46,3 +46,19 @@ func TestAddr(t *testing.T) {
 		t.Fatalf("nil resolver trusted a header: %s", got)
 	}
 }
+
+func FuzzAddr(f *testing.F) {
+	f.Add("127.0.0.1:1", "1.2.3.4, 10.0.0.1")
+	f.Add("[::1]:1", "::ffff:1.2.3.4,,")
+	f.Add("garbage", "")
+	r, _ := New([]string{"127.0.0.0/8", "::1", "10.0.0.0/8"})
+	f.Fuzz(func(t *testing.T, peer, xff string) {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.RemoteAddr = peer
+		req.Header.Set("X-Forwarded-For", xff)
+		got := r.Addr(req)
+		if !r.FromTrustedProxy(req) && got != Peer(req) {
+			t.Fatalf("untrusted peer %q: header believed, got %q", peer, got)
+		}
+	})
+}
