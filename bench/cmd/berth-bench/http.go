@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/berth-platform/berth/bench/load"
+	"github.com/berth-platform/berth/client"
+	"github.com/berth-platform/berth/internal/config"
+	"github.com/berth-platform/berth/internal/password"
+	"github.com/berth-platform/berth/internal/server"
+)
+
+// HTTPPair is a subject measured against its baseline in the same run.
+type HTTPPair struct {
+	Backend  string      `json:"backend"`
+	Baseline load.Result `json:"baseline"`
+	Subject  load.Result `json:"subject"`
+}
+
+// LoginStats is the login throughput at the real hashing parameters.
+type LoginStats struct {
+	HashNS int64       `json:"hash_ns"`
+	Slots  int         `json:"slots"`
+	Bound  float64     `json:"bound_per_s"`
+	Result load.Result `json:"result"`
+}
+
+const (
+	adminEmail    = "ops@example.test"
+	adminPassword = "benchmark admin password"
+)
+
+type backend struct {
+	name        string
+	databaseURL string
+	redisURL    string
+}
+
+func runHTTP(ctx context.Context, dur time.Duration, pgAdmin, redisURL string) ([]HTTPPair, *LoginStats, error) {
+	backends := []backend{{name: "SQLite + in-process"}}
+	if pgAdmin != "" {
+		dbURL, drop, err := createDatabase(ctx, pgAdmin)
+		if err != nil {
+			return nil, nil, fmt.Errorf("PostgreSQL: %w (pass -postgres '' to skip)", err)
+		}
+		defer drop()
+		backends = append(backends, backend{name: "PostgreSQL + in-process", databaseURL: dbURL})
+		if redisURL != "" {
+			backends = append(backends, backend{name: "PostgreSQL + Redis", databaseURL: dbURL, redisURL: redisURL})
+		}
+	}
+	var pairs []HTTPPair
+	for _, b := range backends {
+		p, err := measureBackend(ctx, b, dur)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", b.name, err)
+		}
+		pairs = append(pairs, p...)
+	}
+	login, err := measureLogins(ctx, dur)
+	return pairs, login, err
+}
+
+// startServer runs an all-in-one server on a loopback port.
+func startServer(ctx context.Context, b backend, hasher *password.Hasher) (*server.Server, func(), error) {
+	dir, err := os.MkdirTemp("", "berth-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := config.Default()
+	cfg.Listen, cfg.MetricsListen, cfg.DataDir = "127.0.0.1:0", "", dir
+	cfg.DatabaseURL, cfg.RedisURL = b.databaseURL, b.redisURL
+	cfg.Admin = config.AdminConfig{Email: adminEmail, Password: adminPassword}
+	cfg.Auth.MaxAccountFailures, cfg.Auth.MaxAddressFailures = 1<<30, 1<<30
+	s, err := server.New(ctx, cfg, server.Options{Logger: slog.New(slog.DiscardHandler), Version: "bench", Hasher: hasher})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = s.Run(runCtx); close(done) }()
+	return s, func() { cancel(); <-done; os.RemoveAll(dir) }, nil
+}
+
+func httpClient(conc int) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = conc*2, conc*2
+	return &http.Client{Transport: t, Timeout: 30 * time.Second}
+}
+
+func measureBackend(ctx context.Context, b backend, dur time.Duration) ([]HTTPPair, error) {
+	// Cheap hashing: logins are measured separately at the real parameters.
+	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 4, time.Second)
+	s, stop, err := startServer(ctx, b, hasher)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	base := "http://" + s.Addr()
+	anon, _ := client.New(base)
+	tok, err := anon.Login(ctx, adminEmail, adminPassword)
+	if err != nil {
+		return nil, err
+	}
+	kp, err := must(client.New(base, client.WithBearer(tok.AccessToken))).CreateKeypair(ctx, "bench")
+	if err != nil {
+		return nil, err
+	}
+	var out []HTTPPair
+	for _, conc := range []int{1, 8, 64} {
+		hc := httpClient(conc)
+		plain := func(ctx context.Context) error { return get(ctx, hc, base+"/health") }
+		signer := must(client.New(base, client.WithKeypair(kp.AccessKey, kp.SecretKey), client.WithHTTPClient(hc)))
+		signed := func(ctx context.Context) error { return get(ctx, signer.HTTPClient(), base+"/api/users/me") }
+		opts := load.Options{Concurrency: conc, Duration: dur, Warmup: 50}
+		p := HTTPPair{Backend: b.name}
+		p.Baseline = load.Run(ctx, b.name+" GET /health", opts, plain)
+		p.Subject = load.Run(ctx, b.name+" signed GET /api/users/me", opts, signed)
+		log.Println("  " + p.Baseline.String())
+		log.Println("  " + p.Subject.String())
+		if p.Subject.FirstError != "" {
+			log.Printf("  first error: %s", p.Subject.FirstError)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func get(ctx context.Context, hc *http.Client, u string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", u, resp.Status)
+	}
+	return nil
+}
+
+// measureLogins drives POST /api/auth/login at the OWASP parameters with
+// more clients than hash slots, so the bound is what limits throughput.
+func measureLogins(ctx context.Context, dur time.Duration) (*LoginStats, error) {
+	hasher := password.NewHasher(password.DefaultParams(), 0, 0)
+	s, stop, err := startServer(ctx, backend{name: "SQLite"}, hasher)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	enc, err := hasher.Hash(ctx, "x")
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	const rounds = 10
+	for range rounds {
+		_, _ = hasher.Verify(ctx, enc, "x")
+	}
+	hashNS := time.Since(t0).Nanoseconds() / rounds
+	conc := 16
+	c := must(client.New("http://"+s.Addr(), client.WithHTTPClient(httpClient(conc))))
+	r := load.Run(ctx, "POST /api/auth/login (argon2id OWASP)", load.Options{Concurrency: conc, Duration: dur},
+		func(ctx context.Context) error { _, err := c.Login(ctx, adminEmail, adminPassword); return err })
+	log.Println("  " + r.String())
+	n := 2 * runtime.GOMAXPROCS(0) // the Hasher's default bound
+	return &LoginStats{HashNS: hashNS, Slots: n, Bound: float64(n) / (float64(hashNS) / 1e9), Result: r}, nil
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		log.Fatal(err)
+	}
+	return v
+}
+
+// createDatabase makes a throw-away database on the server at admin.
+func createDatabase(ctx context.Context, admin string) (string, func(), error) {
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return "", nil, err
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "berth_bench_" + hex.EncodeToString(b[:])
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		conn.Close(ctx)
+		return "", nil, err
+	}
+	u, _ := url.Parse(admin)
+	u.Path = "/" + name
+	return u.String(), func() {
+		_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		conn.Close(context.Background())
+	}, nil
+}

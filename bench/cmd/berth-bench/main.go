@@ -1,0 +1,132 @@
+// Command berth-bench runs berth's benchmark suite (`make bench`): the Go
+// micro-benchmarks of the hot paths and load runs against real servers
+// over loopback, each figure next to a baseline measured in the same run.
+// It writes <out>/<date>.json and <out>/<date>.md.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Report is everything one run measured.
+type Report struct {
+	Date       time.Time   `json:"date"`
+	Host       Host        `json:"host"`
+	Micro      []Micro     `json:"micro"`
+	HTTP       []HTTPPair  `json:"http"`
+	Login      *LoginStats `json:"login,omitempty"`
+	DurationNS int64       `json:"duration_ns"`
+}
+
+// Host describes the machine.
+type Host struct {
+	GOOS, GOARCH, GoVersion string
+	CPUs                    int
+}
+
+func main() {
+	out := flag.String("out", "bench/results", "directory for the results")
+	dur := flag.Duration("duration", 3*time.Second, "length of each load run")
+	pg := flag.String("postgres", envOr("BERTH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server for the PostgreSQL runs (empty: skip them)")
+	redis := flag.String("redis", envOr("BERTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis for the Redis runs (empty: skip them)")
+	skipMicro := flag.Bool("skip-micro", false, "skip the Go micro-benchmarks")
+	flag.Parse()
+	log.SetFlags(0)
+
+	start := time.Now()
+	r := Report{Date: start.UTC(), Host: Host{runtime.GOOS, runtime.GOARCH, runtime.Version(), runtime.NumCPU()}}
+	ctx := context.Background()
+	if !*skipMicro {
+		log.Println("== Go micro-benchmarks")
+		r.Micro = runMicro(ctx)
+	}
+	log.Println("== HTTP load over loopback")
+	pairs, login, err := runHTTP(ctx, *dur, *pg, *redis)
+	if err != nil {
+		log.Fatalf("berth-bench: %v", err)
+	}
+	r.HTTP, r.Login = pairs, login
+	r.DurationNS = int64(time.Since(start))
+
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	base := filepath.Join(*out, start.UTC().Format("2006-01-02"))
+	raw, _ := json.MarshalIndent(r, "", "  ")
+	if err := os.WriteFile(base+".json", append(raw, '\n'), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	var md strings.Builder
+	writeMarkdown(&md, &r)
+	if err := os.WriteFile(base+".md", []byte(md.String()), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	_, _ = io.WriteString(os.Stdout, "\n"+md.String())
+	log.Printf("wrote %s.json and %s.md in %s", base, base, time.Since(start).Round(time.Second))
+}
+
+func envOr(k, def string) string {
+	if v, ok := os.LookupEnv(k); ok {
+		return v
+	}
+	return def
+}
+
+func writeMarkdown(w io.Writer, r *Report) {
+	fmt.Fprintf(w, "# berth benchmarks — %s\n\n", r.Date.Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(w, "%s/%s, %d CPUs, %s. Every ratio compares two figures measured side by side in this run.\n\n",
+		r.Host.GOOS, r.Host.GOARCH, r.Host.CPUs, r.Host.GoVersion)
+	if len(r.Micro) > 0 {
+		fmt.Fprintln(w, "## Hot paths (Go benchmarks)")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| benchmark | ns/op | B/op | allocs/op | baseline | ratio | other |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---|---:|---|")
+		for _, m := range r.Micro {
+			ratio := ""
+			if m.BaselineNS > 0 {
+				ratio = fmt.Sprintf("%.2f×", m.NsPerOp/m.BaselineNS)
+			}
+			fmt.Fprintf(w, "| %s | %.0f | %d | %d | %s | %s | %s |\n", m.Name, m.NsPerOp, m.BytesPerOp, m.AllocsPerOp, m.Baseline, ratio, m.Extra)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(r.HTTP) > 0 {
+		fmt.Fprintln(w, "## Signed GET /api/users/me vs GET /health on the same server")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| backend | conc. | /health p50 | signed p50 | ×p50 | /health p99 | signed p99 | ×p99 | /health req/s | signed req/s | req/s ratio | errors |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, p := range r.HTTP {
+			b, s := p.Baseline, p.Subject
+			fmt.Fprintf(w, "| %s | %d | %s | %s | %.2f | %s | %s | %.2f | %.0f | %.0f | %.2f | %d |\n", p.Backend, s.Concurrency,
+				us(b.P50), us(s.P50), ratio(s.P50, b.P50), us(b.P99), us(s.P99), ratio(s.P99, b.P99), b.RPS, s.RPS, s.RPS/max(b.RPS, 1), s.Errors+b.Errors)
+		}
+		fmt.Fprintln(w)
+	}
+	if l := r.Login; l != nil {
+		fmt.Fprintln(w, "## Logins at OWASP argon2id parameters (19 MiB, t=2, p=1)")
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "- one hash: %s (BenchmarkHashOWASP); hashes allowed at once: %d (%d MiB of hash memory at most)\n",
+			time.Duration(l.HashNS).Round(time.Microsecond), l.Slots, l.Slots*19)
+		fmt.Fprintf(w, "- %s\n", l.Result.String())
+		fmt.Fprintf(w, "- logins/s: %.1f, against a bound of slots ÷ hash time = %.1f/s (×%.2f)\n\n", l.Result.RPS, l.Bound, l.Result.RPS/max(l.Bound, 1e-9))
+	}
+}
+
+func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d)/1e3) }
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"log"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Micro is one Go benchmark's result.
+type Micro struct {
+	Package     string  `json:"package"`
+	Name        string  `json:"name"`
+	NsPerOp     float64 `json:"ns_per_op"`
+	BytesPerOp  int64   `json:"bytes_per_op"`
+	AllocsPerOp int64   `json:"allocs_per_op"`
+	Baseline    string  `json:"baseline,omitempty"`
+	BaselineNS  float64 `json:"baseline_ns,omitempty"`
+	Extra       string  `json:"extra,omitempty"`
+}
+
+// microSuites are the hot-path benchmarks: package, benchmark pattern,
+// -benchtime, and which benchmark in the same package is each one's
+// baseline.
+var microSuites = []struct {
+	pkg, pattern, benchtime string
+	baseline                map[string]string
+}{
+	{"./internal/signing", ".", "1s", map[string]string{"Verify": "BaselineHMAC", "Sign": "BaselineHMAC"}},
+	{"./internal/password", "HashOWASP|VerifyParallel", "20x", nil},
+	{"./internal/kv/memory", "ClaimNonce|RateLimit|Incr$", "1s", nil},
+	{"./internal/kv/redis", "ClaimNonce|RateLimit", "1s", nil},
+}
+
+var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(-\d+)?\s+(\d+)\s+([\d.]+) ns/op(.*)$`)
+
+func runMicro(ctx context.Context) []Micro {
+	var out []Micro
+	for _, s := range microSuites {
+		cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", s.pattern, "-benchmem", "-benchtime", s.benchtime, s.pkg)
+		cmd.Env = os.Environ()
+		var buf bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &buf, &buf
+		if err := cmd.Run(); err != nil {
+			log.Printf("  %s: %v\n%s", s.pkg, err, buf.String())
+			continue
+		}
+		got := map[string]*Micro{}
+		var order []string
+		sc := bufio.NewScanner(&buf)
+		for sc.Scan() {
+			m := benchLine.FindStringSubmatch(sc.Text())
+			if m == nil {
+				continue
+			}
+			r := &Micro{Package: s.pkg, Name: m[1]}
+			r.NsPerOp, _ = strconv.ParseFloat(m[4], 64)
+			fields := strings.Fields(m[5])
+			var extra []string
+			for i := 0; i+1 < len(fields); i += 2 {
+				switch fields[i+1] {
+				case "B/op":
+					r.BytesPerOp, _ = strconv.ParseInt(fields[i], 10, 64)
+				case "allocs/op":
+					r.AllocsPerOp, _ = strconv.ParseInt(fields[i], 10, 64)
+				default:
+					extra = append(extra, fields[i]+" "+fields[i+1])
+				}
+			}
+			r.Extra = strings.Join(extra, ", ")
+			got[r.Name] = r
+			order = append(order, r.Name)
+		}
+		for _, name := range order {
+			r := got[name]
+			if b, ok := s.baseline[name]; ok && got[b] != nil {
+				r.Baseline, r.BaselineNS = b, got[b].NsPerOp
+			}
+			log.Printf("  %-28s %-22s %12.0f ns/op %s", s.pkg, name, r.NsPerOp, r.Extra)
+			out = append(out, *r)
+		}
+	}
+	return out
+}
