@@ -56,7 +56,7 @@ func fuzzArchive(t *testing.T, data []byte, mediaType string) {
 		t.Fatalf("read %d bytes, over the cap", total)
 	}
 	if err != nil {
-		if !errors.Is(err, berth.ErrBadArtefact) && err != ErrNotArchive {
+		if !errors.Is(err, berth.ErrBadArtefact) && !errors.Is(err, ErrNotArchive) {
 			t.Fatalf("Walk: %v does not wrap ErrBadArtefact", err)
 		}
 		return

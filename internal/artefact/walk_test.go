@@ -2,6 +2,7 @@ package artefact
 
 import (
 	"archive/tar"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -243,7 +244,7 @@ func TestReadFileMissing(t *testing.T) {
 
 func TestWalkRawModule(t *testing.T) {
 	a := open(t, []byte("\x00asm\x01\x00\x00\x00"), MediaTypeWasm, Options{})
-	if _, err := a.List(); err != ErrNotArchive {
+	if _, err := a.List(); !errors.Is(err, ErrNotArchive) {
 		t.Fatalf("List on a module: %v", err)
 	}
 }

@@ -56,8 +56,9 @@ func (b *Box) Seal(plaintext, aad []byte) []byte {
 	ns := b.aead.NonceSize()
 	out := make([]byte, 1+ns, 1+ns+len(plaintext)+b.aead.Overhead())
 	out[0] = version
-	_, _ = rand.Read(out[1 : 1+ns]) // crypto/rand.Read never fails on supported platforms.
-	return b.aead.Seal(out, out[1:1+ns], plaintext, aad)
+	_, _ = rand.Read(out[1 : 1+ns])                      // crypto/rand.Read never fails on supported platforms.
+	return b.aead.Seal(out, out[1:1+ns], plaintext, aad) //nolint:gosec // G407: the nonce is random, read just above
+
 }
 
 // Open decrypts a value sealed with the same key and aad, or returns ErrOpen.

@@ -92,7 +92,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *Server, err erro
 	}
 	defer func() {
 		if err != nil {
-			s.Close()
+			_ = s.Close()
 		}
 	}()
 	if err := cfg.EnsureDataDir(); err != nil {
@@ -133,15 +133,16 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *Server, err erro
 		Store: s.store, KV: s.kv, Box: box, Hasher: hasher, Logger: s.log, Metrics: manager.NewMetrics(reg),
 		Auth: cfg.Auth, Proxies: proxies, Version: o.Version, Now: o.Now,
 	})
-	if err := s.listen(reg); err != nil {
+	if err := s.listen(ctx, reg); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) listen(reg *prometheus.Registry) error {
+func (s *Server) listen(ctx context.Context, reg *prometheus.Registry) error {
+	var lc net.ListenConfig
 	var err error
-	if s.listener, err = net.Listen("tcp", s.cfg.Listen); err != nil {
+	if s.listener, err = lc.Listen(ctx, "tcp", s.cfg.Listen); err != nil {
 		return fmt.Errorf("listen on %s: %w (is another berth running? choose another address with --listen)", s.cfg.Listen, err)
 	}
 	s.public = &http.Server{
@@ -155,7 +156,7 @@ func (s *Server) listen(reg *prometheus.Registry) error {
 	if s.cfg.MetricsListen == "" {
 		return nil
 	}
-	if s.mlistener, err = net.Listen("tcp", s.cfg.MetricsListen); err != nil {
+	if s.mlistener, err = lc.Listen(ctx, "tcp", s.cfg.MetricsListen); err != nil {
 		return fmt.Errorf("metrics listener on %s: %w (choose another with --metrics-listen, or empty to switch it off)", s.cfg.MetricsListen, err)
 	}
 	mux := http.NewServeMux()

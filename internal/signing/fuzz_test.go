@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -14,7 +15,8 @@ func FuzzParseAuthorization(f *testing.F) {
 	f.Fuzz(func(t *testing.T, h string) {
 		a, err := ParseAuthorization(h)
 		if err != nil {
-			if _, ok := err.(*Error); !ok {
+			var se *Error
+			if !errors.As(err, &se) {
 				t.Fatalf("error %T is not *Error", err)
 			}
 			return

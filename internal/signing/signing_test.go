@@ -315,7 +315,7 @@ func TestVerifierBodyAndReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ver.Complete(t.Context(), s, []byte(v.Body+" ")); err != ErrBodyMismatch {
+	if err := ver.Complete(t.Context(), s, []byte(v.Body+" ")); !errors.Is(err, ErrBodyMismatch) {
 		t.Fatalf("altered body: got %v", err)
 	}
 	// The altered body must not have spent the nonce.

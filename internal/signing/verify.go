@@ -19,7 +19,7 @@ const (
 	CodeMalformed            = "malformed-signature"
 	CodeUnsupportedAlgorithm = "unsupported-algorithm"
 	CodeExpired              = "request-expired"
-	CodeInvalidCredentials   = "invalid-credentials"
+	CodeInvalidCredentials   = "invalid-credentials" //nolint:gosec // G101: a problem code, not a credential
 	CodeBodyMismatch         = "body-hash-mismatch"
 	CodeReplayed             = "replayed-request"
 )

@@ -235,7 +235,7 @@ func (s *suite) timeout(t *testing.T) {
 	req := request("GET", "/", "", "")
 	req.Limits.Timeout = 300 * time.Millisecond
 	start := time.Now()
-	wantErr(t, rt, d, req, berth.ErrTimeout)
+	_, _ = wantErr(t, rt, d, req, berth.ErrTimeout)
 	if el := time.Since(start); el < req.Limits.Timeout || el > req.Limits.Timeout+10*time.Second {
 		t.Fatalf("stopped after %s for a %s deadline", el, req.Limits.Timeout)
 	}
@@ -245,7 +245,7 @@ func (s *suite) outputTooLarge(t *testing.T) {
 	rt, d := s.deploy(t, s.fx.Flood)
 	req := request("GET", "/", "", "")
 	req.Limits.MaxOutputBytes = 256 << 10
-	wantErr(t, rt, d, req, berth.ErrOutputTooLarge)
+	_, _ = wantErr(t, rt, d, req, berth.ErrOutputTooLarge)
 }
 
 func (s *suite) badResponse(t *testing.T) {
@@ -268,7 +268,7 @@ func (s *suite) outOfMemory(t *testing.T) {
 	rt, d := s.deploy(t, s.fx.Hog)
 	req := request("GET", "/", "", "")
 	req.Limits.MemoryMB = 16
-	wantErr(t, rt, d, req, berth.ErrOutOfMemory)
+	_, _ = wantErr(t, rt, d, req, berth.ErrOutOfMemory)
 }
 
 func (s *suite) concurrent(t *testing.T) {
@@ -319,7 +319,7 @@ func (s *suite) removeThenInvoke(t *testing.T) {
 	if err := rt.Remove(ctx(t), d); err != nil {
 		t.Fatalf("Remove: %v", err)
 	}
-	wantErr(t, rt, d, request("GET", "/", "", ""), berth.ErrNotDeployed)
+	_, _ = wantErr(t, rt, d, request("GET", "/", "", ""), berth.ErrNotDeployed)
 	if err := rt.Remove(ctx(t), d); err != nil {
 		t.Fatalf("second Remove: %v", err)
 	}
@@ -335,7 +335,7 @@ func (s *suite) removeUnknown(t *testing.T) {
 func (s *suite) invokeUnprepared(t *testing.T) {
 	rt := s.newRuntime(t)
 	d := berth.DeploymentRef{FunctionID: "never-prepared", Version: 1}
-	wantErr(t, rt, d, request("GET", "/", "", ""), berth.ErrNotDeployed)
+	_, _ = wantErr(t, rt, d, request("GET", "/", "", ""), berth.ErrNotDeployed)
 }
 
 func containsLine(lines []string, want string) bool {

@@ -86,7 +86,7 @@ func TestStdoutStopsEndlessHeaders(t *testing.T) {
 			break
 		}
 	}
-	if cause != errHeaderTooLarge || len(w.buf) > maxHeaderBytes+len(line)+2 {
+	if !errors.Is(cause, errHeaderTooLarge) || len(w.buf) > maxHeaderBytes+len(line)+2 {
 		t.Fatalf("cause %v after %d bytes", cause, len(w.buf))
 	}
 }

@@ -168,10 +168,10 @@ func sleep(ctx context.Context, ns int64) {
 
 // outcome turns what the instance did into a response or a function error.
 func (res *runResult) outcome(lim berth.Limits) (*response, error) {
-	switch res.stdout.stopped {
-	case errOutputTooLarge:
+	switch {
+	case errors.Is(res.stdout.stopped, errOutputTooLarge):
 		return nil, fmt.Errorf("%w: more than %d bytes on stdout", berth.ErrOutputTooLarge, lim.MaxOutputBytes)
-	case errHeaderTooLarge:
+	case errors.Is(res.stdout.stopped, errHeaderTooLarge):
 		return nil, badResponse("the header section is longer than %d bytes: send large data in the body", maxHeaderBytes)
 	}
 	if res.err != nil {

@@ -288,7 +288,7 @@ func (r *Runtime) load(ctx context.Context, d berth.DeploymentRef) (*deployment,
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	m, err := f.Module()
 	if err != nil {
 		return nil, err

@@ -121,7 +121,7 @@ func (s *Store) execOne(ctx context.Context, op, query string, args ...any) erro
 }
 
 // tx runs fn in a transaction, committing when it returns nil or an error
-// wrapped in commitAnyway (a reused refresh token ends its family and still
+// wrapped in commitAnywayError (a reused refresh token ends its family and still
 // reports the reuse), and rolling back otherwise.
 func (s *Store) tx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -129,7 +129,7 @@ func (s *Store) tx(ctx context.Context, op string, fn func(*sql.Tx) error) error
 		return s.wrap(op, err)
 	}
 	ferr := fn(tx)
-	var keep *commitAnyway
+	var keep *commitAnywayError
 	if ferr != nil && !errors.As(ferr, &keep) {
 		_ = tx.Rollback()
 		return ferr
@@ -143,12 +143,12 @@ func (s *Store) tx(ctx context.Context, op string, fn func(*sql.Tx) error) error
 	return nil
 }
 
-// commitAnyway marks an error after which the transaction's work must still
+// commitAnywayError marks an error after which the transaction's work must still
 // be committed.
-type commitAnyway struct{ err error }
+type commitAnywayError struct{ err error }
 
-func (c *commitAnyway) Error() string { return c.err.Error() }
-func (c *commitAnyway) Unwrap() error { return c.err }
+func (c *commitAnywayError) Error() string { return c.err.Error() }
+func (c *commitAnywayError) Unwrap() error { return c.err }
 
 // Time conversion: BIGINT Unix microseconds, NULL for the zero time.
 

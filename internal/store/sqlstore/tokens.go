@@ -95,7 +95,7 @@ func (s *Store) refreshRefused(ctx context.Context, tx *sql.Tx, hash []byte, now
 		dbTime(now), family); err != nil {
 		return s.wrap(op, err)
 	}
-	return &commitAnyway{fmt.Errorf("%s: %w", op, berth.ErrTokenReused)}
+	return &commitAnywayError{fmt.Errorf("%s: %w", op, berth.ErrTokenReused)}
 }
 
 // RevokeTokenFamily implements berth.TokenStore.

@@ -60,7 +60,7 @@ var seq atomic.Int64
 // newUser creates an active user with a unique email.
 func newUser(t *testing.T, s berth.Store) *berth.User {
 	t.Helper()
-	u := &berth.User{
+	u := &berth.User{ //nolint:gosec // G101: a fixture hash, not a credential
 		Email:        fmt.Sprintf("user%d-%s@example.test", seq.Add(1), uuid.NewString()[:8]),
 		Name:         "Test User",
 		Role:         berth.RoleUser,
