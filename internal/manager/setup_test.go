@@ -25,7 +25,7 @@ import (
 // clock and captured logs.
 type testServer struct {
 	*server.Server
-	t        *testing.T
+	t        testing.TB
 	url      string
 	logs     *syncBuffer
 	clock    *clock
@@ -65,7 +65,7 @@ const adminPassword = "correct horse battery staple"
 
 type serverOption func(*config.Config)
 
-func withPostgres(t *testing.T) serverOption {
+func withPostgres(t testing.TB) serverOption {
 	url := testenv.PostgresURL(t)
 	return func(c *config.Config) { c.DatabaseURL = url }
 }
@@ -77,7 +77,7 @@ func withRedis() serverOption {
 func withRegistration(c *config.Config) { c.Auth.AllowRegistration = true }
 
 // startServer runs a server until the test ends.
-func startServer(t *testing.T, opts ...serverOption) *testServer {
+func startServer(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"

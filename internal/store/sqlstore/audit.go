@@ -13,9 +13,8 @@ func (s *Store) AppendAudit(ctx context.Context, e *berth.AuditEvent) error {
 	if e.At.IsZero() {
 		e.At = time.Now().UTC().Truncate(time.Microsecond)
 	}
-	err := s.db.QueryRowContext(ctx, s.q(
-		`INSERT INTO audit_events (at, actor_id, actor_email, action, target, client_addr, outcome, detail)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+	err := s.queryRow(ctx, `INSERT INTO audit_events (at, actor_id, actor_email, action, target, client_addr, outcome, detail)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		dbTime(e.At), e.ActorID, e.ActorEmail, e.Action, e.Target, e.ClientAddr, e.Outcome, e.Detail).Scan(&e.ID)
 	return s.wrap("append audit", err)
 }
@@ -42,11 +41,11 @@ func (s *Store) ListAudit(ctx context.Context, f berth.AuditFilter) ([]berth.Aud
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	var total int
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM audit_events`+cond), args...).Scan(&total); err != nil {
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM audit_events`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, s.wrap(op, err)
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, at, actor_id, actor_email, action, target, client_addr, outcome, detail
-		FROM audit_events`+cond+` ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`), append(args, f.Page.Size, f.Page.Offset())...)
+	rows, err := s.query(ctx, `SELECT id, at, actor_id, actor_email, action, target, client_addr, outcome, detail
+		FROM audit_events`+cond+` ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`, append(args, f.Page.Size, f.Page.Offset())...)
 	if err != nil {
 		return nil, 0, s.wrap(op, err)
 	}

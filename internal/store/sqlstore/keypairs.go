@@ -39,9 +39,9 @@ func scanKeypair(row interface{ Scan(...any) error }) (*berth.Keypair, error) {
 func (s *Store) KeypairOwner(ctx context.Context, accessKey string) (*berth.Keypair, *berth.User, error) {
 	var k keypairDest
 	var u userDest
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT k.access_key, k.user_id, k.kind, k.name, k.secret_sealed, k.created_at,
+	err := s.queryRow(ctx, `SELECT k.access_key, k.user_id, k.kind, k.name, k.secret_sealed, k.created_at,
 		k.expires_at, k.last_used_at, `+userColumnsAs("u")+`
-		FROM keypairs k JOIN users u ON u.id = k.user_id WHERE k.access_key = ?`), accessKey).
+		FROM keypairs k JOIN users u ON u.id = k.user_id WHERE k.access_key = ?`, accessKey).
 		Scan(append(k.ptrs(), u.ptrs()...)...)
 	if err != nil {
 		return nil, nil, s.wrap("get keypair owner", err)
@@ -62,14 +62,14 @@ func (s *Store) CreateKeypair(ctx context.Context, k *berth.Keypair) error {
 
 // Keypair implements berth.KeypairStore.
 func (s *Store) Keypair(ctx context.Context, accessKey string) (*berth.Keypair, error) {
-	k, err := scanKeypair(s.db.QueryRowContext(ctx, s.q(`SELECT `+keypairColumns+` FROM keypairs WHERE access_key = ?`), accessKey))
+	k, err := scanKeypair(s.queryRow(ctx, `SELECT `+keypairColumns+` FROM keypairs WHERE access_key = ?`, accessKey))
 	return k, s.wrap("get keypair", err)
 }
 
 // ListKeypairs implements berth.KeypairStore.
 func (s *Store) ListKeypairs(ctx context.Context, userID string, kind berth.KeypairKind) ([]berth.Keypair, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+keypairColumns+` FROM keypairs
-		WHERE user_id = ? AND kind = ? ORDER BY created_at DESC, access_key`), userID, kind)
+	rows, err := s.query(ctx, `SELECT `+keypairColumns+` FROM keypairs
+		WHERE user_id = ? AND kind = ? ORDER BY created_at DESC, access_key`, userID, kind)
 	if err != nil {
 		return nil, s.wrap("list keypairs", err)
 	}

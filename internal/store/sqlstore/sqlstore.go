@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/berth-platform/berth"
@@ -37,6 +38,9 @@ type Dialect struct {
 type Store struct {
 	db *sql.DB
 	d  Dialect
+	// stmts holds prepared statements by source query: SQLite otherwise
+	// parses every query anew, which is most of a lookup's cost.
+	stmts sync.Map // string -> *sql.Stmt
 }
 
 // Interface guard.
@@ -56,7 +60,48 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close implements berth.Store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmts.Range(func(_, v any) bool {
+		_ = v.(*sql.Stmt).Close()
+		return true
+	})
+	return s.db.Close()
+}
+
+// stmt returns the prepared statement for query (written with '?'),
+// preparing it on first use.
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		_ = st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// queryRow runs a single-row query through its prepared statement. When
+// preparing fails, the plain query reports the same error through Scan.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, err := s.stmt(ctx, query); err == nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.db.QueryRowContext(ctx, s.q(query), args...)
+}
+
+// query runs a query through its prepared statement.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
 
 // q returns query, written with '?' placeholders, in the dialect's form.
 func (s *Store) q(query string) string {
@@ -100,7 +145,11 @@ func (s *Store) wrap(op string, err error) error {
 
 // exec runs a statement and returns the affected row count.
 func (s *Store) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
-	res, err := s.db.ExecContext(ctx, s.q(query), args...)
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return 0, s.wrap(op, err)
+	}
+	res, err := st.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, s.wrap(op, err)
 	}

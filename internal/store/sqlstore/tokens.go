@@ -39,10 +39,9 @@ func (s *Store) TokenOwner(ctx context.Context, hash []byte, kind berth.TokenKin
 	t := berth.Token{Hash: hash, Kind: kind}
 	var expires, created int64
 	var u userDest
-	err := s.db.QueryRowContext(ctx, s.q(
-		`SELECT t.family_id, t.user_id, t.expires_at, t.created_at, f.revoked_at IS NOT NULL, `+userColumnsAs("u")+`
+	err := s.queryRow(ctx, `SELECT t.family_id, t.user_id, t.expires_at, t.created_at, f.revoked_at IS NOT NULL, `+userColumnsAs("u")+`
 		 FROM tokens t JOIN token_families f ON f.id = t.family_id JOIN users u ON u.id = t.user_id
-		 WHERE t.hash = ? AND t.kind = ? AND t.spent_at IS NULL`), hash, kind).
+		 WHERE t.hash = ? AND t.kind = ? AND t.spent_at IS NULL`, hash, kind).
 		Scan(append([]any{&t.FamilyID, &t.UserID, &expires, &created, &t.FamilyRevoked}, u.ptrs()...)...)
 	if err != nil {
 		return nil, nil, s.wrap("get token owner", err)
@@ -85,7 +84,7 @@ func (s *Store) refreshRefused(ctx context.Context, tx *sql.Tx, hash []byte, now
 	var spent sql.NullInt64
 	err := tx.QueryRowContext(ctx, s.q(`SELECT family_id, spent_at FROM tokens WHERE hash = ? AND kind = 'refresh'`), hash).
 		Scan(&family, &spent)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !spent.Valid) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !spent.Valid {
 		return fmt.Errorf("%s: %w", op, berth.ErrNotFound)
 	}
 	if err != nil {

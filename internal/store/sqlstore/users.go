@@ -86,13 +86,13 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, u *berth.User) (bool, erro
 
 // User implements berth.UserStore.
 func (s *Store) User(ctx context.Context, id string) (*berth.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE id = ?`), id))
+	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 	return u, s.wrap("get user", err)
 }
 
 // UserByEmail implements berth.UserStore.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*berth.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE email = ?`), email))
+	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
 	return u, s.wrap("get user by email", err)
 }
 
@@ -143,7 +143,7 @@ func (s *Store) PutPreferences(ctx context.Context, userID string, p berth.Prefe
 // getJSON decodes a JSON column of users; column is one of two constants.
 func (s *Store) getJSON(ctx context.Context, op, column, userID string, v any) error {
 	var raw sql.NullString
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT `+column+` FROM users WHERE id = ?`), userID).Scan(&raw)
+	err := s.queryRow(ctx, `SELECT `+column+` FROM users WHERE id = ?`, userID).Scan(&raw)
 	if err != nil {
 		return s.wrap(op, err)
 	}
