@@ -97,6 +97,8 @@ type Store interface {
 	TokenStore
 	KeypairStore
 	AuditStore
+	FunctionStore
+	ExecutionStore
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database; the store is unusable afterwards.

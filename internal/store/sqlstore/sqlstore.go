@@ -192,6 +192,20 @@ func (s *Store) tx(ctx context.Context, op string, fn func(*sql.Tx) error) error
 	return nil
 }
 
+// notFound reports ErrNotFound for an update that touched no row, or
+// wraps err when counting the rows failed.
+func (s *Store) notFound(op string, err error) error {
+	if err != nil {
+		return s.wrap(op, err)
+	}
+	return fmt.Errorf("%s: %w", op, berth.ErrNotFound)
+}
+
+// pageBounds returns the LIMIT and OFFSET of a page, never negative.
+func pageBounds(p berth.Page) (limit, offset int) {
+	return max(p.Size, 0), max(p.Offset(), 0)
+}
+
 // commitAnywayError marks an error after which the transaction's work must still
 // be committed.
 type commitAnywayError struct{ err error }
