@@ -61,6 +61,7 @@ Then open the URL it prints and sign in with the credentials it shows.
 
 Other commands:
   berth config print   show the effective configuration (secrets masked)
+  berth sign           print BERTH-HMAC-SHA256 headers or a signed curl line
   berth version        show the version
   berth help [command] show help for a command
 `
@@ -80,7 +81,7 @@ func (m *Main) rootCommand() *cobra.Command {
 		},
 		Args: cobra.ArbitraryArgs,
 	}
-	root.AddCommand(m.serveCommand(), m.configCommand(), m.versionCommand())
+	root.AddCommand(m.serveCommand(), m.configCommand(), m.signCommand(), m.versionCommand())
 	return root
 }
 

@@ -337,3 +337,87 @@ func TestServePortTaken(t *testing.T) {
 		t.Fatalf("code %d: %s", code, stderr)
 	}
 }
+
+// runIn runs berth with stdin.
+func runIn(t *testing.T, stdin string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append([]string{"HOME=" + t.TempDir()}, env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return o.String(), e.String(), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), 0
+}
+
+// TestSignCurl signs a request with berth sign --curl and runs the line
+// against a real server.
+func TestSignCurl(t *testing.T) {
+	s := serve(t, t.TempDir(), "BERTH_ADMIN_EMAIL=root@example.test", "BERTH_ADMIN_PASSWORD=a configured admin password")
+	body, _ := json.Marshal(map[string]string{"email": "root@example.test", "password": "a configured admin password"})
+	resp, err := http.Post(s.url+"/api/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/api/keypairs", strings.NewReader(`{"name":"sign test"}`))
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kp struct {
+		AccessKey string `json:"access_key"`
+		SecretKey string `json:"secret_key"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&kp)
+	resp.Body.Close()
+
+	line, stderr, code := runIn(t, kp.SecretKey+"\n", nil, "sign", "PATCH", s.url+"/api/users/me",
+		"-d", `{"name":"Signed O'Neil"}`, "-H", "Content-Type: application/json", "--key", kp.AccessKey, "--secret-stdin", "--curl")
+	if code != 0 || !strings.HasPrefix(line, "curl ") {
+		t.Fatalf("sign: %d %s %s", code, line, stderr)
+	}
+	if strings.Contains(line, kp.SecretKey) {
+		t.Fatal("the curl line contains the secret")
+	}
+	out, err := exec.Command("sh", "-c", line).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"name":"Signed O'Neil"`) {
+		t.Fatalf("curl: %v %s", err, out)
+	}
+	// The same line again is a replay.
+	out, _ = exec.Command("sh", "-c", line).CombinedOutput()
+	if !strings.Contains(string(out), "replayed-request") {
+		t.Fatalf("replayed curl line: %s", out)
+	}
+
+	headers, _, code := runIn(t, "", []string{"BERTH_SECRET_KEY=" + kp.SecretKey}, "sign", "GET", s.url+"/api/users/me", "--key", kp.AccessKey)
+	if code != 0 || !strings.Contains(headers, "Authorization: BERTH-HMAC-SHA256 Credential="+kp.AccessKey+"/") ||
+		!strings.Contains(headers, "X-Berth-Nonce: ") {
+		t.Fatalf("headers: %s", headers)
+	}
+	for name, args := range map[string][]string{
+		"NoKey":    {"sign", "GET", s.url + "/api/users/me", "--secret-stdin"},
+		"NoSecret": {"sign", "GET", s.url + "/api/users/me", "--key", "BKX"},
+		"BadURL":   {"sign", "GET", "not a url", "--key", "BKX", "--secret-stdin"},
+		"NoArgs":   {"sign"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, stderr, code := runIn(t, "", nil, args...)
+			if code != 2 || !strings.HasPrefix(stderr, "berth: ") {
+				t.Fatalf("%d %q", code, stderr)
+			}
+		})
+	}
+}

@@ -45,9 +45,27 @@ type Config struct {
 	TrustedProxies  []string      `koanf:"trusted_proxies"`
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
 
-	Log   LogConfig   `koanf:"log"`
-	Admin AdminConfig `koanf:"admin"`
-	Auth  AuthConfig  `koanf:"auth"`
+	Log       LogConfig       `koanf:"log"`
+	Admin     AdminConfig     `koanf:"admin"`
+	Auth      AuthConfig      `koanf:"auth"`
+	Functions FunctionsConfig `koanf:"functions"`
+}
+
+// FunctionsConfig bounds what functions may upload, use and keep.
+type FunctionsConfig struct {
+	// MaxArtefactBytes caps an uploaded artefact.
+	MaxArtefactBytes int64 `koanf:"max_artefact_bytes"`
+	// MaxInvokeBodyBytes caps a request body sent to a function.
+	MaxInvokeBodyBytes int64 `koanf:"max_invoke_body_bytes"`
+	// MaxResponseBytes caps what a function may answer (headers and body).
+	MaxResponseBytes int64 `koanf:"max_response_bytes"`
+	// DeletionGrace is how long a deleted function can be restored.
+	DeletionGrace time.Duration `koanf:"deletion_grace"`
+	// MaxMemoryMB and MaxTimeout cap what a function's settings may ask for.
+	MaxMemoryMB int           `koanf:"max_memory_mb"`
+	MaxTimeout  time.Duration `koanf:"max_timeout"`
+	// PrepareTimeout bounds compiling (or building) one deployment.
+	PrepareTimeout time.Duration `koanf:"prepare_timeout"`
 }
 
 // LogConfig selects the log format and level.
@@ -84,6 +102,15 @@ func Default() Config {
 		ShutdownTimeout: 30 * time.Second,
 		TrustedProxies:  []string{},
 		Log:             LogConfig{Level: "info", Format: "text"},
+		Functions: FunctionsConfig{
+			MaxArtefactBytes:   64 << 20,
+			MaxInvokeBodyBytes: 6 << 20,
+			MaxResponseBytes:   6 << 20,
+			DeletionGrace:      24 * time.Hour,
+			MaxMemoryMB:        1024,
+			MaxTimeout:         5 * time.Minute,
+			PrepareTimeout:     2 * time.Minute,
+		},
 		Auth: AuthConfig{
 			AccessTokenTTL:     time.Hour,
 			RefreshTokenTTL:    30 * 24 * time.Hour,
@@ -278,7 +305,8 @@ func (c *Config) Validate() error {
 	for key, d := range map[string]time.Duration{
 		"shutdown_timeout": c.ShutdownTimeout, "auth.access_token_ttl": c.Auth.AccessTokenTTL,
 		"auth.refresh_token_ttl": c.Auth.RefreshTokenTTL, "auth.session_keypair_ttl": c.Auth.SessionKeypairTTL,
-		"auth.login_window": c.Auth.LoginWindow,
+		"auth.login_window": c.Auth.LoginWindow, "functions.deletion_grace": c.Functions.DeletionGrace,
+		"functions.max_timeout": c.Functions.MaxTimeout, "functions.prepare_timeout": c.Functions.PrepareTimeout,
 	} {
 		if d <= 0 {
 			bad(key, "must be a positive duration such as 30s, 15m or 12h")
@@ -286,6 +314,17 @@ func (c *Config) Validate() error {
 	}
 	if c.Auth.MaxAccountFailures < 1 || c.Auth.MaxAddressFailures < 1 {
 		bad("auth.max_account_failures", "failure limits must be at least 1")
+	}
+	for key, n := range map[string]int64{
+		"functions.max_artefact_bytes": c.Functions.MaxArtefactBytes, "functions.max_invoke_body_bytes": c.Functions.MaxInvokeBodyBytes,
+		"functions.max_response_bytes": c.Functions.MaxResponseBytes,
+	} {
+		if n < 1024 {
+			bad(key, "must be at least 1024 bytes")
+		}
+	}
+	if c.Functions.MaxMemoryMB < 16 || c.Functions.MaxMemoryMB > 4096 {
+		bad("functions.max_memory_mb", "must be between 16 and 4096")
 	}
 	if c.Auth.HashConcurrency < 0 {
 		bad("auth.hash_concurrency", "must be 0 (automatic) or more")

@@ -19,6 +19,19 @@ const (
 	actUserUpdate     = "user.update"
 	actProfileUpdate  = "user.profile_update"
 	actPrefsUpdate    = "user.preferences_update"
+
+	actFunctionInit     = "function.init"
+	actFunctionUpdate   = "function.update"
+	actFunctionDeploy   = "function.deploy"
+	actFunctionRollback = "function.rollback"
+	actFunctionDelete   = "function.delete"
+	actFunctionPurge    = "function.purge"
+	actAPIKeyCreate     = "api_key.create"
+	actAPIKeyUpdate     = "api_key.update"
+	actAPIKeyRoll       = "api_key.roll"
+	actAPIKeyRevoke     = "api_key.revoke"
+	actAPIKeyEnable     = "api_key.enable"
+	actAPIKeyDelete     = "api_key.delete"
 )
 
 // audit records an event. A failure to record is logged, never hidden, but

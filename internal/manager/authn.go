@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,9 +18,14 @@ import (
 	"github.com/berth-platform/berth/internal/signing"
 )
 
-// Principal is who a request acts for.
+// Principal is who a request acts for: a user (through a bearer token or a
+// keypair), or a function API key.
 type Principal struct {
+	// User is nil for a function API key.
 	User *berth.User
+	// APIKey is set when a function's API key signed the request; it may
+	// only invoke that function.
+	APIKey *berth.APIKey
 	// Via is "bearer" or "keypair".
 	Via string
 	// FamilyID is the token family of a bearer token.
@@ -27,6 +33,10 @@ type Principal struct {
 	// AccessKey and KeyKind identify the keypair of a signed request.
 	AccessKey string
 	KeyKind   berth.KeypairKind
+	// signed is set for a signed request whose body is streamed to the
+	// handler unverified (deploy): the handler must check the body's hash
+	// and claim the nonce before anything takes effect.
+	signed *signing.Signed
 }
 
 type principalKey struct{}
@@ -56,7 +66,7 @@ func unauthorized(detail string) *huma.ErrorModel {
 func (m *Manager) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
-		if h == "" || !strings.HasPrefix(r.URL.Path, "/api/") {
+		if h == "" || !(strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/fn/")) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -76,7 +86,7 @@ func (m *Manager) authenticate(next http.Handler) http.Handler {
 			m.refuse(w, r, err)
 			return
 		}
-		if info := infoFrom(r.Context()); info != nil {
+		if info := infoFrom(r.Context()); info != nil && p.User != nil {
 			info.userID = p.User.ID
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
@@ -129,10 +139,17 @@ func (m *Manager) signed(w http.ResponseWriter, r *http.Request) (*Principal, er
 	if err != nil {
 		return nil, err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxJSONBody))
+	limit, stream := m.bodyPolicy(r)
+	if stream {
+		p := *s.Key.Owner.(*Principal)
+		p.signed = s
+		return &p, nil
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, problem(http.StatusRequestEntityTooLarge, codeBodyTooLarge, "the request body is larger than 1 MiB")
+		return nil, problem(http.StatusRequestEntityTooLarge, codeBodyTooLarge,
+			"the request body is larger than this endpoint's limit of "+strconv.FormatInt(limit>>10, 10)+" KiB")
 	}
 	if err != nil {
 		return nil, problem(http.StatusBadRequest, signing.CodeMalformed, "the request body could not be read")
@@ -145,12 +162,29 @@ func (m *Manager) signed(w http.ResponseWriter, r *http.Request) (*Principal, er
 	return p, nil
 }
 
+// bodyPolicy says how much of a signed request's body the authenticator
+// reads before the handler runs, or that the handler streams it (deploy).
+func (m *Manager) bodyPolicy(r *http.Request) (limit int64, stream bool) {
+	path := r.URL.Path
+	switch {
+	case r.Method == http.MethodPost && strings.HasPrefix(path, "/api/functions/") && strings.HasSuffix(path, "/deploy"):
+		return 0, true
+	case strings.HasPrefix(path, "/fn/"),
+		r.Method == http.MethodPost && strings.HasPrefix(path, "/api/functions/") && strings.HasSuffix(path, "/invoke"):
+		return m.fn.MaxInvokeBodyBytes, false
+	}
+	return MaxJSONBody, false
+}
+
 // keyLookup resolves access keys for the verifier.
 type keyLookup struct{ m *Manager }
 
 // LookupKey implements signing.KeyLookup.
 func (l keyLookup) LookupKey(ctx context.Context, id string) (signing.Key, error) {
 	m := l.m
+	if strings.HasPrefix(id, "BF") {
+		return m.lookupAPIKey(ctx, id)
+	}
 	k, u, err := m.store.KeypairOwner(ctx, id)
 	if errors.Is(err, berth.ErrNotFound) {
 		return signing.Key{}, signing.ErrUnknownKey
@@ -174,6 +208,41 @@ func (l keyLookup) LookupKey(ctx context.Context, id string) (signing.Key, error
 		}
 	}
 	return signing.Key{Secret: string(sec), Owner: &Principal{User: u, Via: "keypair", AccessKey: k.AccessKey, KeyKind: k.Kind}}, nil
+}
+
+// lookupAPIKey resolves a function API key. The key must be usable, its
+// function not pending deletion, and its owner active.
+func (m *Manager) lookupAPIKey(ctx context.Context, id string) (signing.Key, error) {
+	k, f, err := m.store.APIKeyByKeyID(ctx, id)
+	if errors.Is(err, berth.ErrNotFound) {
+		return signing.Key{}, signing.ErrUnknownKey
+	}
+	if err != nil {
+		return signing.Key{}, err
+	}
+	now := m.now()
+	if !k.Usable(now) {
+		return signing.Key{}, signing.ErrUnknownKey
+	}
+	owner, err := m.store.User(ctx, f.OwnerID)
+	if errors.Is(err, berth.ErrNotFound) || (err == nil && !owner.Active()) {
+		return signing.Key{}, signing.ErrUnknownKey
+	}
+	if err != nil {
+		return signing.Key{}, err
+	}
+	sec, err := m.box.Open(k.SecretSealed, apiKeyAAD(k.KeyID))
+	if err != nil {
+		m.log.ErrorContext(ctx, "API key secret cannot be opened: is the master key the one it was sealed with?",
+			"event", "secret_open_failed", "key_id", k.KeyID)
+		return signing.Key{}, signing.ErrUnknownKey
+	}
+	if now.Sub(k.LastUsedAt) > touchInterval {
+		if err := m.store.TouchAPIKey(ctx, k.ID, now); err != nil {
+			m.log.WarnContext(ctx, "API key last-use not recorded", "event", "api_key_touch", "error", err)
+		}
+	}
+	return signing.Key{Secret: string(sec), Owner: &Principal{APIKey: k}}, nil
 }
 
 // touchInterval is how stale a keypair's last use may get before a request
@@ -200,6 +269,12 @@ func (m *Manager) requireAuth(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	p := PrincipalFrom(ctx.Context())
+	if p != nil && p.User == nil {
+		r, w := humago.Unwrap(ctx)
+		writeProblem(w, r, problem(http.StatusForbidden, codeForbidden,
+			"a function API key can only invoke its function (POST /api/functions/{id}/invoke or /fn/{id}/…)"), nil)
+		return
+	}
 	if p == nil {
 		r, w := humago.Unwrap(ctx)
 		writeProblem(w, r, unauthorized("authentication required: send Authorization: Bearer <access token> or sign the request with BERTH-HMAC-SHA256"), wwwAuthenticate)

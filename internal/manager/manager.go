@@ -12,6 +12,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -22,6 +23,7 @@ import (
 	"github.com/berth-platform/berth/internal/config"
 	"github.com/berth-platform/berth/internal/kv"
 	"github.com/berth-platform/berth/internal/password"
+	"github.com/berth-platform/berth/internal/recorder"
 	"github.com/berth-platform/berth/internal/secret"
 	"github.com/berth-platform/berth/internal/signing"
 )
@@ -38,6 +40,14 @@ type Options struct {
 	Logger  *slog.Logger
 	Metrics *Metrics // nil: no metrics
 	Auth    config.AuthConfig
+	// Functions bounds artefacts, invocations and settings.
+	Functions config.FunctionsConfig
+	// Runtimes run functions, by runtime name ("wasm", "container").
+	Runtimes map[string]berth.Runtime
+	// Recorder writes execution records in batches.
+	Recorder *recorder.Recorder
+	// DataDir holds uploaded artefacts.
+	DataDir string
 	Proxies *clientaddr.Resolver
 	Version string
 	// Now is the clock; nil means time.Now. Tests move it.
@@ -59,6 +69,13 @@ type Manager struct {
 	verifier *signing.Verifier
 	api      huma.API
 	handler  http.Handler
+
+	fn          config.FunctionsConfig
+	runtimes    map[string]berth.Runtime
+	recorder    *recorder.Recorder
+	dataDir     string
+	deployments sync.Map // "<function id>@<version>" -> *berth.Deployment (ready ones: immutable)
+	limits      limits
 }
 
 // New builds the manager and its routes.
@@ -66,6 +83,10 @@ func New(o Options) *Manager {
 	m := &Manager{
 		store: o.Store, kv: o.KV, box: o.Box, hasher: o.Hasher, log: o.Logger, metrics: o.Metrics,
 		auth: o.Auth, proxies: o.Proxies, version: o.Version, now: o.Now,
+		fn: o.Functions, runtimes: o.Runtimes, recorder: o.Recorder, dataDir: o.DataDir,
+	}
+	if m.runtimes == nil {
+		m.runtimes = map[string]berth.Runtime{}
 	}
 	if m.now == nil {
 		m.now = time.Now
@@ -80,6 +101,10 @@ func New(o Options) *Manager {
 	m.registerAuth()
 	m.registerUsers()
 	m.registerKeypairs()
+	m.registerFunctions()
+	m.registerAPIKeys()
+	m.registerExecutions()
+	m.registerPlainRoutes(mux)
 	mux.HandleFunc("GET /health", m.health)
 	mux.HandleFunc("GET /livez", m.health)
 	mux.HandleFunc("GET /readyz", m.ready)
@@ -116,7 +141,7 @@ var authenticated = []map[string][]string{{"bearer": {}}, {"berthSignature": {}}
 
 // Run runs the background jobs until ctx ends.
 func (m *Manager) Run(ctx context.Context) {
-	t := time.NewTicker(10 * time.Minute)
+	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
 		m.cleanup(ctx)
@@ -128,8 +153,14 @@ func (m *Manager) Run(ctx context.Context) {
 	}
 }
 
-// cleanup removes expired tokens and session keypairs.
+// Maintain runs the background jobs once (Run runs them every minute).
+func (m *Manager) Maintain(ctx context.Context) { m.cleanup(ctx) }
+
+// cleanup removes expired tokens and session keypairs, and functions
+// whose deletion is due.
 func (m *Manager) cleanup(ctx context.Context) {
+	m.purgeDue(ctx)
+	m.failStaleDeployments(ctx)
 	now := m.now()
 	if n, err := m.store.DeleteExpiredTokens(ctx, now); err != nil {
 		m.log.Warn("token clean-up failed", "event", "cleanup", "error", err)

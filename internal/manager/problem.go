@@ -32,7 +32,18 @@ const (
 	codeInternal        = "internal"
 	codeRegistrationOff = "registration-disabled"
 	codeAccountBlocked  = "account-blocked"
+	codePendingDeletion = "function-pending-deletion"
+	codeNotDeployed     = "function-not-deployed"
+	codeBadArtefact     = "bad-artefact"
+	codeUnsupportedType = "unsupported-media-type"
+	codeFunctionFailed  = "function-failed"
+	codeFunctionTimeout = "function-timeout"
+	codeTooBusy         = "function-busy"
+	codeRuntimeOff      = "runtime-unavailable"
 )
+
+// problemError is the RFC 9457 body every error answer carries (an error).
+type problemError = huma.ErrorModel
 
 // problem builds an RFC 9457 problem.
 func problem(status int, code, detail string, errs ...*huma.ErrorDetail) *huma.ErrorModel {

@@ -29,9 +29,12 @@ type testServer struct {
 	url      string
 	logs     *syncBuffer
 	clock    *clock
+	dataDir  string
 	admin    string
 	adminPW  string
 	postgres bool
+	// stop shuts the server down gracefully and waits (also run at cleanup).
+	stop func()
 }
 
 type clock struct{ offset atomic.Int64 }
@@ -88,7 +91,7 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ts := &testServer{t: t, logs: &syncBuffer{}, clock: &clock{}, admin: cfg.Admin.Email, adminPW: cfg.Admin.Password,
+	ts := &testServer{t: t, logs: &syncBuffer{}, clock: &clock{}, admin: cfg.Admin.Email, adminPW: cfg.Admin.Password, dataDir: cfg.DataDir,
 		postgres: cfg.DatabaseKind() == "postgres"}
 	log := slog.New(slog.NewJSONHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, err := server.New(t.Context(), cfg, server.Options{Logger: log, Version: "test", Hasher: cheapHasher(), Now: ts.clock.Now})
@@ -100,12 +103,16 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	var once sync.Once
+	ts.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(ts.stop)
 	return ts
 }
 
@@ -212,3 +219,5 @@ func wantStatus(t *testing.T, err error, status int, code string) *client.Error 
 	}
 	return ce
 }
+
+func jsonEncoder(w io.Writer) *json.Encoder { return json.NewEncoder(w) }

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -31,6 +32,8 @@ import (
 	kvredis "github.com/berth-platform/berth/internal/kv/redis"
 	"github.com/berth-platform/berth/internal/manager"
 	"github.com/berth-platform/berth/internal/password"
+	"github.com/berth-platform/berth/internal/recorder"
+	"github.com/berth-platform/berth/internal/runtime/wasm"
 	"github.com/berth-platform/berth/internal/secret"
 	"github.com/berth-platform/berth/internal/store/postgres"
 	"github.com/berth-platform/berth/internal/store/sqlite"
@@ -42,6 +45,8 @@ type Server struct {
 	log       *slog.Logger
 	store     berth.Store
 	kv        kv.Store
+	wasm      *wasm.Runtime
+	recorder  *recorder.Recorder
 	manager   *manager.Manager
 	public    *http.Server
 	metrics   *http.Server
@@ -123,6 +128,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *Server, err erro
 	if s.bootstrap, err = seedAdmin(ctx, s.store, hasher, &cfg); err != nil {
 		return nil, err
 	}
+	s.wasm, err = wasm.New(wasm.Config{
+		CacheDir: filepath.Join(cfg.DataDir, "cache", "wasm"), MaxMemoryMB: cfg.Functions.MaxMemoryMB,
+		MaxRequestBytes: cfg.Functions.MaxInvokeBodyBytes, Logger: s.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.recorder = recorder.New(s.store, recorder.Options{Logger: s.log})
 	proxies, err := clientaddr.New(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
@@ -132,6 +145,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *Server, err erro
 	s.manager = manager.New(manager.Options{
 		Store: s.store, KV: s.kv, Box: box, Hasher: hasher, Logger: s.log, Metrics: manager.NewMetrics(reg),
 		Auth: cfg.Auth, Proxies: proxies, Version: o.Version, Now: o.Now,
+		Functions: cfg.Functions, Runtimes: map[string]berth.Runtime{berth.RuntimeWasm: s.wasm},
+		Recorder: s.recorder, DataDir: cfg.DataDir,
 	})
 	if err := s.listen(ctx, reg); err != nil {
 		return nil, err
@@ -170,6 +185,7 @@ func (s *Server) listen(ctx context.Context, reg *prometheus.Registry) error {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", s.manager)
+	mux.Handle("/fn/", s.manager)
 	mux.Handle("/health", s.manager)
 	mux.Handle("/livez", s.manager)
 	mux.Handle("/readyz", s.manager)
@@ -198,6 +214,9 @@ func (s *Server) URL() string {
 
 // Store returns the metadata store (for tests and tools).
 func (s *Server) Store() berth.Store { return s.store }
+
+// Maintain runs the manager's background jobs once, now.
+func (s *Server) Maintain(ctx context.Context) { s.manager.Maintain(ctx) }
 
 // Bootstrap says how the first admin was set up.
 func (s *Server) Bootstrap() Bootstrap { return s.bootstrap }
@@ -255,6 +274,15 @@ func (s *Server) Close() error {
 			if l != nil {
 				_ = l.Close()
 			}
+		}
+		// Records of finished calls reach the database before it closes.
+		if s.recorder != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+			errs = append(errs, s.recorder.Close(ctx))
+			cancel()
+		}
+		if s.wasm != nil {
+			errs = append(errs, s.wasm.Close(context.Background()))
 		}
 		if s.kv != nil {
 			errs = append(errs, s.kv.Close())

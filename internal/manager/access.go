@@ -1,0 +1,79 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+
+	"github.com/berth-platform/berth"
+)
+
+// Who may do what with a function:
+//   - its owner: everything;
+//   - an admin with full_admin: everything;
+//   - an admin with viewer: read only (a change answers 403);
+//   - anyone else: nothing, and the function does not exist for them (404),
+//     so that ids cannot be probed.
+
+var uuidRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+func canRead(p *Principal, f *berth.Function) bool {
+	return p != nil && p.User != nil && (p.User.ID == f.OwnerID || p.User.Role == berth.RoleAdmin)
+}
+
+func canWrite(p *Principal, f *berth.Function) bool {
+	return p != nil && p.User != nil && (p.User.ID == f.OwnerID ||
+		(p.User.Role == berth.RoleAdmin && p.User.AdminRole == berth.AdminFull))
+}
+
+func functionNotFound(id string) error {
+	return problem(http.StatusNotFound, codeNotFound, "no function "+id+" (or it is not yours)")
+}
+
+// readableFunction loads a function the principal may read.
+func (m *Manager) readableFunction(ctx context.Context, id string) (*berth.Function, error) {
+	if !uuidRe.MatchString(id) {
+		return nil, functionNotFound(id)
+	}
+	f, err := m.store.Function(ctx, id)
+	if errors.Is(err, berth.ErrNotFound) {
+		return nil, functionNotFound(id)
+	}
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	if !canRead(PrincipalFrom(ctx), f) {
+		return nil, functionNotFound(id)
+	}
+	return f, nil
+}
+
+// writableFunction loads a function the principal may change.
+func (m *Manager) writableFunction(ctx context.Context, id string) (*berth.Function, error) {
+	f, err := m.readableFunction(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canWrite(PrincipalFrom(ctx), f) {
+		return nil, problem(http.StatusForbidden, codeForbidden, "read-only administrators (viewer) cannot change functions")
+	}
+	return f, nil
+}
+
+// liveFunction is writableFunction for changes a pending deletion forbids.
+func (m *Manager) liveFunction(ctx context.Context, id string) (*berth.Function, error) {
+	f, err := m.writableFunction(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if f.Status == berth.FunctionPendingDeletion {
+		return nil, pendingDeletion(f)
+	}
+	return f, nil
+}
+
+func pendingDeletion(f *berth.Function) error {
+	return problem(http.StatusConflict, codePendingDeletion, "function "+f.Name+" is scheduled for deletion at "+
+		f.DeleteAfter.UTC().Format("2006-01-02 15:04 MST")+"; cancel the deletion first (POST /api/functions/"+f.ID+"/cancel-deletion)")
+}

@@ -1,0 +1,223 @@
+package manager
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/berth-platform/berth"
+)
+
+// Execution is one invocation as the API shows it.
+type Execution struct {
+	ID         string    `json:"id" format:"uuid"`
+	FunctionID string    `json:"function_id" format:"uuid"`
+	Version    int       `json:"version"`
+	Status     string    `json:"status" enum:"success,error,timeout,out_of_memory,rejected"`
+	HTTPStatus int       `json:"http_status"`
+	Error      string    `json:"error,omitempty"`
+	StartedAt  time.Time `json:"started_at"`
+	DurationMS float64   `json:"duration_ms"`
+	BytesIn    int64     `json:"bytes_in"`
+	BytesOut   int64     `json:"bytes_out"`
+	ColdStart  bool      `json:"cold_start"`
+	Caller     string    `json:"caller" enum:"owner,api_key,public"`
+	CallerKey  string    `json:"caller_key,omitempty" doc:"The API key's key_id or the keypair's access key."`
+	Logs       []string  `json:"logs,omitempty" doc:"Captured log lines; only when reading one execution."`
+}
+
+func executionOut(e *berth.Execution) Execution {
+	return Execution{ID: e.ID, FunctionID: e.FunctionID, Version: e.Version, Status: string(e.Status), HTTPStatus: e.HTTPStatus,
+		Error: e.Error, StartedAt: e.StartedAt, DurationMS: float64(e.DurationUS) / 1000, BytesIn: e.BytesIn, BytesOut: e.BytesOut,
+		ColdStart: e.ColdStart, Caller: string(e.CallerKind), CallerKey: e.CallerKeyID, Logs: e.Logs}
+}
+
+type executionsInput struct {
+	IDParam
+	PageParams
+	Status string    `query:"status" enum:"success,error,timeout,out_of_memory,rejected"`
+	Since  time.Time `query:"since" doc:"Only executions started at or after this RFC 3339 time."`
+	Until  time.Time `query:"until" doc:"Only executions started before this RFC 3339 time."`
+}
+
+type executionsOutput struct{ Body Page[Execution] }
+
+type executionInput struct {
+	IDParam
+	ExecutionID string `path:"execution_id" maxLength:"64"`
+}
+
+type executionOutput struct{ Body Execution }
+
+func (m *Manager) registerExecutions() {
+	tags := []string{"executions"}
+	huma.Register(m.api, huma.Operation{OperationID: "list-executions", Method: http.MethodGet, Path: "/api/functions/{id}/executions",
+		Tags: tags, Security: authenticated, Summary: "A function's invocations, newest first"}, m.listExecutions)
+	huma.Register(m.api, huma.Operation{OperationID: "get-execution", Method: http.MethodGet, Path: "/api/functions/{id}/executions/{execution_id}",
+		Tags: tags, Security: authenticated, Summary: "One invocation with its log lines"}, m.getExecution)
+}
+
+func (m *Manager) listExecutions(ctx context.Context, in *executionsInput) (*executionsOutput, error) {
+	f, err := m.readableFunction(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	es, total, err := m.store.ListExecutions(ctx, berth.ExecutionFilter{FunctionID: f.ID, Status: berth.ExecutionStatus(in.Status),
+		Since: in.Since, Until: in.Until, Page: in.page()})
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	out := &executionsOutput{Body: Page[Execution]{Items: make([]Execution, len(es)), Page: in.Page, PerPage: in.PerPage, Total: total}}
+	for i := range es {
+		out.Body.Items[i] = executionOut(&es[i])
+		out.Body.Items[i].Logs = nil
+	}
+	return out, nil
+}
+
+func (m *Manager) getExecution(ctx context.Context, in *executionInput) (*executionOutput, error) {
+	f, err := m.readableFunction(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	e, err := m.store.Execution(ctx, f.ID, in.ExecutionID)
+	if errors.Is(err, berth.ErrNotFound) {
+		return nil, problem(http.StatusNotFound, codeNotFound, "function "+f.ID+" has no execution "+in.ExecutionID+
+			" (records are written within a fraction of a second of the call)")
+	}
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	out := executionOut(e)
+	if out.Logs == nil {
+		out.Logs = []string{}
+	}
+	return &executionOutput{Body: out}, nil
+}
+
+// Log streaming bounds.
+const (
+	maxLogLines     = 1000
+	logPollInterval = time.Second
+	logKeepAlive    = 15 * time.Second
+	maxFollow       = time.Hour
+)
+
+// logs serves GET /api/functions/{id}/logs: recent log lines as JSON, or
+// with follow=true a stream of server-sent events (event "log", one line
+// each) that ends after an hour or when the client goes away.
+func (m *Manager) logs(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	markRoute(ctx, "/api/functions/{id}/logs", "function-logs")
+	if p := PrincipalFrom(ctx); p == nil || p.User == nil {
+		m.refuse(w, r, unauthorized("authentication required"))
+		return
+	}
+	f, err := m.readableFunction(ctx, r.PathValue("id"))
+	if err != nil {
+		m.writeErr(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	since := m.now().Add(-time.Hour)
+	if s := q.Get("since"); s != "" {
+		if since, err = time.Parse(time.RFC3339, s); err != nil {
+			m.writeErr(w, r, queryInvalid("since", "must be an RFC 3339 time such as 2026-11-23T10:00:00Z"))
+			return
+		}
+	}
+	limit := 200
+	if s := q.Get("limit"); s != "" {
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > maxLogLines {
+			m.writeErr(w, r, queryInvalid("limit", "must be a number from 1 to 1000"))
+			return
+		}
+	}
+	lines, err := m.store.RecentLogs(ctx, f.ID, since, limit)
+	if err != nil {
+		m.writeErr(w, r, err)
+		return
+	}
+	if q.Get("follow") != "true" {
+		writeJSON(w, http.StatusOK, map[string]any{"lines": nonNil(lines)})
+		return
+	}
+	m.followLogs(w, r, f, lines)
+}
+
+func nonNil(l []berth.LogLine) []berth.LogLine {
+	if l == nil {
+		return []berth.LogLine{}
+	}
+	return l
+}
+
+func queryInvalid(param, reason string) error {
+	return problem(http.StatusUnprocessableEntity, codeValidation, "validation failed: "+param+": "+reason,
+		&huma.ErrorDetail{Location: "query." + param, Message: reason})
+}
+
+// followLogs streams lines as server-sent events, polling the store for
+// executions recorded after the last one sent.
+func (m *Manager) followLogs(w http.ResponseWriter, r *http.Request, f *berth.Function, first []berth.LogLine) {
+	ctx, cancel := context.WithTimeout(r.Context(), maxFollow)
+	defer cancel()
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	seen := map[string]bool{}
+	var last time.Time
+	send := func(lines []berth.LogLine) bool {
+		for _, l := range lines {
+			seen[l.ExecutionID] = true
+			if l.At.After(last) {
+				last = l.At
+			}
+			data, _ := json.Marshal(l)
+			if _, err := fmt.Fprintf(w, "event: log\ndata: %s\n\n", data); err != nil {
+				return false
+			}
+		}
+		return rc.Flush() == nil
+	}
+	if !send(first) {
+		return
+	}
+	poll := time.NewTicker(logPollInterval)
+	defer poll.Stop()
+	alive := time.NewTicker(logKeepAlive)
+	defer alive.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-alive.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		case <-poll.C:
+			lines, err := m.store.RecentLogs(ctx, f.ID, last, maxLogLines)
+			if err != nil {
+				continue // the store may come back; the stream stays open
+			}
+			var fresh []berth.LogLine
+			for _, l := range lines {
+				if !seen[l.ExecutionID] || l.At.After(last) {
+					fresh = append(fresh, l)
+				}
+			}
+			if !send(fresh) {
+				return
+			}
+		}
+	}
+}

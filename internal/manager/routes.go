@@ -1,0 +1,64 @@
+package manager
+
+import (
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// registerPlainRoutes adds the endpoints that stream bodies or answer with
+// the function's own response, which huma's typed operations do not fit,
+// and describes them in the OpenAPI document.
+func (m *Manager) registerPlainRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/functions/{id}/deploy", m.deploy)
+	mux.HandleFunc("POST /api/functions/{id}/invoke", m.invokeAPI)
+	mux.HandleFunc("GET /api/functions/{id}/logs", m.logs)
+	mux.HandleFunc("/fn/{id}/{path...}", m.trigger)
+	mux.HandleFunc("/fn/{id}", m.trigger)
+
+	oa := m.api.OpenAPI()
+	id := &huma.Param{Name: "id", In: "path", Required: true, Description: "The function's id (a UUID).", Schema: &huma.Schema{Type: "string"}}
+	problemResp := &huma.Response{Description: "An RFC 9457 problem.", Content: map[string]*huma.MediaType{"application/problem+json": {}}}
+	binary := &huma.Schema{Type: "string", Format: "binary"}
+	oa.AddOperation(&huma.Operation{
+		OperationID: "deploy", Method: http.MethodPost, Path: "/api/functions/{id}/deploy", Tags: []string{"functions"},
+		Summary: "Upload an artefact as the next version and activate it",
+		Description: "The body is the raw artefact: application/wasm for a module, application/gzip (.tar.gz) or application/zip " +
+			"for an archive holding a module and an optional berth.toml. It is streamed to disk under functions.max_artefact_bytes, " +
+			"hashed, validated and compiled; a failed deploy is recorded as a failed version and leaves the active version unchanged.",
+		Security:    authenticated,
+		Parameters:  []*huma.Param{id},
+		RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{"application/wasm": {Schema: binary}, "application/gzip": {Schema: binary}, "application/zip": {Schema: binary}}},
+		Responses: map[string]*huma.Response{"201": {Description: "Deployed and active: {deployment, function}."},
+			"413": problemResp, "415": problemResp, "422": problemResp, "default": problemResp},
+	})
+	invokeDoc := "The function receives the body, method, query and headers (credentials, cookies and X-Berth-* headers removed) " +
+		"and answers with its own status, headers and body. Allowed with the owner's credentials, a BERTH-HMAC-SHA256 signature " +
+		"made with one of the function's API keys, or nothing for a public function. Every answer carries X-Berth-Execution-Id."
+	oa.AddOperation(&huma.Operation{
+		OperationID: "invoke", Method: http.MethodPost, Path: "/api/functions/{id}/invoke", Tags: []string{"invoke"},
+		Summary: "Call a function", Description: invokeDoc, Parameters: []*huma.Param{id},
+		RequestBody: &huma.RequestBody{Content: map[string]*huma.MediaType{"*/*": {Schema: binary}}},
+		Responses: map[string]*huma.Response{"200": {Description: "The function's answer (any status)."},
+			"401": problemResp, "404": problemResp, "409": problemResp, "410": problemResp, "413": problemResp,
+			"429": problemResp, "502": problemResp, "504": problemResp},
+	})
+	oa.AddOperation(&huma.Operation{
+		OperationID: "trigger", Method: http.MethodGet, Path: "/fn/{id}/{path}", Tags: []string{"invoke"},
+		Summary:     "HTTP trigger: any method on /fn/{id}/… reaches the function",
+		Description: invokeDoc + " The function sees the method and the sub-path in PATH_INFO.",
+		Parameters: []*huma.Param{id, {Name: "path", In: "path", Required: true, Description: "The sub-path the function sees in PATH_INFO.",
+			Schema: &huma.Schema{Type: "string"}}},
+		Responses: map[string]*huma.Response{"200": {Description: "The function's answer (any status)."}, "default": problemResp},
+	})
+	oa.AddOperation(&huma.Operation{
+		OperationID: "function-logs", Method: http.MethodGet, Path: "/api/functions/{id}/logs", Tags: []string{"executions"},
+		Summary:  "Recent log lines across executions; follow=true streams them as server-sent events",
+		Security: authenticated,
+		Parameters: []*huma.Param{id,
+			{Name: "since", In: "query", Description: "RFC 3339 time; default one hour ago.", Schema: &huma.Schema{Type: "string", Format: "date-time"}},
+			{Name: "limit", In: "query", Description: "At most this many lines (1–1000, default 200).", Schema: &huma.Schema{Type: "integer"}},
+			{Name: "follow", In: "query", Description: "true: keep the connection open and send new lines as event \"log\".", Schema: &huma.Schema{Type: "boolean"}}},
+		Responses: map[string]*huma.Response{"200": {Description: "{lines: [{execution_id, at, line}]} or text/event-stream."}, "default": problemResp},
+	})
+}
