@@ -101,7 +101,7 @@ type IDParam struct {
 type initInput struct {
 	Body struct {
 		Name        string `json:"name" minLength:"1" maxLength:"63" example:"hello" doc:"A lower-case DNS label: a-z, 0-9 and '-', not starting or ending with '-'; unique among your functions."`
-		Runtime     string `json:"runtime" enum:"wasm,container" default:"wasm"`
+		Runtime     string `json:"runtime,omitempty" enum:"wasm,container" default:"wasm" doc:"Default wasm."`
 		Description string `json:"description,omitempty" maxLength:"500"`
 	}
 }

@@ -771,3 +771,15 @@ func TestNoExecutionLostAtShutdown(t *testing.T) {
 		t.Fatalf("%d calls answered, %d executions recorded", answered, total)
 	}
 }
+
+func TestInitDefaultsToWasm(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	_, _, c := ts.newUser()
+	var f client.Function
+	if err := c.Do(t.Context(), http.MethodPost, "/api/functions/init", map[string]string{"name": "plain"}, &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Runtime != "wasm" {
+		t.Fatalf("runtime %q", f.Runtime)
+	}
+}
