@@ -26,6 +26,9 @@ type Principal struct {
 	// APIKey is set when a function's API key signed the request; it may
 	// only invoke that function.
 	APIKey *berth.APIKey
+	// keyFunction is the API key's function as read with the key, so that
+	// the invocation does not read it again.
+	keyFunction *berth.Function
 	// Via is "bearer" or "keypair".
 	Via string
 	// FamilyID is the token family of a bearer token.
@@ -242,7 +245,7 @@ func (m *Manager) lookupAPIKey(ctx context.Context, id string) (signing.Key, err
 			m.log.WarnContext(ctx, "API key last-use not recorded", "event", "api_key_touch", "error", err)
 		}
 	}
-	return signing.Key{Secret: string(sec), Owner: &Principal{APIKey: k}}, nil
+	return signing.Key{Secret: string(sec), Owner: &Principal{APIKey: k, keyFunction: f}}, nil
 }
 
 // touchInterval is how stale a keypair's last use may get before a request

@@ -47,6 +47,7 @@ type backend struct {
 	name        string
 	databaseURL string
 	redisURL    string
+	dataDir     string // empty: a temporary one, removed at stop
 }
 
 func runHTTP(ctx context.Context, dur time.Duration, pgAdmin, redisURL string) ([]HTTPPair, *LoginStats, error) {
@@ -76,9 +77,17 @@ func runHTTP(ctx context.Context, dur time.Duration, pgAdmin, redisURL string) (
 
 // startServer runs an all-in-one server on a loopback port.
 func startServer(ctx context.Context, b backend, hasher *password.Hasher) (*server.Server, func(), error) {
-	dir, err := os.MkdirTemp("", "berth-bench-")
-	if err != nil {
-		return nil, nil, err
+	dir, keep := b.dataDir, b.dataDir != ""
+	if !keep {
+		var err error
+		if dir, err = os.MkdirTemp("", "berth-bench-"); err != nil {
+			return nil, nil, err
+		}
+	}
+	removeDir := func() {
+		if !keep {
+			os.RemoveAll(dir)
+		}
 	}
 	cfg := config.Default()
 	cfg.Listen, cfg.MetricsListen, cfg.DataDir = "127.0.0.1:0", "", dir
@@ -87,13 +96,13 @@ func startServer(ctx context.Context, b backend, hasher *password.Hasher) (*serv
 	cfg.Auth.MaxAccountFailures, cfg.Auth.MaxAddressFailures = 1<<30, 1<<30
 	s, err := server.New(ctx, cfg, server.Options{Logger: slog.New(slog.DiscardHandler), Version: "bench", Hasher: hasher})
 	if err != nil {
-		os.RemoveAll(dir)
+		removeDir()
 		return nil, nil, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = s.Run(runCtx); close(done) }()
-	return s, func() { cancel(); <-done; os.RemoveAll(dir) }, nil
+	return s, func() { cancel(); <-done; removeDir() }, nil
 }
 
 func httpClient(conc int) *http.Client {
@@ -179,7 +188,7 @@ func measureLogins(ctx context.Context, dur time.Duration) (*LoginStats, error) 
 		func(ctx context.Context) error { _, err := c.Login(ctx, adminEmail, adminPassword); return err })
 	log.Println("  " + r.String())
 	n := 2 * runtime.GOMAXPROCS(0) // the Hasher's default bound
-	return &LoginStats{HashNS: hashNS, Slots: n, Bound: float64(n) / (float64(hashNS) / 1e9), Result: r}, nil
+	return &LoginStats{HashNS: hashNS, Slots: n, Bound: float64(min(n, runtime.NumCPU())) / (float64(hashNS) / 1e9), Result: r}, nil
 }
 
 func must[T any](v T, err error) T {

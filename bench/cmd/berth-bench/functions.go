@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/bench/load"
+	"github.com/berth-platform/berth/client"
+	"github.com/berth-platform/berth/internal/password"
+)
+
+// FunctionStats are the invocation figures.
+type FunctionStats struct {
+	// Invoke pairs signed POST /invoke of the C example (Subject) with the
+	// same module instantiated straight on wazero (Baseline).
+	Invoke []HTTPPair `json:"invoke"`
+	// Calls sent, calls answered, and executions recorded for them. A call
+	// cut short by the end of a run may be recorded without its answer
+	// reaching the client, so answered <= recorded <= sent must hold.
+	Sent     int64 `json:"sent"`
+	Calls    int64 `json:"answered"`
+	Recorded int   `json:"recorded"`
+	// The Go example: first call after a restart (compiled code from the
+	// disk cache) and warm calls.
+	GoColdAfterRestart time.Duration `json:"go_cold_after_restart_ns"`
+	GoDeploy           time.Duration `json:"go_deploy_ns"`
+	GoWarm             *load.Result  `json:"go_warm,omitempty"`
+}
+
+const benchBody = "hello from the load generator"
+
+// buildExamples compiles the example functions into dir.
+func buildExamples(ctx context.Context, dir string) (cPath, goPath string, err error) {
+	goPath = filepath.Join(dir, "hello-go.wasm")
+	build := exec.CommandContext(ctx, "go", "build", "-o", goPath, "./examples/hello-go")
+	build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", "", fmt.Errorf("build examples/hello-go: %v\n%s", err, out)
+	}
+	cPath = filepath.Join(dir, "hello-c.wasm")
+	if out, err := exec.CommandContext(ctx, "clang", "--target=wasm32-wasi", "-O2", "-o", cPath, "examples/hello-c/hello.c").CombinedOutput(); err != nil {
+		return "", "", fmt.Errorf("build examples/hello-c (needs clang lld wasi-libc libclang-rt-14-dev-wasm32): %v\n%s", err, out)
+	}
+	return cPath, goPath, nil
+}
+
+// direct runs a module straight on wazero, the way a Go program embedding
+// wazero would: one compiled module, a fresh instance per call.
+type direct struct {
+	wz       wazero.Runtime
+	compiled wazero.CompiledModule
+	cfg      wazero.ModuleConfig
+}
+
+func newDirect(ctx context.Context, path string) (*direct, error) {
+	code, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	wz := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(true))
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, wz); err != nil {
+		return nil, err
+	}
+	compiled, err := wz.CompileModule(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	cfg := wazero.NewModuleConfig().WithName("").WithArgs("hello.wasm").WithSysWalltime().WithSysNanotime().
+		WithRandSource(rand.Reader).WithEnv("REQUEST_METHOD", "POST").WithEnv("PATH_INFO", "/").
+		WithEnv("CONTENT_LENGTH", fmt.Sprint(len(benchBody))).WithEnv("CONTENT_TYPE", "text/plain")
+	return &direct{wz: wz, compiled: compiled, cfg: cfg}, nil
+}
+
+func (d *direct) call(ctx context.Context) error {
+	var stdout, stderr bytes.Buffer
+	mod, err := d.wz.InstantiateModule(ctx, d.compiled,
+		d.cfg.WithStdin(strings.NewReader(benchBody)).WithStdout(&stdout).WithStderr(&stderr))
+	if err != nil {
+		return err
+	}
+	_ = mod.Close(ctx)
+	if !bytes.HasSuffix(stdout.Bytes(), []byte(benchBody)) {
+		return fmt.Errorf("unexpected output %q", stdout.Bytes())
+	}
+	return nil
+}
+
+func measureFunctions(ctx context.Context, dur time.Duration) (*FunctionStats, error) {
+	tmp, err := os.MkdirTemp("", "berth-bench-fn-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	cPath, goPath, err := buildExamples(ctx, tmp)
+	if err != nil {
+		return nil, err
+	}
+	stats := &FunctionStats{}
+	if err := measureInvoke(ctx, dur, cPath, stats); err != nil {
+		return nil, err
+	}
+	if err := measureGoRestart(ctx, dur, goPath, filepath.Join(tmp, "data"), stats); err != nil {
+		return nil, err
+	}
+	return stats, nil
+}
+
+// measureInvoke compares signed invocations of the C example with direct
+// wazero calls at 1, 8 and 64 concurrent callers, then checks that every
+// call has its execution record.
+func measureInvoke(ctx context.Context, dur time.Duration, cPath string, stats *FunctionStats) error {
+	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 4, time.Second)
+	s, stop, err := startServer(ctx, backend{name: "SQLite"}, hasher)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	base := "http://" + s.Addr()
+	tok, err := must(client.New(base)).Login(ctx, adminEmail, adminPassword)
+	if err != nil {
+		return err
+	}
+	owner := must(client.New(base, client.WithBearer(tok.AccessToken)))
+	f, err := owner.InitFunction(ctx, "hello-c", "wasm", "")
+	if err != nil {
+		return err
+	}
+	mc := 1000
+	if _, err := owner.UpdateFunction(ctx, f.ID, client.SettingsPatch{MaxConcurrency: &mc}); err != nil {
+		return err
+	}
+	if _, err := owner.DeployFile(ctx, f.ID, "application/wasm", cPath); err != nil {
+		return err
+	}
+	key, err := owner.CreateAPIKey(ctx, f.ID, "bench", "")
+	if err != nil {
+		return err
+	}
+	dr, err := newDirect(ctx, cPath)
+	if err != nil {
+		return err
+	}
+	defer dr.wz.Close(ctx)
+	var sent, calls atomic.Int64
+	for _, conc := range []int{1, 8, 64} {
+		caller := must(client.New(base, client.WithKeypair(key.KeyID, key.Secret), client.WithHTTPClient(httpClient(conc))))
+		invoke := func(ctx context.Context) error {
+			sent.Add(1)
+			resp, err := caller.Invoke(ctx, f.ID, []byte(benchBody), nil)
+			if err != nil {
+				return err
+			}
+			calls.Add(1)
+			if string(resp.Body) != benchBody {
+				return fmt.Errorf("unexpected body %q", resp.Body)
+			}
+			return nil
+		}
+		opts := load.Options{Concurrency: conc, Duration: dur, Warmup: 20}
+		p := HTTPPair{Backend: "C example, SQLite"}
+		p.Baseline = load.Run(ctx, "direct wazero instantiate+run", opts, dr.call)
+		p.Subject = load.Run(ctx, "signed POST /invoke (API key)", opts, invoke)
+		log.Println("  " + p.Baseline.String())
+		log.Println("  " + p.Subject.String())
+		if p.Subject.FirstError != "" {
+			log.Printf("  first error: %s", p.Subject.FirstError)
+		}
+		stats.Invoke = append(stats.Invoke, p)
+	}
+	stats.Calls, stats.Sent = calls.Load(), sent.Load()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, total, err := s.Store().ListExecutions(ctx, berth.ExecutionFilter{FunctionID: f.ID, Page: berth.Page{Number: 1, Size: 1}})
+		if err != nil {
+			return err
+		}
+		stats.Recorded = total
+		if int64(total) >= stats.Sent || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	log.Printf("  calls sent: %d, answered: %d, executions recorded: %d", stats.Sent, stats.Calls, stats.Recorded)
+	if int64(stats.Recorded) < stats.Calls || int64(stats.Recorded) > stats.Sent {
+		return fmt.Errorf("execution records lost or invented: %d sent, %d answered, %d recorded", stats.Sent, stats.Calls, stats.Recorded)
+	}
+	return nil
+}
+
+// measureGoRestart deploys the Go example, restarts the server on the same
+// data directory and times the first call (compiled code comes from the
+// disk cache) and then warm calls.
+func measureGoRestart(ctx context.Context, dur time.Duration, goPath, dataDir string, stats *FunctionStats) error {
+	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 4, time.Second)
+	b := backend{name: "SQLite", dataDir: dataDir}
+	s, stop, err := startServer(ctx, b, hasher)
+	if err != nil {
+		return err
+	}
+	base := "http://" + s.Addr()
+	tok, err := must(client.New(base)).Login(ctx, adminEmail, adminPassword)
+	if err != nil {
+		stop()
+		return err
+	}
+	owner := must(client.New(base, client.WithBearer(tok.AccessToken)))
+	f, err := owner.InitFunction(ctx, "hello-go", "wasm", "")
+	if err != nil {
+		stop()
+		return err
+	}
+	t0 := time.Now()
+	if _, err := owner.DeployFile(ctx, f.ID, "application/wasm", goPath); err != nil {
+		stop()
+		return err
+	}
+	stats.GoDeploy = time.Since(t0)
+	stop()
+
+	s, stop, err = startServer(ctx, b, hasher)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	base = "http://" + s.Addr()
+	tok, err = must(client.New(base)).Login(ctx, adminEmail, adminPassword)
+	if err != nil {
+		return err
+	}
+	owner = must(client.New(base, client.WithBearer(tok.AccessToken), client.WithHTTPClient(httpClient(1))))
+	t0 = time.Now()
+	if _, err := owner.Invoke(ctx, f.ID, []byte(benchBody), nil); err != nil {
+		return err
+	}
+	stats.GoColdAfterRestart = time.Since(t0)
+	warm := load.Run(ctx, "Go example, warm POST /invoke (bearer)", load.Options{Concurrency: 1, Duration: dur},
+		func(ctx context.Context) error { _, err := owner.Invoke(ctx, f.ID, []byte(benchBody), nil); return err })
+	stats.GoWarm = &warm
+	log.Printf("  Go example: deploy (compile) %s, first call after restart %s", stats.GoDeploy.Round(time.Millisecond),
+		stats.GoColdAfterRestart.Round(time.Millisecond))
+	log.Println("  " + warm.String())
+	return nil
+}
