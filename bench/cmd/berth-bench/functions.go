@@ -48,11 +48,11 @@ func buildExamples(ctx context.Context, dir string) (cPath, goPath string, err e
 	build := exec.CommandContext(ctx, "go", "build", "-o", goPath, "./examples/hello-go")
 	build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if out, err := build.CombinedOutput(); err != nil {
-		return "", "", fmt.Errorf("build examples/hello-go: %v\n%s", err, out)
+		return "", "", fmt.Errorf("build examples/hello-go: %w\n%s", err, out)
 	}
 	cPath = filepath.Join(dir, "hello-c.wasm")
 	if out, err := exec.CommandContext(ctx, "clang", "--target=wasm32-wasi", "-O2", "-o", cPath, "examples/hello-c/hello.c").CombinedOutput(); err != nil {
-		return "", "", fmt.Errorf("build examples/hello-c (needs clang lld wasi-libc libclang-rt-14-dev-wasm32): %v\n%s", err, out)
+		return "", "", fmt.Errorf("build examples/hello-c (needs clang lld wasi-libc libclang-rt-14-dev-wasm32): %w\n%s", err, out)
 	}
 	return cPath, goPath, nil
 }
