@@ -15,6 +15,7 @@ import (
 
 	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/internal/artefact"
+	"github.com/berth-platform/berth/internal/runtime/cgi"
 )
 
 const benchBody = "a small request body for the echo"
@@ -61,7 +62,7 @@ func newDirect(b *testing.B, path string) *direct {
 	}
 	cfg := wazero.NewModuleConfig().WithName("").WithArgs("hello.wasm").
 		WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(rand.Reader)
-	for _, kv := range environ(benchRequest(), len(benchBody)) {
+	for _, kv := range cgi.Environ(benchRequest(), len(benchBody)) {
 		cfg = cfg.WithEnv(kv[0], kv[1])
 	}
 	return &direct{wz: wz, compiled: compiled, config: cfg}

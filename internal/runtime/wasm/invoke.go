@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/runtime/cgi"
 )
 
 // Invoke runs one request in a fresh instance of d's module. See
@@ -43,7 +42,7 @@ func (r *Runtime) Invoke(ctx context.Context, d berth.DeploymentRef, req *berth.
 	resp.Logs = run.logs.lines()
 	out, err := run.outcome(lim)
 	if out != nil {
-		resp.Status, resp.Header, resp.Body = out.status, out.header, out.body
+		resp.Status, resp.Header, resp.Body = out.Status, out.Header, out.Body
 	}
 	if err == nil && run.err != nil {
 		// A complete answer followed by a crash: the caller gets the answer,
@@ -144,7 +143,7 @@ func (r *Runtime) run(ctx context.Context, dep *deployment, req *berth.InvokeReq
 		// Sleeping in the host must not outlive the deadline: wazero can
 		// only stop an instance while it runs guest code.
 		WithNanosleep(func(ns int64) { sleep(ctx, ns) })
-	for _, kv := range environ(req, len(body)) {
+	for _, kv := range cgi.Environ(req, len(body)) {
 		cfg = cfg.WithEnv(kv[0], kv[1])
 	}
 	mod, err := r.wz.InstantiateModule(experimental.WithMemoryAllocator(ctx, res.alloc), dep.mod.compiled, cfg)
@@ -167,12 +166,12 @@ func sleep(ctx context.Context, ns int64) {
 }
 
 // outcome turns what the instance did into a response or a function error.
-func (res *runResult) outcome(lim berth.Limits) (*response, error) {
+func (res *runResult) outcome(lim berth.Limits) (*cgi.Response, error) {
 	switch {
 	case errors.Is(res.stdout.stopped, errOutputTooLarge):
 		return nil, fmt.Errorf("%w: more than %d bytes on stdout", berth.ErrOutputTooLarge, lim.MaxOutputBytes)
 	case errors.Is(res.stdout.stopped, errHeaderTooLarge):
-		return nil, badResponse("the header section is longer than %d bytes: send large data in the body", maxHeaderBytes)
+		return nil, cgi.BadResponse("the header section is longer than %d bytes: send large data in the body", cgi.MaxHeaderBytes)
 	}
 	if res.err != nil {
 		switch {
@@ -184,9 +183,9 @@ func (res *runResult) outcome(lim berth.Limits) (*response, error) {
 			return nil, fmt.Errorf("%w: the module needed more than %d MiB of memory (it ended with %s)", berth.ErrOutOfMemory, lim.MemoryMB, exitDescription(res.err))
 		}
 	}
-	out, perr := parseCGI(res.stdout.buf)
+	out, perr := cgi.Parse(res.stdout.buf)
 	if res.err != nil {
-		if perr == nil && out.complete() {
+		if perr == nil && out.Complete() {
 			return out, nil
 		}
 		return nil, fmt.Errorf("%w: %s before a complete response", berth.ErrCrashed, exitDescription(res.err))
@@ -194,11 +193,8 @@ func (res *runResult) outcome(lim berth.Limits) (*response, error) {
 	if perr != nil {
 		return nil, perr
 	}
-	if out.contentLength >= 0 {
-		if int64(len(out.body)) < out.contentLength {
-			return nil, badResponse("the response declares Content-Length %d but the body has %d bytes: fix the header or write the whole body", out.contentLength, len(out.body))
-		}
-		out.body = out.body[:out.contentLength]
+	if err := out.Trim(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -214,100 +210,4 @@ func exitDescription(err error) string {
 		return "a trap (" + msg[i+len("wasm error: "):] + ")"
 	}
 	return msg
-}
-
-// environ builds the module's environment: the function's variables, then
-// the CGI variables, which win on a conflict (a function cannot make a
-// request look different to itself, and a caller's header cannot replace a
-// CGI variable). Names that are not portable variable names and values with
-// NUL bytes are dropped. The result is sorted by name.
-func environ(req *berth.InvokeRequest, bodyLen int) [][2]string {
-	vars := make(map[string]string, len(req.Env)+len(req.Header)+10)
-	for k, v := range req.Env {
-		if validEnvName(k) && !strings.ContainsRune(v, 0) {
-			vars[k] = v
-		}
-	}
-	for name, values := range req.Header {
-		key, ok := headerVar(name)
-		if !ok {
-			continue
-		}
-		v := strings.Join(values, ", ")
-		if strings.ContainsRune(v, 0) {
-			continue
-		}
-		vars[key] = v
-	}
-	vars["GATEWAY_INTERFACE"] = "CGI/1.1"
-	vars["SERVER_SOFTWARE"] = "berth"
-	vars["SERVER_PROTOCOL"] = "HTTP/1.1"
-	vars["REQUEST_METHOD"] = req.Method
-	vars["PATH_INFO"] = req.Path
-	vars["QUERY_STRING"] = req.RawQuery
-	vars["CONTENT_TYPE"] = req.Header.Get("Content-Type")
-	vars["CONTENT_LENGTH"] = strconv.Itoa(bodyLen)
-	vars["REMOTE_ADDR"] = remoteHost(req.RemoteAddr)
-	vars["BERTH_EXECUTION_ID"] = req.ExecutionID
-	for k, v := range vars {
-		if strings.ContainsRune(v, 0) {
-			delete(vars, k)
-		}
-	}
-	out := make([][2]string, 0, len(vars))
-	for k, v := range vars {
-		out = append(out, [2]string{k, v})
-	}
-	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
-	return out
-}
-
-// headerVar maps a header name to its HTTP_ variable. Content-Type and
-// Content-Length have their own CGI variables; Proxy is dropped (httpoxy:
-// HTTP_PROXY is read as a proxy setting by many programs); names with
-// anything but letters, digits and '-' are dropped, so that "X-A" and "X_A"
-// cannot both claim HTTP_X_A.
-func headerVar(name string) (string, bool) {
-	canon := strings.ToUpper(name)
-	switch canon {
-	case "CONTENT-TYPE", "CONTENT-LENGTH", "PROXY":
-		return "", false
-	}
-	if canon == "" {
-		return "", false
-	}
-	b := make([]byte, 0, len(canon)+5)
-	b = append(b, "HTTP_"...)
-	for i := 0; i < len(canon); i++ {
-		c := canon[i]
-		switch {
-		case 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-			b = append(b, c)
-		case c == '-':
-			b = append(b, '_')
-		default:
-			return "", false
-		}
-	}
-	return string(b), true
-}
-
-func validEnvName(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || i > 0 && '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-func remoteHost(addr string) string {
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		return host
-	}
-	return addr
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+
+	"github.com/berth-platform/berth/internal/runtime/cgi"
 )
 
 // Causes of an instance being cancelled by the host.
@@ -18,7 +20,7 @@ var (
 )
 
 // stdout collects a module's response up to max bytes. Past that, or when
-// the header section runs past maxHeaderBytes without ending, it cancels
+// the header section runs past cgi.MaxHeaderBytes without ending, it cancels
 // the instance with the reason as the cause.
 type stdout struct {
 	buf       []byte
@@ -42,7 +44,7 @@ func (w *stdout) Write(p []byte) (int, error) {
 	if !w.headerEnd {
 		if w.sawHeaderEnd(max(0, w.scanned-2)) {
 			w.headerEnd = true
-		} else if len(w.buf) > maxHeaderBytes+2 {
+		} else if len(w.buf) > cgi.MaxHeaderBytes+2 {
 			w.stop(errHeaderTooLarge)
 			return len(p), errStopped
 		}

@@ -350,44 +350,6 @@ func TestRequestBody(t *testing.T) {
 	}
 }
 
-func TestEnviron(t *testing.T) {
-	req := &berth.InvokeRequest{
-		ExecutionID: "ex-9", Method: "POST", Path: "/p", RawQuery: "a=b", RemoteAddr: "[::1]:5555",
-		Header: http.Header{
-			"Content-Type":    {"application/json"},
-			"Content-Length":  {"999"},
-			"X-Many":          {"1", "2"},
-			"Proxy":           {"http://evil"},
-			"X_Underscore":    {"smuggled"},
-			"Accept-Language": {"en"},
-		},
-		Env: map[string]string{"REQUEST_METHOD": "FAKE", "TOKEN": "s3cret", "BAD=NAME": "x", "NUL": "a\x00b", "HTTP_X_MANY": "mine"},
-	}
-	got := map[string]string{}
-	for _, kv := range environ(req, 42) {
-		got[kv[0]] = kv[1]
-	}
-	want := map[string]string{
-		"REQUEST_METHOD": "POST", "PATH_INFO": "/p", "QUERY_STRING": "a=b", "CONTENT_TYPE": "application/json",
-		"CONTENT_LENGTH": "42", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "::1", "GATEWAY_INTERFACE": "CGI/1.1",
-		"SERVER_SOFTWARE": "berth", "BERTH_EXECUTION_ID": "ex-9", "HTTP_X_MANY": "1, 2", "HTTP_ACCEPT_LANGUAGE": "en",
-		"TOKEN": "s3cret",
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s = %q, want %q", k, got[k], v)
-		}
-	}
-	for _, k := range []string{"HTTP_PROXY", "HTTP_X_UNDERSCORE", "HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH", "BAD=NAME", "NUL"} {
-		if _, ok := got[k]; ok {
-			t.Errorf("%s must not be set", k)
-		}
-	}
-	if len(got) != len(want) {
-		t.Errorf("got %d variables, want %d: %v", len(got), len(want), got)
-	}
-}
-
 func TestDeadlineCutsHostSleep(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()

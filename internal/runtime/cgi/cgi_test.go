@@ -1,4 +1,4 @@
-package wasm
+package cgi
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 	"github.com/berth-platform/berth"
 )
 
-func TestParseCGI(t *testing.T) {
+func TestParse(t *testing.T) {
 	cases := []struct {
 		name   string
 		out    string
@@ -32,20 +32,20 @@ func TestParseCGI(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r, err := parseCGI([]byte(c.out))
+			r, err := Parse([]byte(c.out))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.status != c.status || string(r.body) != c.body || fmt.Sprint(r.header) != fmt.Sprint(c.header) {
-				t.Fatalf("got %d %v %q, want %d %v %q", r.status, r.header, r.body, c.status, c.header, c.body)
+			if r.Status != c.status || string(r.Body) != c.body || fmt.Sprint(r.Header) != fmt.Sprint(c.header) {
+				t.Fatalf("got %d %v %q, want %d %v %q", r.Status, r.Header, r.Body, c.status, c.header, c.body)
 			}
 		})
 	}
 }
 
-func TestParseCGIRefused(t *testing.T) {
-	many := strings.Repeat("X-A: b\n", maxHeaderLines+1) + "\n"
-	long := "X-Long: " + strings.Repeat("a", maxHeaderBytes) + "\n\n"
+func TestParseRefused(t *testing.T) {
+	many := strings.Repeat("X-A: b\n", MaxHeaderLines+1) + "\n"
+	long := "X-Long: " + strings.Repeat("a", MaxHeaderBytes) + "\n\n"
 	cases := []struct{ name, out, contains string }{
 		{"Empty", "", "wrote nothing"},
 		{"NoBlankLine", "Content-Type: text/plain\nbody", "no blank line"},
@@ -69,7 +69,7 @@ func TestParseCGIRefused(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := parseCGI([]byte(c.out))
+			_, err := Parse([]byte(c.out))
 			if !errors.Is(err, berth.ErrBadResponse) || !strings.Contains(err.Error(), c.contains) {
 				t.Fatalf("error = %v, want ErrBadResponse mentioning %q", err, c.contains)
 			}
@@ -77,31 +77,7 @@ func TestParseCGIRefused(t *testing.T) {
 	}
 }
 
-func TestStdoutStopsEndlessHeaders(t *testing.T) {
-	var cause error
-	w := &stdout{max: 10 << 20, cancel: func(err error) { cause = err }}
-	line := []byte("X-Filler: " + strings.Repeat("a", 100) + "\n")
-	for range 1000 {
-		if _, err := w.Write(line); err != nil {
-			break
-		}
-	}
-	if !errors.Is(cause, errHeaderTooLarge) || len(w.buf) > maxHeaderBytes+len(line)+2 {
-		t.Fatalf("cause %v after %d bytes", cause, len(w.buf))
-	}
-}
-
-func TestStdoutFindsSplitBlankLine(t *testing.T) {
-	w := &stdout{max: 1 << 20, cancel: func(error) { t.Fatal("cancelled") }}
-	for _, chunk := range []string{"A: b\r", "\n", "\r", "\nbody"} {
-		_, _ = w.Write([]byte(chunk))
-	}
-	if !w.headerEnd {
-		t.Fatal("blank line split across writes not seen")
-	}
-}
-
-func FuzzParseCGI(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"Content-Type: text/plain\n\nhello", "Status: 404 Not Found\r\n\r\n", "Location: /x\n\n",
 		"\n", "A\n\n", "Status: 2000\n\n", "X: \x00\n\n", "Content-Length: 5\n\nabc",
@@ -109,21 +85,21 @@ func FuzzParseCGI(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, out []byte) {
-		r, err := parseCGI(out)
+		r, err := Parse(out)
 		if err != nil {
 			if !errors.Is(err, berth.ErrBadResponse) {
 				t.Fatalf("%v does not wrap ErrBadResponse", err)
 			}
 			return
 		}
-		if r.status < 200 || r.status > 599 {
-			t.Fatalf("status %d", r.status)
+		if r.Status < 200 || r.Status > 599 {
+			t.Fatalf("status %d", r.Status)
 		}
-		if len(r.body) > len(out) {
+		if len(r.Body) > len(out) {
 			t.Fatal("body longer than the output")
 		}
-		for name, values := range r.header {
-			if !isToken([]byte(name)) || hopByHop[name] || name == "Status" || name == "Content-Length" {
+		for name, values := range r.Header {
+			if !IsToken([]byte(name)) || HopByHop(name) || name == "Status" || name == "Content-Length" {
 				t.Fatalf("header %q passed", name)
 			}
 			for _, v := range values {
@@ -133,4 +109,42 @@ func FuzzParseCGI(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestEnviron(t *testing.T) {
+	req := &berth.InvokeRequest{
+		ExecutionID: "ex-9", Method: "POST", Path: "/p", RawQuery: "a=b", RemoteAddr: "[::1]:5555",
+		Header: http.Header{
+			"Content-Type":    {"application/json"},
+			"Content-Length":  {"999"},
+			"X-Many":          {"1", "2"},
+			"Proxy":           {"http://evil"},
+			"X_Underscore":    {"smuggled"},
+			"Accept-Language": {"en"},
+		},
+		Env: map[string]string{"REQUEST_METHOD": "FAKE", "TOKEN": "s3cret", "BAD=NAME": "x", "NUL": "a\x00b", "HTTP_X_MANY": "mine"},
+	}
+	got := map[string]string{}
+	for _, kv := range Environ(req, 42) {
+		got[kv[0]] = kv[1]
+	}
+	want := map[string]string{
+		"REQUEST_METHOD": "POST", "PATH_INFO": "/p", "QUERY_STRING": "a=b", "CONTENT_TYPE": "application/json",
+		"CONTENT_LENGTH": "42", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "::1", "GATEWAY_INTERFACE": "CGI/1.1",
+		"SERVER_SOFTWARE": "berth", "BERTH_EXECUTION_ID": "ex-9", "HTTP_X_MANY": "1, 2", "HTTP_ACCEPT_LANGUAGE": "en",
+		"TOKEN": "s3cret",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	for _, k := range []string{"HTTP_PROXY", "HTTP_X_UNDERSCORE", "HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH", "BAD=NAME", "NUL"} {
+		if _, ok := got[k]; ok {
+			t.Errorf("%s must not be set", k)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d variables, want %d: %v", len(got), len(want), got)
+	}
 }
