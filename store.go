@@ -99,6 +99,7 @@ type Store interface {
 	AuditStore
 	FunctionStore
 	ExecutionStore
+	StatsStore
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database; the store is unusable afterwards.

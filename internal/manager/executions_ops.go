@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/berth-platform/berth"
@@ -144,11 +146,14 @@ func (m *Manager) logs(w http.ResponseWriter, r *http.Request) {
 		m.writeErr(w, r, err)
 		return
 	}
-	if q.Get("follow") != "true" {
+	switch {
+	case isWebSocket(r):
+		m.logsWebSocket(w, r, f, lines)
+	case q.Get("follow") == "true":
+		m.followLogs(w, r, f, lines)
+	default:
 		writeJSON(w, http.StatusOK, map[string]any{"lines": nonNil(lines)})
-		return
 	}
-	m.followLogs(w, r, f, lines)
 }
 
 func nonNil(l []berth.LogLine) []berth.LogLine {
@@ -163,45 +168,90 @@ func queryInvalid(param, reason string) error {
 		&huma.ErrorDetail{Location: "query." + param, Message: reason})
 }
 
-// followLogs streams lines as server-sent events, polling the store for
-// executions recorded after the last one sent.
+// followLogs streams lines as server-sent events (event "log").
 func (m *Manager) followLogs(w http.ResponseWriter, r *http.Request, f *berth.Function, first []berth.LogLine) {
-	ctx, cancel := context.WithTimeout(r.Context(), maxFollow)
-	defer cancel()
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	emit := func(lines []berth.LogLine) error {
+		for _, l := range lines {
+			data, _ := json.Marshal(l)
+			if _, err := fmt.Fprintf(w, "event: log\ndata: %s\n\n", data); err != nil {
+				return err
+			}
+		}
+		return rc.Flush()
+	}
+	alive := func() error {
+		if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	m.tail(r.Context(), f, first, emit, alive)
+}
+
+// logsWebSocket streams lines over a WebSocket, one JSON text message
+// each. The request is authenticated by its signature (the webserver
+// signed the handshake), never by a cookie, so the origin needs no check
+// here; the webserver checks it for browsers.
+func (m *Manager) logsWebSocket(w http.ResponseWriter, r *http.Request, f *berth.Function, first []berth.LogLine) {
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		return
+	}
+	ctx := c.CloseRead(r.Context()) // the client only listens; its close ends the stream
+	emit := func(lines []berth.LogLine) error {
+		for _, l := range lines {
+			data, _ := json.Marshal(l)
+			if err := c.Write(ctx, websocket.MessageText, data); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	alive := func() error {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return c.Ping(pctx)
+	}
+	m.tail(ctx, f, first, emit, alive)
+	_ = c.Close(websocket.StatusNormalClosure, "stream ended")
+}
+
+// tail sends first, then polls the store for lines of executions recorded
+// after the last one sent, until ctx ends, an hour passes, or the client
+// goes away.
+func (m *Manager) tail(ctx context.Context, f *berth.Function, first []berth.LogLine, emit func([]berth.LogLine) error, alive func() error) {
+	ctx, cancel := context.WithTimeout(ctx, maxFollow)
+	defer cancel()
 	seen := map[string]bool{}
 	var last time.Time
-	send := func(lines []berth.LogLine) bool {
+	send := func(lines []berth.LogLine) error {
 		for _, l := range lines {
 			seen[l.ExecutionID] = true
 			if l.At.After(last) {
 				last = l.At
 			}
-			data, _ := json.Marshal(l)
-			if _, err := fmt.Fprintf(w, "event: log\ndata: %s\n\n", data); err != nil {
-				return false
-			}
 		}
-		return rc.Flush() == nil
+		return emit(lines)
 	}
-	if !send(first) {
+	if send(first) != nil {
 		return
 	}
 	poll := time.NewTicker(logPollInterval)
 	defer poll.Stop()
-	alive := time.NewTicker(logKeepAlive)
-	defer alive.Stop()
+	keep := time.NewTicker(logKeepAlive)
+	defer keep.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-alive.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
+		case <-keep.C:
+			if alive() != nil {
 				return
 			}
 		case <-poll.C:
@@ -215,9 +265,15 @@ func (m *Manager) followLogs(w http.ResponseWriter, r *http.Request, f *berth.Fu
 					fresh = append(fresh, l)
 				}
 			}
-			if !send(fresh) {
+			if len(fresh) > 0 && send(fresh) != nil {
 				return
 			}
 		}
 	}
+}
+
+// isWebSocket reports an upgrade to the WebSocket protocol.
+func isWebSocket(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket") &&
+		strings.Contains(strings.ToLower(r.Header.Get("Connection")), "upgrade")
 }

@@ -29,6 +29,13 @@ func (m *Manager) ready(w http.ResponseWriter, r *http.Request) {
 		checks["kv"], status = "unreachable", http.StatusServiceUnavailable
 		m.log.WarnContext(ctx, "readiness: kv store unreachable", "event", "readyz", "error", err)
 	}
+	for name, check := range m.readyChecks {
+		checks[name] = "ok"
+		if err := check(ctx); err != nil {
+			checks[name], status = "unreachable", http.StatusServiceUnavailable
+			m.log.WarnContext(ctx, "readiness: dependency unreachable", "event", "readyz", "dependency", name, "error", err)
+		}
+	}
 	body := map[string]any{"status": "ok", "checks": checks}
 	if status != http.StatusOK {
 		body["status"] = "unavailable"

@@ -150,6 +150,7 @@ func (m *Manager) run(ctx context.Context, f *berth.Function, r *http.Request, p
 		Limits: berth.Limits{MemoryMB: f.Settings.MemoryMB, Timeout: time.Duration(f.Settings.TimeoutMS) * time.Millisecond,
 			MaxOutputBytes: m.fn.MaxResponseBytes},
 	}
+	defer m.fnMetrics.running(f.Runtime)()
 	return rt.Invoke(ctx, m.ref(f, d), req)
 }
 
@@ -299,6 +300,7 @@ func (m *Manager) record(ctx context.Context, f *berth.Function, e *berth.Execut
 	if err := m.recorder.Record(context.WithoutCancel(ctx), *e); err != nil {
 		m.log.ErrorContext(ctx, "execution not recorded", "event", "record_failed", "execution_id", e.ID, "error", err)
 	}
+	m.fnMetrics.observe(e, m.now())
 	name := ""
 	if f != nil {
 		name = f.Name

@@ -48,6 +48,11 @@ type Options struct {
 	Recorder *recorder.Recorder
 	// DataDir holds uploaded artefacts.
 	DataDir string
+	// ReadyChecks are extra dependencies /readyz reports, by name (for
+	// instance the container engine).
+	ReadyChecks map[string]func(context.Context) error
+	// Stats sets how long executions and roll-ups are kept.
+	Stats   config.StatsConfig
 	Proxies *clientaddr.Resolver
 	Version string
 	// Now is the clock; nil means time.Now. Tests move it.
@@ -75,7 +80,12 @@ type Manager struct {
 	recorder    *recorder.Recorder
 	dataDir     string
 	deployments sync.Map // "<function id>@<version>" -> *berth.Deployment (ready ones: immutable)
+	readyChecks map[string]func(context.Context) error
 	limits      limits
+
+	stats     config.StatsConfig
+	fnMetrics *functionMetrics
+	apiErrors *errorRing // recent 5xx answers of this process
 }
 
 // New builds the manager and its routes.
@@ -83,7 +93,8 @@ func New(o Options) *Manager {
 	m := &Manager{
 		store: o.Store, kv: o.KV, box: o.Box, hasher: o.Hasher, log: o.Logger, metrics: o.Metrics,
 		auth: o.Auth, proxies: o.Proxies, version: o.Version, now: o.Now,
-		fn: o.Functions, runtimes: o.Runtimes, recorder: o.Recorder, dataDir: o.DataDir,
+		fn: o.Functions, runtimes: o.Runtimes, recorder: o.Recorder, dataDir: o.DataDir, readyChecks: o.ReadyChecks,
+		stats: o.Stats, apiErrors: newErrorRing(maxAPIErrors),
 	}
 	if m.runtimes == nil {
 		m.runtimes = map[string]berth.Runtime{}
@@ -94,6 +105,12 @@ func New(o Options) *Manager {
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
+	m.removeInterruptedUploads()
+	var queue func() int
+	if m.recorder != nil {
+		queue = m.recorder.Pending
+	}
+	m.fnMetrics = newFunctionMetrics(m.metrics, m.runtimeNames(), queue)
 	m.verifier = &signing.Verifier{Keys: keyLookup{m}, Nonces: m.kv, Now: m.now}
 	mux := http.NewServeMux()
 	m.api = humago.New(mux, apiConfig(m.version))
@@ -104,6 +121,8 @@ func New(o Options) *Manager {
 	m.registerFunctions()
 	m.registerAPIKeys()
 	m.registerExecutions()
+	m.registerStats()
+	m.registerAdmin()
 	m.registerPlainRoutes(mux)
 	mux.HandleFunc("GET /health", m.health)
 	mux.HandleFunc("GET /livez", m.health)
@@ -156,10 +175,11 @@ func (m *Manager) Run(ctx context.Context) {
 // Maintain runs the background jobs once (Run runs them every minute).
 func (m *Manager) Maintain(ctx context.Context) { m.cleanup(ctx) }
 
-// cleanup removes expired tokens and session keypairs, and functions
-// whose deletion is due.
+// cleanup removes expired tokens and session keypairs, functions whose
+// deletion is due, and executions and roll-ups past their retention.
 func (m *Manager) cleanup(ctx context.Context) {
 	m.purgeDue(ctx)
+	m.applyRetention(ctx)
 	m.failStaleDeployments(ctx)
 	now := m.now()
 	if n, err := m.store.DeleteExpiredTokens(ctx, now); err != nil {

@@ -56,6 +56,8 @@ func newRequestID() string {
 type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// reg also takes the function collectors of a manager (function_metrics.go).
+	reg prometheus.Registerer
 }
 
 var apiLabels = []string{"method", "endpoint", "domain", "operation", "error_detail", "status_code"}
@@ -71,8 +73,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{0.001, 0.01, 0.1, 0.5, 1, 2, 5, 10, 30},
 		}, apiLabels),
 	}
+	m.reg = reg
 	reg.MustRegister(m.requests, m.duration)
 	return m
+}
+
+// Observe records one answered request. The webserver calls it for the
+// routes it serves itself, so that both roles feed the same series.
+func (m *Metrics) Observe(method, endpoint, domain, operation, errorDetail string, status int, d time.Duration) {
+	labels := prometheus.Labels{"method": method, "endpoint": endpoint, "domain": domain, "operation": operation,
+		"error_detail": errorDetail, "status_code": strconv.Itoa(status)}
+	m.requests.With(labels).Inc()
+	m.duration.With(labels).Observe(d.Seconds())
 }
 
 // statusWriter records the status code a handler wrote.
@@ -125,12 +137,10 @@ func (m *Manager) observe(next http.Handler) http.Handler {
 			endpoint = "unmatched"
 		}
 		if m.metrics != nil {
-			labels := prometheus.Labels{
-				"method": r.Method, "endpoint": endpoint, "domain": domainOf(endpoint), "operation": info.operation,
-				"error_detail": info.errorDetail, "status_code": strconv.Itoa(sw.status),
-			}
-			m.metrics.requests.With(labels).Inc()
-			m.metrics.duration.With(labels).Observe(elapsed.Seconds())
+			m.metrics.Observe(r.Method, endpoint, domainOf(endpoint), info.operation, info.errorDetail, sw.status, elapsed)
+		}
+		if sw.status >= 500 {
+			m.noteServerError(info, r.Method, endpoint, sw.status)
 		}
 		m.log.LogAttrs(r.Context(), levelFor(sw.status), "request",
 			slogAttrs(info, r.Method, endpoint, sw.status, elapsed)...)

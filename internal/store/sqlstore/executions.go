@@ -40,8 +40,10 @@ func (d *executionDest) done() berth.Execution {
 // values stay far below SQLite's 32766 and PostgreSQL's 65535 parameters.
 const maxInsertRows = 256
 
-// insertExecutions returns the INSERT statement for n rows.
-func insertExecutions(n int) string {
+// insertExecutions returns the INSERT statement for n rows; with
+// returning, it answers the ids of the rows it inserted (not those it
+// skipped as already stored).
+func insertExecutions(n int, returning bool) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO executions (` + executionColumns + `, logs) VALUES `)
 	for i := range n {
@@ -51,6 +53,9 @@ func insertExecutions(n int) string {
 		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
 	b.WriteString(" ON CONFLICT (id) DO NOTHING")
+	if returning {
+		b.WriteString(" RETURNING id")
+	}
 	return b.String()
 }
 
@@ -81,7 +86,9 @@ func executionArgs(e *berth.Execution) ([]any, error) {
 // ever. The batch goes in one transaction as multi-row INSERTs of
 // power-of-two sizes up to maxInsertRows, so that a few prepared statements
 // serve every batch size and a batch of hundreds costs a handful of round
-// trips; any failure inserts nothing.
+// trips; any failure inserts nothing. The records actually inserted are
+// added to the roll-ups in the same transaction (see rollups.go), so that a
+// retried batch is not counted twice.
 func (s *Store) AppendExecutions(ctx context.Context, es []berth.Execution) error {
 	const op = "append executions"
 	if len(es) == 0 {
@@ -92,7 +99,12 @@ func (s *Store) AppendExecutions(ctx context.Context, es []berth.Execution) erro
 			es[i].ID = uuid.NewString()
 		}
 	}
+	rollups := !s.noRollups.Load()
+	if err := s.prepareAppend(ctx, len(es), rollups); err != nil {
+		return s.wrap(op, err)
+	}
 	return s.tx(ctx, op, func(tx *sql.Tx) error {
+		inserted := make(map[string]bool, len(es))
 		for rest := es; len(rest) > 0; {
 			n := maxInsertRows
 			for n > len(rest) {
@@ -106,17 +118,48 @@ func (s *Store) AppendExecutions(ctx context.Context, es []berth.Execution) erro
 				}
 				args = append(args, a...)
 			}
-			st, err := s.stmt(ctx, insertExecutions(n))
+			st, err := s.stmt(ctx, insertExecutions(n, rollups))
 			if err != nil {
 				return s.wrap(op, err)
 			}
-			if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
+			if !rollups {
+				if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
+					return s.wrap(op, err)
+				}
+			} else if err := collectIDs(ctx, tx.StmtContext(ctx, st), args, inserted); err != nil {
 				return s.wrap(op, err)
 			}
 			rest = rest[n:]
 		}
-		return nil
+		if !rollups {
+			return nil
+		}
+		fresh := make([]berth.Execution, 0, len(inserted))
+		for i := range es {
+			if inserted[es[i].ID] {
+				delete(inserted, es[i].ID) // a record repeated in the batch counts once
+				fresh = append(fresh, es[i])
+			}
+		}
+		return s.rollUp(ctx, tx, fresh)
 	})
+}
+
+// collectIDs runs an INSERT … RETURNING id and adds the ids to into.
+func collectIDs(ctx context.Context, st *sql.Stmt, args []any, into map[string]bool) error {
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		into[id] = true
+	}
+	return rows.Err()
 }
 
 // Execution implements berth.ExecutionStore.

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/berth-platform/berth"
@@ -41,6 +42,8 @@ type Store struct {
 	// stmts holds prepared statements by source query: SQLite otherwise
 	// parses every query anew, which is most of a lookup's cost.
 	stmts sync.Map // string -> *sql.Stmt
+	// noRollups switches off the roll-up updates (see SetRollups).
+	noRollups atomic.Bool
 }
 
 // Interface guard.

@@ -63,6 +63,15 @@ func Run(t *testing.T, newStore func(t *testing.T) berth.Store) {
 		{"Executions/RecentLogs", testExecutionsRecentLogs},
 		{"Executions/Summary", testExecutionsSummary},
 		{"Executions/OtherFunctionNotFound", testExecutionsOtherFunction},
+		{"Stats/UTCBuckets", testStatsBuckets},
+		{"Stats/ZeroFilled", testStatsZeroFilled},
+		{"Stats/Counters", testStatsCounters},
+		{"Stats/Percentiles", testStatsPercentiles},
+		{"Stats/RetryNotDoubleCounted", testStatsRetryNotDoubleCounted},
+		{"Stats/ConcurrentAppendsAddUp", testStatsConcurrentAppends},
+		{"Stats/Scopes", testStatsScopes},
+		{"Stats/Prune", testStatsPrune},
+		{"Stats/RecentFailures", testStatsRecentFailures},
 		{"Ping", func(t *testing.T, s berth.Store) {
 			if err := s.Ping(t.Context()); err != nil {
 				t.Fatal(err)

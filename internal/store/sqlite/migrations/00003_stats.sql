@@ -1,0 +1,385 @@
+-- +goose Up
+-- Roll-ups of executions in UTC hours and days (berth.Rollup), kept up to
+-- date inside AppendExecutions' transaction: per function (stats_hourly,
+-- stats_daily, which also carry the owner's id) and per owner
+-- (stats_owner_hourly, stats_owner_daily), so that an owner's series reads
+-- one row per bucket however many functions it has. bucket is the bucket's
+-- start in Unix microseconds, like every time in this database. hNN counts
+-- the durations that fall in histogram bin NN (berth.DurationBin: bin 0 is
+-- [0, 100 µs), each next bound is 2^(1/4) higher, bin 87 is everything from
+-- 296.6 s); NULL means 0, so that the many empty bins of a row cost no space.
+CREATE TABLE stats_hourly (
+    function_id     TEXT NOT NULL,
+    owner_id        TEXT NOT NULL,
+    bucket          INTEGER NOT NULL, -- the bucket's start, Unix microseconds
+    invocations     INTEGER NOT NULL,
+    errors          INTEGER NOT NULL, -- status <> 'success'
+    timeouts        INTEGER NOT NULL,
+    cold_starts     INTEGER NOT NULL,
+    duration_us_sum INTEGER NOT NULL,
+    duration_us_max INTEGER NOT NULL,
+    bytes_in        INTEGER NOT NULL,
+    bytes_out       INTEGER NOT NULL,
+    h00 INTEGER, h01 INTEGER, h02 INTEGER, h03 INTEGER, h04 INTEGER, h05 INTEGER, h06 INTEGER, h07 INTEGER,
+    h08 INTEGER, h09 INTEGER, h10 INTEGER, h11 INTEGER, h12 INTEGER, h13 INTEGER, h14 INTEGER, h15 INTEGER,
+    h16 INTEGER, h17 INTEGER, h18 INTEGER, h19 INTEGER, h20 INTEGER, h21 INTEGER, h22 INTEGER, h23 INTEGER,
+    h24 INTEGER, h25 INTEGER, h26 INTEGER, h27 INTEGER, h28 INTEGER, h29 INTEGER, h30 INTEGER, h31 INTEGER,
+    h32 INTEGER, h33 INTEGER, h34 INTEGER, h35 INTEGER, h36 INTEGER, h37 INTEGER, h38 INTEGER, h39 INTEGER,
+    h40 INTEGER, h41 INTEGER, h42 INTEGER, h43 INTEGER, h44 INTEGER, h45 INTEGER, h46 INTEGER, h47 INTEGER,
+    h48 INTEGER, h49 INTEGER, h50 INTEGER, h51 INTEGER, h52 INTEGER, h53 INTEGER, h54 INTEGER, h55 INTEGER,
+    h56 INTEGER, h57 INTEGER, h58 INTEGER, h59 INTEGER, h60 INTEGER, h61 INTEGER, h62 INTEGER, h63 INTEGER,
+    h64 INTEGER, h65 INTEGER, h66 INTEGER, h67 INTEGER, h68 INTEGER, h69 INTEGER, h70 INTEGER, h71 INTEGER,
+    h72 INTEGER, h73 INTEGER, h74 INTEGER, h75 INTEGER, h76 INTEGER, h77 INTEGER, h78 INTEGER, h79 INTEGER,
+    h80 INTEGER, h81 INTEGER, h82 INTEGER, h83 INTEGER, h84 INTEGER, h85 INTEGER, h86 INTEGER, h87 INTEGER,
+    PRIMARY KEY (function_id, bucket)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX stats_hourly_owner ON stats_hourly (owner_id, bucket);
+CREATE INDEX stats_hourly_bucket ON stats_hourly (bucket);
+
+CREATE TABLE stats_daily (
+    function_id     TEXT NOT NULL,
+    owner_id        TEXT NOT NULL,
+    bucket          INTEGER NOT NULL, -- the bucket's start, Unix microseconds
+    invocations     INTEGER NOT NULL,
+    errors          INTEGER NOT NULL, -- status <> 'success'
+    timeouts        INTEGER NOT NULL,
+    cold_starts     INTEGER NOT NULL,
+    duration_us_sum INTEGER NOT NULL,
+    duration_us_max INTEGER NOT NULL,
+    bytes_in        INTEGER NOT NULL,
+    bytes_out       INTEGER NOT NULL,
+    h00 INTEGER, h01 INTEGER, h02 INTEGER, h03 INTEGER, h04 INTEGER, h05 INTEGER, h06 INTEGER, h07 INTEGER,
+    h08 INTEGER, h09 INTEGER, h10 INTEGER, h11 INTEGER, h12 INTEGER, h13 INTEGER, h14 INTEGER, h15 INTEGER,
+    h16 INTEGER, h17 INTEGER, h18 INTEGER, h19 INTEGER, h20 INTEGER, h21 INTEGER, h22 INTEGER, h23 INTEGER,
+    h24 INTEGER, h25 INTEGER, h26 INTEGER, h27 INTEGER, h28 INTEGER, h29 INTEGER, h30 INTEGER, h31 INTEGER,
+    h32 INTEGER, h33 INTEGER, h34 INTEGER, h35 INTEGER, h36 INTEGER, h37 INTEGER, h38 INTEGER, h39 INTEGER,
+    h40 INTEGER, h41 INTEGER, h42 INTEGER, h43 INTEGER, h44 INTEGER, h45 INTEGER, h46 INTEGER, h47 INTEGER,
+    h48 INTEGER, h49 INTEGER, h50 INTEGER, h51 INTEGER, h52 INTEGER, h53 INTEGER, h54 INTEGER, h55 INTEGER,
+    h56 INTEGER, h57 INTEGER, h58 INTEGER, h59 INTEGER, h60 INTEGER, h61 INTEGER, h62 INTEGER, h63 INTEGER,
+    h64 INTEGER, h65 INTEGER, h66 INTEGER, h67 INTEGER, h68 INTEGER, h69 INTEGER, h70 INTEGER, h71 INTEGER,
+    h72 INTEGER, h73 INTEGER, h74 INTEGER, h75 INTEGER, h76 INTEGER, h77 INTEGER, h78 INTEGER, h79 INTEGER,
+    h80 INTEGER, h81 INTEGER, h82 INTEGER, h83 INTEGER, h84 INTEGER, h85 INTEGER, h86 INTEGER, h87 INTEGER,
+    PRIMARY KEY (function_id, bucket)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX stats_daily_owner ON stats_daily (owner_id, bucket);
+CREATE INDEX stats_daily_bucket ON stats_daily (bucket);
+
+CREATE TABLE stats_owner_hourly (
+    owner_id        TEXT NOT NULL,
+    bucket          INTEGER NOT NULL, -- the bucket's start, Unix microseconds
+    invocations     INTEGER NOT NULL,
+    errors          INTEGER NOT NULL, -- status <> 'success'
+    timeouts        INTEGER NOT NULL,
+    cold_starts     INTEGER NOT NULL,
+    duration_us_sum INTEGER NOT NULL,
+    duration_us_max INTEGER NOT NULL,
+    bytes_in        INTEGER NOT NULL,
+    bytes_out       INTEGER NOT NULL,
+    h00 INTEGER, h01 INTEGER, h02 INTEGER, h03 INTEGER, h04 INTEGER, h05 INTEGER, h06 INTEGER, h07 INTEGER,
+    h08 INTEGER, h09 INTEGER, h10 INTEGER, h11 INTEGER, h12 INTEGER, h13 INTEGER, h14 INTEGER, h15 INTEGER,
+    h16 INTEGER, h17 INTEGER, h18 INTEGER, h19 INTEGER, h20 INTEGER, h21 INTEGER, h22 INTEGER, h23 INTEGER,
+    h24 INTEGER, h25 INTEGER, h26 INTEGER, h27 INTEGER, h28 INTEGER, h29 INTEGER, h30 INTEGER, h31 INTEGER,
+    h32 INTEGER, h33 INTEGER, h34 INTEGER, h35 INTEGER, h36 INTEGER, h37 INTEGER, h38 INTEGER, h39 INTEGER,
+    h40 INTEGER, h41 INTEGER, h42 INTEGER, h43 INTEGER, h44 INTEGER, h45 INTEGER, h46 INTEGER, h47 INTEGER,
+    h48 INTEGER, h49 INTEGER, h50 INTEGER, h51 INTEGER, h52 INTEGER, h53 INTEGER, h54 INTEGER, h55 INTEGER,
+    h56 INTEGER, h57 INTEGER, h58 INTEGER, h59 INTEGER, h60 INTEGER, h61 INTEGER, h62 INTEGER, h63 INTEGER,
+    h64 INTEGER, h65 INTEGER, h66 INTEGER, h67 INTEGER, h68 INTEGER, h69 INTEGER, h70 INTEGER, h71 INTEGER,
+    h72 INTEGER, h73 INTEGER, h74 INTEGER, h75 INTEGER, h76 INTEGER, h77 INTEGER, h78 INTEGER, h79 INTEGER,
+    h80 INTEGER, h81 INTEGER, h82 INTEGER, h83 INTEGER, h84 INTEGER, h85 INTEGER, h86 INTEGER, h87 INTEGER,
+    PRIMARY KEY (owner_id, bucket)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX stats_owner_hourly_bucket ON stats_owner_hourly (bucket);
+
+CREATE TABLE stats_owner_daily (
+    owner_id        TEXT NOT NULL,
+    bucket          INTEGER NOT NULL, -- the bucket's start, Unix microseconds
+    invocations     INTEGER NOT NULL,
+    errors          INTEGER NOT NULL, -- status <> 'success'
+    timeouts        INTEGER NOT NULL,
+    cold_starts     INTEGER NOT NULL,
+    duration_us_sum INTEGER NOT NULL,
+    duration_us_max INTEGER NOT NULL,
+    bytes_in        INTEGER NOT NULL,
+    bytes_out       INTEGER NOT NULL,
+    h00 INTEGER, h01 INTEGER, h02 INTEGER, h03 INTEGER, h04 INTEGER, h05 INTEGER, h06 INTEGER, h07 INTEGER,
+    h08 INTEGER, h09 INTEGER, h10 INTEGER, h11 INTEGER, h12 INTEGER, h13 INTEGER, h14 INTEGER, h15 INTEGER,
+    h16 INTEGER, h17 INTEGER, h18 INTEGER, h19 INTEGER, h20 INTEGER, h21 INTEGER, h22 INTEGER, h23 INTEGER,
+    h24 INTEGER, h25 INTEGER, h26 INTEGER, h27 INTEGER, h28 INTEGER, h29 INTEGER, h30 INTEGER, h31 INTEGER,
+    h32 INTEGER, h33 INTEGER, h34 INTEGER, h35 INTEGER, h36 INTEGER, h37 INTEGER, h38 INTEGER, h39 INTEGER,
+    h40 INTEGER, h41 INTEGER, h42 INTEGER, h43 INTEGER, h44 INTEGER, h45 INTEGER, h46 INTEGER, h47 INTEGER,
+    h48 INTEGER, h49 INTEGER, h50 INTEGER, h51 INTEGER, h52 INTEGER, h53 INTEGER, h54 INTEGER, h55 INTEGER,
+    h56 INTEGER, h57 INTEGER, h58 INTEGER, h59 INTEGER, h60 INTEGER, h61 INTEGER, h62 INTEGER, h63 INTEGER,
+    h64 INTEGER, h65 INTEGER, h66 INTEGER, h67 INTEGER, h68 INTEGER, h69 INTEGER, h70 INTEGER, h71 INTEGER,
+    h72 INTEGER, h73 INTEGER, h74 INTEGER, h75 INTEGER, h76 INTEGER, h77 INTEGER, h78 INTEGER, h79 INTEGER,
+    h80 INTEGER, h81 INTEGER, h82 INTEGER, h83 INTEGER, h84 INTEGER, h85 INTEGER, h86 INTEGER, h87 INTEGER,
+    PRIMARY KEY (owner_id, bucket)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX stats_owner_daily_bucket ON stats_owner_daily (bucket);
+
+-- Retention deletes the oldest executions first; the admin view lists recent failures.
+CREATE INDEX executions_started ON executions (started_at);
+CREATE INDEX executions_failed ON executions (started_at) WHERE status <> 'success';
+
+-- Roll up the executions recorded before this migration. The bins' bounds
+-- are berth.BinBounds; sqlstore's TestMigrationBackfill checks that they agree.
+-- MATERIALIZED computes each record's bin once: inlined into the 88 sums,
+-- the CASE would make the statement slow to compile.
+INSERT INTO stats_hourly (function_id, owner_id, bucket, invocations, errors, timeouts, cold_starts,
+    duration_us_sum, duration_us_max, bytes_in, bytes_out,
+    h00, h01, h02, h03, h04, h05, h06, h07, h08, h09, h10, h11, h12, h13, h14, h15, h16, h17, h18, h19, h20, h21, h22, h23, h24, h25, h26, h27, h28, h29, h30, h31, h32, h33, h34, h35, h36, h37, h38, h39, h40, h41, h42, h43, h44, h45, h46, h47, h48, h49, h50, h51, h52, h53, h54, h55, h56, h57, h58, h59, h60, h61, h62, h63, h64, h65, h66, h67, h68, h69, h70, h71, h72, h73, h74, h75, h76, h77, h78, h79, h80, h81, h82, h83, h84, h85, h86, h87)
+WITH binned AS MATERIALIZED (
+    SELECT function_id, owner_id, status, cold_start, bytes_in, bytes_out, d, started_at - started_at % 3600000000 AS bucket,
+               CASE WHEN d < 100 THEN 0 WHEN d < 119 THEN 1 WHEN d < 141 THEN 2 WHEN d < 168 THEN 3
+                WHEN d < 200 THEN 4 WHEN d < 238 THEN 5 WHEN d < 283 THEN 6 WHEN d < 336 THEN 7
+                WHEN d < 400 THEN 8 WHEN d < 476 THEN 9 WHEN d < 566 THEN 10 WHEN d < 673 THEN 11
+                WHEN d < 800 THEN 12 WHEN d < 951 THEN 13 WHEN d < 1131 THEN 14
+                WHEN d < 1345 THEN 15 WHEN d < 1600 THEN 16 WHEN d < 1903 THEN 17
+                WHEN d < 2263 THEN 18 WHEN d < 2691 THEN 19 WHEN d < 3200 THEN 20
+                WHEN d < 3805 THEN 21 WHEN d < 4525 THEN 22 WHEN d < 5382 THEN 23
+                WHEN d < 6400 THEN 24 WHEN d < 7611 THEN 25 WHEN d < 9051 THEN 26
+                WHEN d < 10763 THEN 27 WHEN d < 12800 THEN 28 WHEN d < 15222 THEN 29
+                WHEN d < 18102 THEN 30 WHEN d < 21527 THEN 31 WHEN d < 25600 THEN 32
+                WHEN d < 30444 THEN 33 WHEN d < 36204 THEN 34 WHEN d < 43054 THEN 35
+                WHEN d < 51200 THEN 36 WHEN d < 60887 THEN 37 WHEN d < 72408 THEN 38
+                WHEN d < 86108 THEN 39 WHEN d < 102400 THEN 40 WHEN d < 121775 THEN 41
+                WHEN d < 144815 THEN 42 WHEN d < 172216 THEN 43 WHEN d < 204800 THEN 44
+                WHEN d < 243550 THEN 45 WHEN d < 289631 THEN 46 WHEN d < 344431 THEN 47
+                WHEN d < 409600 THEN 48 WHEN d < 487099 THEN 49 WHEN d < 579262 THEN 50
+                WHEN d < 688862 THEN 51 WHEN d < 819200 THEN 52 WHEN d < 974198 THEN 53
+                WHEN d < 1158524 THEN 54 WHEN d < 1377725 THEN 55 WHEN d < 1638400 THEN 56
+                WHEN d < 1948397 THEN 57 WHEN d < 2317048 THEN 58 WHEN d < 2755449 THEN 59
+                WHEN d < 3276800 THEN 60 WHEN d < 3896794 THEN 61 WHEN d < 4634095 THEN 62
+                WHEN d < 5510899 THEN 63 WHEN d < 6553600 THEN 64 WHEN d < 7793588 THEN 65
+                WHEN d < 9268190 THEN 66 WHEN d < 11021797 THEN 67 WHEN d < 13107200 THEN 68
+                WHEN d < 15587175 THEN 69 WHEN d < 18536380 THEN 70 WHEN d < 22043595 THEN 71
+                WHEN d < 26214400 THEN 72 WHEN d < 31174351 THEN 73 WHEN d < 37072760 THEN 74
+                WHEN d < 44087190 THEN 75 WHEN d < 52428800 THEN 76 WHEN d < 62348702 THEN 77
+                WHEN d < 74145520 THEN 78 WHEN d < 88174380 THEN 79 WHEN d < 104857600 THEN 80
+                WHEN d < 124697404 THEN 81 WHEN d < 148291040 THEN 82 WHEN d < 176348760 THEN 83
+                WHEN d < 209715200 THEN 84 WHEN d < 249394808 THEN 85 WHEN d < 296582080 THEN 86
+                ELSE 87 END AS bin
+    FROM (SELECT e.*, CASE WHEN duration_us < 0 THEN 0 ELSE duration_us END AS d FROM executions e) clamped)
+SELECT function_id, MIN(owner_id), bucket, COUNT(*),
+       SUM(CASE WHEN status <> 'success' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'timeout' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN cold_start THEN 1 ELSE 0 END), SUM(d), MAX(d), SUM(bytes_in), SUM(bytes_out),
+       SUM(CASE WHEN bin = 0 THEN 1 END), SUM(CASE WHEN bin = 1 THEN 1 END), SUM(CASE WHEN bin = 2 THEN 1 END), SUM(CASE WHEN bin = 3 THEN 1 END),
+       SUM(CASE WHEN bin = 4 THEN 1 END), SUM(CASE WHEN bin = 5 THEN 1 END), SUM(CASE WHEN bin = 6 THEN 1 END), SUM(CASE WHEN bin = 7 THEN 1 END),
+       SUM(CASE WHEN bin = 8 THEN 1 END), SUM(CASE WHEN bin = 9 THEN 1 END), SUM(CASE WHEN bin = 10 THEN 1 END), SUM(CASE WHEN bin = 11 THEN 1 END),
+       SUM(CASE WHEN bin = 12 THEN 1 END), SUM(CASE WHEN bin = 13 THEN 1 END), SUM(CASE WHEN bin = 14 THEN 1 END), SUM(CASE WHEN bin = 15 THEN 1 END),
+       SUM(CASE WHEN bin = 16 THEN 1 END), SUM(CASE WHEN bin = 17 THEN 1 END), SUM(CASE WHEN bin = 18 THEN 1 END), SUM(CASE WHEN bin = 19 THEN 1 END),
+       SUM(CASE WHEN bin = 20 THEN 1 END), SUM(CASE WHEN bin = 21 THEN 1 END), SUM(CASE WHEN bin = 22 THEN 1 END), SUM(CASE WHEN bin = 23 THEN 1 END),
+       SUM(CASE WHEN bin = 24 THEN 1 END), SUM(CASE WHEN bin = 25 THEN 1 END), SUM(CASE WHEN bin = 26 THEN 1 END), SUM(CASE WHEN bin = 27 THEN 1 END),
+       SUM(CASE WHEN bin = 28 THEN 1 END), SUM(CASE WHEN bin = 29 THEN 1 END), SUM(CASE WHEN bin = 30 THEN 1 END), SUM(CASE WHEN bin = 31 THEN 1 END),
+       SUM(CASE WHEN bin = 32 THEN 1 END), SUM(CASE WHEN bin = 33 THEN 1 END), SUM(CASE WHEN bin = 34 THEN 1 END), SUM(CASE WHEN bin = 35 THEN 1 END),
+       SUM(CASE WHEN bin = 36 THEN 1 END), SUM(CASE WHEN bin = 37 THEN 1 END), SUM(CASE WHEN bin = 38 THEN 1 END), SUM(CASE WHEN bin = 39 THEN 1 END),
+       SUM(CASE WHEN bin = 40 THEN 1 END), SUM(CASE WHEN bin = 41 THEN 1 END), SUM(CASE WHEN bin = 42 THEN 1 END), SUM(CASE WHEN bin = 43 THEN 1 END),
+       SUM(CASE WHEN bin = 44 THEN 1 END), SUM(CASE WHEN bin = 45 THEN 1 END), SUM(CASE WHEN bin = 46 THEN 1 END), SUM(CASE WHEN bin = 47 THEN 1 END),
+       SUM(CASE WHEN bin = 48 THEN 1 END), SUM(CASE WHEN bin = 49 THEN 1 END), SUM(CASE WHEN bin = 50 THEN 1 END), SUM(CASE WHEN bin = 51 THEN 1 END),
+       SUM(CASE WHEN bin = 52 THEN 1 END), SUM(CASE WHEN bin = 53 THEN 1 END), SUM(CASE WHEN bin = 54 THEN 1 END), SUM(CASE WHEN bin = 55 THEN 1 END),
+       SUM(CASE WHEN bin = 56 THEN 1 END), SUM(CASE WHEN bin = 57 THEN 1 END), SUM(CASE WHEN bin = 58 THEN 1 END), SUM(CASE WHEN bin = 59 THEN 1 END),
+       SUM(CASE WHEN bin = 60 THEN 1 END), SUM(CASE WHEN bin = 61 THEN 1 END), SUM(CASE WHEN bin = 62 THEN 1 END), SUM(CASE WHEN bin = 63 THEN 1 END),
+       SUM(CASE WHEN bin = 64 THEN 1 END), SUM(CASE WHEN bin = 65 THEN 1 END), SUM(CASE WHEN bin = 66 THEN 1 END), SUM(CASE WHEN bin = 67 THEN 1 END),
+       SUM(CASE WHEN bin = 68 THEN 1 END), SUM(CASE WHEN bin = 69 THEN 1 END), SUM(CASE WHEN bin = 70 THEN 1 END), SUM(CASE WHEN bin = 71 THEN 1 END),
+       SUM(CASE WHEN bin = 72 THEN 1 END), SUM(CASE WHEN bin = 73 THEN 1 END), SUM(CASE WHEN bin = 74 THEN 1 END), SUM(CASE WHEN bin = 75 THEN 1 END),
+       SUM(CASE WHEN bin = 76 THEN 1 END), SUM(CASE WHEN bin = 77 THEN 1 END), SUM(CASE WHEN bin = 78 THEN 1 END), SUM(CASE WHEN bin = 79 THEN 1 END),
+       SUM(CASE WHEN bin = 80 THEN 1 END), SUM(CASE WHEN bin = 81 THEN 1 END), SUM(CASE WHEN bin = 82 THEN 1 END), SUM(CASE WHEN bin = 83 THEN 1 END),
+       SUM(CASE WHEN bin = 84 THEN 1 END), SUM(CASE WHEN bin = 85 THEN 1 END), SUM(CASE WHEN bin = 86 THEN 1 END), SUM(CASE WHEN bin = 87 THEN 1 END)
+FROM binned
+GROUP BY function_id, bucket;
+
+INSERT INTO stats_daily (function_id, owner_id, bucket, invocations, errors, timeouts, cold_starts,
+    duration_us_sum, duration_us_max, bytes_in, bytes_out,
+    h00, h01, h02, h03, h04, h05, h06, h07, h08, h09, h10, h11, h12, h13, h14, h15, h16, h17, h18, h19, h20, h21, h22, h23, h24, h25, h26, h27, h28, h29, h30, h31, h32, h33, h34, h35, h36, h37, h38, h39, h40, h41, h42, h43, h44, h45, h46, h47, h48, h49, h50, h51, h52, h53, h54, h55, h56, h57, h58, h59, h60, h61, h62, h63, h64, h65, h66, h67, h68, h69, h70, h71, h72, h73, h74, h75, h76, h77, h78, h79, h80, h81, h82, h83, h84, h85, h86, h87)
+WITH binned AS MATERIALIZED (
+    SELECT function_id, owner_id, status, cold_start, bytes_in, bytes_out, d, started_at - started_at % 86400000000 AS bucket,
+               CASE WHEN d < 100 THEN 0 WHEN d < 119 THEN 1 WHEN d < 141 THEN 2 WHEN d < 168 THEN 3
+                WHEN d < 200 THEN 4 WHEN d < 238 THEN 5 WHEN d < 283 THEN 6 WHEN d < 336 THEN 7
+                WHEN d < 400 THEN 8 WHEN d < 476 THEN 9 WHEN d < 566 THEN 10 WHEN d < 673 THEN 11
+                WHEN d < 800 THEN 12 WHEN d < 951 THEN 13 WHEN d < 1131 THEN 14
+                WHEN d < 1345 THEN 15 WHEN d < 1600 THEN 16 WHEN d < 1903 THEN 17
+                WHEN d < 2263 THEN 18 WHEN d < 2691 THEN 19 WHEN d < 3200 THEN 20
+                WHEN d < 3805 THEN 21 WHEN d < 4525 THEN 22 WHEN d < 5382 THEN 23
+                WHEN d < 6400 THEN 24 WHEN d < 7611 THEN 25 WHEN d < 9051 THEN 26
+                WHEN d < 10763 THEN 27 WHEN d < 12800 THEN 28 WHEN d < 15222 THEN 29
+                WHEN d < 18102 THEN 30 WHEN d < 21527 THEN 31 WHEN d < 25600 THEN 32
+                WHEN d < 30444 THEN 33 WHEN d < 36204 THEN 34 WHEN d < 43054 THEN 35
+                WHEN d < 51200 THEN 36 WHEN d < 60887 THEN 37 WHEN d < 72408 THEN 38
+                WHEN d < 86108 THEN 39 WHEN d < 102400 THEN 40 WHEN d < 121775 THEN 41
+                WHEN d < 144815 THEN 42 WHEN d < 172216 THEN 43 WHEN d < 204800 THEN 44
+                WHEN d < 243550 THEN 45 WHEN d < 289631 THEN 46 WHEN d < 344431 THEN 47
+                WHEN d < 409600 THEN 48 WHEN d < 487099 THEN 49 WHEN d < 579262 THEN 50
+                WHEN d < 688862 THEN 51 WHEN d < 819200 THEN 52 WHEN d < 974198 THEN 53
+                WHEN d < 1158524 THEN 54 WHEN d < 1377725 THEN 55 WHEN d < 1638400 THEN 56
+                WHEN d < 1948397 THEN 57 WHEN d < 2317048 THEN 58 WHEN d < 2755449 THEN 59
+                WHEN d < 3276800 THEN 60 WHEN d < 3896794 THEN 61 WHEN d < 4634095 THEN 62
+                WHEN d < 5510899 THEN 63 WHEN d < 6553600 THEN 64 WHEN d < 7793588 THEN 65
+                WHEN d < 9268190 THEN 66 WHEN d < 11021797 THEN 67 WHEN d < 13107200 THEN 68
+                WHEN d < 15587175 THEN 69 WHEN d < 18536380 THEN 70 WHEN d < 22043595 THEN 71
+                WHEN d < 26214400 THEN 72 WHEN d < 31174351 THEN 73 WHEN d < 37072760 THEN 74
+                WHEN d < 44087190 THEN 75 WHEN d < 52428800 THEN 76 WHEN d < 62348702 THEN 77
+                WHEN d < 74145520 THEN 78 WHEN d < 88174380 THEN 79 WHEN d < 104857600 THEN 80
+                WHEN d < 124697404 THEN 81 WHEN d < 148291040 THEN 82 WHEN d < 176348760 THEN 83
+                WHEN d < 209715200 THEN 84 WHEN d < 249394808 THEN 85 WHEN d < 296582080 THEN 86
+                ELSE 87 END AS bin
+    FROM (SELECT e.*, CASE WHEN duration_us < 0 THEN 0 ELSE duration_us END AS d FROM executions e) clamped)
+SELECT function_id, MIN(owner_id), bucket, COUNT(*),
+       SUM(CASE WHEN status <> 'success' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'timeout' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN cold_start THEN 1 ELSE 0 END), SUM(d), MAX(d), SUM(bytes_in), SUM(bytes_out),
+       SUM(CASE WHEN bin = 0 THEN 1 END), SUM(CASE WHEN bin = 1 THEN 1 END), SUM(CASE WHEN bin = 2 THEN 1 END), SUM(CASE WHEN bin = 3 THEN 1 END),
+       SUM(CASE WHEN bin = 4 THEN 1 END), SUM(CASE WHEN bin = 5 THEN 1 END), SUM(CASE WHEN bin = 6 THEN 1 END), SUM(CASE WHEN bin = 7 THEN 1 END),
+       SUM(CASE WHEN bin = 8 THEN 1 END), SUM(CASE WHEN bin = 9 THEN 1 END), SUM(CASE WHEN bin = 10 THEN 1 END), SUM(CASE WHEN bin = 11 THEN 1 END),
+       SUM(CASE WHEN bin = 12 THEN 1 END), SUM(CASE WHEN bin = 13 THEN 1 END), SUM(CASE WHEN bin = 14 THEN 1 END), SUM(CASE WHEN bin = 15 THEN 1 END),
+       SUM(CASE WHEN bin = 16 THEN 1 END), SUM(CASE WHEN bin = 17 THEN 1 END), SUM(CASE WHEN bin = 18 THEN 1 END), SUM(CASE WHEN bin = 19 THEN 1 END),
+       SUM(CASE WHEN bin = 20 THEN 1 END), SUM(CASE WHEN bin = 21 THEN 1 END), SUM(CASE WHEN bin = 22 THEN 1 END), SUM(CASE WHEN bin = 23 THEN 1 END),
+       SUM(CASE WHEN bin = 24 THEN 1 END), SUM(CASE WHEN bin = 25 THEN 1 END), SUM(CASE WHEN bin = 26 THEN 1 END), SUM(CASE WHEN bin = 27 THEN 1 END),
+       SUM(CASE WHEN bin = 28 THEN 1 END), SUM(CASE WHEN bin = 29 THEN 1 END), SUM(CASE WHEN bin = 30 THEN 1 END), SUM(CASE WHEN bin = 31 THEN 1 END),
+       SUM(CASE WHEN bin = 32 THEN 1 END), SUM(CASE WHEN bin = 33 THEN 1 END), SUM(CASE WHEN bin = 34 THEN 1 END), SUM(CASE WHEN bin = 35 THEN 1 END),
+       SUM(CASE WHEN bin = 36 THEN 1 END), SUM(CASE WHEN bin = 37 THEN 1 END), SUM(CASE WHEN bin = 38 THEN 1 END), SUM(CASE WHEN bin = 39 THEN 1 END),
+       SUM(CASE WHEN bin = 40 THEN 1 END), SUM(CASE WHEN bin = 41 THEN 1 END), SUM(CASE WHEN bin = 42 THEN 1 END), SUM(CASE WHEN bin = 43 THEN 1 END),
+       SUM(CASE WHEN bin = 44 THEN 1 END), SUM(CASE WHEN bin = 45 THEN 1 END), SUM(CASE WHEN bin = 46 THEN 1 END), SUM(CASE WHEN bin = 47 THEN 1 END),
+       SUM(CASE WHEN bin = 48 THEN 1 END), SUM(CASE WHEN bin = 49 THEN 1 END), SUM(CASE WHEN bin = 50 THEN 1 END), SUM(CASE WHEN bin = 51 THEN 1 END),
+       SUM(CASE WHEN bin = 52 THEN 1 END), SUM(CASE WHEN bin = 53 THEN 1 END), SUM(CASE WHEN bin = 54 THEN 1 END), SUM(CASE WHEN bin = 55 THEN 1 END),
+       SUM(CASE WHEN bin = 56 THEN 1 END), SUM(CASE WHEN bin = 57 THEN 1 END), SUM(CASE WHEN bin = 58 THEN 1 END), SUM(CASE WHEN bin = 59 THEN 1 END),
+       SUM(CASE WHEN bin = 60 THEN 1 END), SUM(CASE WHEN bin = 61 THEN 1 END), SUM(CASE WHEN bin = 62 THEN 1 END), SUM(CASE WHEN bin = 63 THEN 1 END),
+       SUM(CASE WHEN bin = 64 THEN 1 END), SUM(CASE WHEN bin = 65 THEN 1 END), SUM(CASE WHEN bin = 66 THEN 1 END), SUM(CASE WHEN bin = 67 THEN 1 END),
+       SUM(CASE WHEN bin = 68 THEN 1 END), SUM(CASE WHEN bin = 69 THEN 1 END), SUM(CASE WHEN bin = 70 THEN 1 END), SUM(CASE WHEN bin = 71 THEN 1 END),
+       SUM(CASE WHEN bin = 72 THEN 1 END), SUM(CASE WHEN bin = 73 THEN 1 END), SUM(CASE WHEN bin = 74 THEN 1 END), SUM(CASE WHEN bin = 75 THEN 1 END),
+       SUM(CASE WHEN bin = 76 THEN 1 END), SUM(CASE WHEN bin = 77 THEN 1 END), SUM(CASE WHEN bin = 78 THEN 1 END), SUM(CASE WHEN bin = 79 THEN 1 END),
+       SUM(CASE WHEN bin = 80 THEN 1 END), SUM(CASE WHEN bin = 81 THEN 1 END), SUM(CASE WHEN bin = 82 THEN 1 END), SUM(CASE WHEN bin = 83 THEN 1 END),
+       SUM(CASE WHEN bin = 84 THEN 1 END), SUM(CASE WHEN bin = 85 THEN 1 END), SUM(CASE WHEN bin = 86 THEN 1 END), SUM(CASE WHEN bin = 87 THEN 1 END)
+FROM binned
+GROUP BY function_id, bucket;
+
+INSERT INTO stats_owner_hourly (owner_id, bucket, invocations, errors, timeouts, cold_starts,
+    duration_us_sum, duration_us_max, bytes_in, bytes_out,
+    h00, h01, h02, h03, h04, h05, h06, h07, h08, h09, h10, h11, h12, h13, h14, h15, h16, h17, h18, h19, h20, h21, h22, h23, h24, h25, h26, h27, h28, h29, h30, h31, h32, h33, h34, h35, h36, h37, h38, h39, h40, h41, h42, h43, h44, h45, h46, h47, h48, h49, h50, h51, h52, h53, h54, h55, h56, h57, h58, h59, h60, h61, h62, h63, h64, h65, h66, h67, h68, h69, h70, h71, h72, h73, h74, h75, h76, h77, h78, h79, h80, h81, h82, h83, h84, h85, h86, h87)
+WITH binned AS MATERIALIZED (
+    SELECT function_id, owner_id, status, cold_start, bytes_in, bytes_out, d, started_at - started_at % 3600000000 AS bucket,
+               CASE WHEN d < 100 THEN 0 WHEN d < 119 THEN 1 WHEN d < 141 THEN 2 WHEN d < 168 THEN 3
+                WHEN d < 200 THEN 4 WHEN d < 238 THEN 5 WHEN d < 283 THEN 6 WHEN d < 336 THEN 7
+                WHEN d < 400 THEN 8 WHEN d < 476 THEN 9 WHEN d < 566 THEN 10 WHEN d < 673 THEN 11
+                WHEN d < 800 THEN 12 WHEN d < 951 THEN 13 WHEN d < 1131 THEN 14
+                WHEN d < 1345 THEN 15 WHEN d < 1600 THEN 16 WHEN d < 1903 THEN 17
+                WHEN d < 2263 THEN 18 WHEN d < 2691 THEN 19 WHEN d < 3200 THEN 20
+                WHEN d < 3805 THEN 21 WHEN d < 4525 THEN 22 WHEN d < 5382 THEN 23
+                WHEN d < 6400 THEN 24 WHEN d < 7611 THEN 25 WHEN d < 9051 THEN 26
+                WHEN d < 10763 THEN 27 WHEN d < 12800 THEN 28 WHEN d < 15222 THEN 29
+                WHEN d < 18102 THEN 30 WHEN d < 21527 THEN 31 WHEN d < 25600 THEN 32
+                WHEN d < 30444 THEN 33 WHEN d < 36204 THEN 34 WHEN d < 43054 THEN 35
+                WHEN d < 51200 THEN 36 WHEN d < 60887 THEN 37 WHEN d < 72408 THEN 38
+                WHEN d < 86108 THEN 39 WHEN d < 102400 THEN 40 WHEN d < 121775 THEN 41
+                WHEN d < 144815 THEN 42 WHEN d < 172216 THEN 43 WHEN d < 204800 THEN 44
+                WHEN d < 243550 THEN 45 WHEN d < 289631 THEN 46 WHEN d < 344431 THEN 47
+                WHEN d < 409600 THEN 48 WHEN d < 487099 THEN 49 WHEN d < 579262 THEN 50
+                WHEN d < 688862 THEN 51 WHEN d < 819200 THEN 52 WHEN d < 974198 THEN 53
+                WHEN d < 1158524 THEN 54 WHEN d < 1377725 THEN 55 WHEN d < 1638400 THEN 56
+                WHEN d < 1948397 THEN 57 WHEN d < 2317048 THEN 58 WHEN d < 2755449 THEN 59
+                WHEN d < 3276800 THEN 60 WHEN d < 3896794 THEN 61 WHEN d < 4634095 THEN 62
+                WHEN d < 5510899 THEN 63 WHEN d < 6553600 THEN 64 WHEN d < 7793588 THEN 65
+                WHEN d < 9268190 THEN 66 WHEN d < 11021797 THEN 67 WHEN d < 13107200 THEN 68
+                WHEN d < 15587175 THEN 69 WHEN d < 18536380 THEN 70 WHEN d < 22043595 THEN 71
+                WHEN d < 26214400 THEN 72 WHEN d < 31174351 THEN 73 WHEN d < 37072760 THEN 74
+                WHEN d < 44087190 THEN 75 WHEN d < 52428800 THEN 76 WHEN d < 62348702 THEN 77
+                WHEN d < 74145520 THEN 78 WHEN d < 88174380 THEN 79 WHEN d < 104857600 THEN 80
+                WHEN d < 124697404 THEN 81 WHEN d < 148291040 THEN 82 WHEN d < 176348760 THEN 83
+                WHEN d < 209715200 THEN 84 WHEN d < 249394808 THEN 85 WHEN d < 296582080 THEN 86
+                ELSE 87 END AS bin
+    FROM (SELECT e.*, CASE WHEN duration_us < 0 THEN 0 ELSE duration_us END AS d FROM executions e) clamped)
+SELECT owner_id, bucket, COUNT(*),
+       SUM(CASE WHEN status <> 'success' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'timeout' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN cold_start THEN 1 ELSE 0 END), SUM(d), MAX(d), SUM(bytes_in), SUM(bytes_out),
+       SUM(CASE WHEN bin = 0 THEN 1 END), SUM(CASE WHEN bin = 1 THEN 1 END), SUM(CASE WHEN bin = 2 THEN 1 END), SUM(CASE WHEN bin = 3 THEN 1 END),
+       SUM(CASE WHEN bin = 4 THEN 1 END), SUM(CASE WHEN bin = 5 THEN 1 END), SUM(CASE WHEN bin = 6 THEN 1 END), SUM(CASE WHEN bin = 7 THEN 1 END),
+       SUM(CASE WHEN bin = 8 THEN 1 END), SUM(CASE WHEN bin = 9 THEN 1 END), SUM(CASE WHEN bin = 10 THEN 1 END), SUM(CASE WHEN bin = 11 THEN 1 END),
+       SUM(CASE WHEN bin = 12 THEN 1 END), SUM(CASE WHEN bin = 13 THEN 1 END), SUM(CASE WHEN bin = 14 THEN 1 END), SUM(CASE WHEN bin = 15 THEN 1 END),
+       SUM(CASE WHEN bin = 16 THEN 1 END), SUM(CASE WHEN bin = 17 THEN 1 END), SUM(CASE WHEN bin = 18 THEN 1 END), SUM(CASE WHEN bin = 19 THEN 1 END),
+       SUM(CASE WHEN bin = 20 THEN 1 END), SUM(CASE WHEN bin = 21 THEN 1 END), SUM(CASE WHEN bin = 22 THEN 1 END), SUM(CASE WHEN bin = 23 THEN 1 END),
+       SUM(CASE WHEN bin = 24 THEN 1 END), SUM(CASE WHEN bin = 25 THEN 1 END), SUM(CASE WHEN bin = 26 THEN 1 END), SUM(CASE WHEN bin = 27 THEN 1 END),
+       SUM(CASE WHEN bin = 28 THEN 1 END), SUM(CASE WHEN bin = 29 THEN 1 END), SUM(CASE WHEN bin = 30 THEN 1 END), SUM(CASE WHEN bin = 31 THEN 1 END),
+       SUM(CASE WHEN bin = 32 THEN 1 END), SUM(CASE WHEN bin = 33 THEN 1 END), SUM(CASE WHEN bin = 34 THEN 1 END), SUM(CASE WHEN bin = 35 THEN 1 END),
+       SUM(CASE WHEN bin = 36 THEN 1 END), SUM(CASE WHEN bin = 37 THEN 1 END), SUM(CASE WHEN bin = 38 THEN 1 END), SUM(CASE WHEN bin = 39 THEN 1 END),
+       SUM(CASE WHEN bin = 40 THEN 1 END), SUM(CASE WHEN bin = 41 THEN 1 END), SUM(CASE WHEN bin = 42 THEN 1 END), SUM(CASE WHEN bin = 43 THEN 1 END),
+       SUM(CASE WHEN bin = 44 THEN 1 END), SUM(CASE WHEN bin = 45 THEN 1 END), SUM(CASE WHEN bin = 46 THEN 1 END), SUM(CASE WHEN bin = 47 THEN 1 END),
+       SUM(CASE WHEN bin = 48 THEN 1 END), SUM(CASE WHEN bin = 49 THEN 1 END), SUM(CASE WHEN bin = 50 THEN 1 END), SUM(CASE WHEN bin = 51 THEN 1 END),
+       SUM(CASE WHEN bin = 52 THEN 1 END), SUM(CASE WHEN bin = 53 THEN 1 END), SUM(CASE WHEN bin = 54 THEN 1 END), SUM(CASE WHEN bin = 55 THEN 1 END),
+       SUM(CASE WHEN bin = 56 THEN 1 END), SUM(CASE WHEN bin = 57 THEN 1 END), SUM(CASE WHEN bin = 58 THEN 1 END), SUM(CASE WHEN bin = 59 THEN 1 END),
+       SUM(CASE WHEN bin = 60 THEN 1 END), SUM(CASE WHEN bin = 61 THEN 1 END), SUM(CASE WHEN bin = 62 THEN 1 END), SUM(CASE WHEN bin = 63 THEN 1 END),
+       SUM(CASE WHEN bin = 64 THEN 1 END), SUM(CASE WHEN bin = 65 THEN 1 END), SUM(CASE WHEN bin = 66 THEN 1 END), SUM(CASE WHEN bin = 67 THEN 1 END),
+       SUM(CASE WHEN bin = 68 THEN 1 END), SUM(CASE WHEN bin = 69 THEN 1 END), SUM(CASE WHEN bin = 70 THEN 1 END), SUM(CASE WHEN bin = 71 THEN 1 END),
+       SUM(CASE WHEN bin = 72 THEN 1 END), SUM(CASE WHEN bin = 73 THEN 1 END), SUM(CASE WHEN bin = 74 THEN 1 END), SUM(CASE WHEN bin = 75 THEN 1 END),
+       SUM(CASE WHEN bin = 76 THEN 1 END), SUM(CASE WHEN bin = 77 THEN 1 END), SUM(CASE WHEN bin = 78 THEN 1 END), SUM(CASE WHEN bin = 79 THEN 1 END),
+       SUM(CASE WHEN bin = 80 THEN 1 END), SUM(CASE WHEN bin = 81 THEN 1 END), SUM(CASE WHEN bin = 82 THEN 1 END), SUM(CASE WHEN bin = 83 THEN 1 END),
+       SUM(CASE WHEN bin = 84 THEN 1 END), SUM(CASE WHEN bin = 85 THEN 1 END), SUM(CASE WHEN bin = 86 THEN 1 END), SUM(CASE WHEN bin = 87 THEN 1 END)
+FROM binned
+GROUP BY owner_id, bucket;
+
+INSERT INTO stats_owner_daily (owner_id, bucket, invocations, errors, timeouts, cold_starts,
+    duration_us_sum, duration_us_max, bytes_in, bytes_out,
+    h00, h01, h02, h03, h04, h05, h06, h07, h08, h09, h10, h11, h12, h13, h14, h15, h16, h17, h18, h19, h20, h21, h22, h23, h24, h25, h26, h27, h28, h29, h30, h31, h32, h33, h34, h35, h36, h37, h38, h39, h40, h41, h42, h43, h44, h45, h46, h47, h48, h49, h50, h51, h52, h53, h54, h55, h56, h57, h58, h59, h60, h61, h62, h63, h64, h65, h66, h67, h68, h69, h70, h71, h72, h73, h74, h75, h76, h77, h78, h79, h80, h81, h82, h83, h84, h85, h86, h87)
+WITH binned AS MATERIALIZED (
+    SELECT function_id, owner_id, status, cold_start, bytes_in, bytes_out, d, started_at - started_at % 86400000000 AS bucket,
+               CASE WHEN d < 100 THEN 0 WHEN d < 119 THEN 1 WHEN d < 141 THEN 2 WHEN d < 168 THEN 3
+                WHEN d < 200 THEN 4 WHEN d < 238 THEN 5 WHEN d < 283 THEN 6 WHEN d < 336 THEN 7
+                WHEN d < 400 THEN 8 WHEN d < 476 THEN 9 WHEN d < 566 THEN 10 WHEN d < 673 THEN 11
+                WHEN d < 800 THEN 12 WHEN d < 951 THEN 13 WHEN d < 1131 THEN 14
+                WHEN d < 1345 THEN 15 WHEN d < 1600 THEN 16 WHEN d < 1903 THEN 17
+                WHEN d < 2263 THEN 18 WHEN d < 2691 THEN 19 WHEN d < 3200 THEN 20
+                WHEN d < 3805 THEN 21 WHEN d < 4525 THEN 22 WHEN d < 5382 THEN 23
+                WHEN d < 6400 THEN 24 WHEN d < 7611 THEN 25 WHEN d < 9051 THEN 26
+                WHEN d < 10763 THEN 27 WHEN d < 12800 THEN 28 WHEN d < 15222 THEN 29
+                WHEN d < 18102 THEN 30 WHEN d < 21527 THEN 31 WHEN d < 25600 THEN 32
+                WHEN d < 30444 THEN 33 WHEN d < 36204 THEN 34 WHEN d < 43054 THEN 35
+                WHEN d < 51200 THEN 36 WHEN d < 60887 THEN 37 WHEN d < 72408 THEN 38
+                WHEN d < 86108 THEN 39 WHEN d < 102400 THEN 40 WHEN d < 121775 THEN 41
+                WHEN d < 144815 THEN 42 WHEN d < 172216 THEN 43 WHEN d < 204800 THEN 44
+                WHEN d < 243550 THEN 45 WHEN d < 289631 THEN 46 WHEN d < 344431 THEN 47
+                WHEN d < 409600 THEN 48 WHEN d < 487099 THEN 49 WHEN d < 579262 THEN 50
+                WHEN d < 688862 THEN 51 WHEN d < 819200 THEN 52 WHEN d < 974198 THEN 53
+                WHEN d < 1158524 THEN 54 WHEN d < 1377725 THEN 55 WHEN d < 1638400 THEN 56
+                WHEN d < 1948397 THEN 57 WHEN d < 2317048 THEN 58 WHEN d < 2755449 THEN 59
+                WHEN d < 3276800 THEN 60 WHEN d < 3896794 THEN 61 WHEN d < 4634095 THEN 62
+                WHEN d < 5510899 THEN 63 WHEN d < 6553600 THEN 64 WHEN d < 7793588 THEN 65
+                WHEN d < 9268190 THEN 66 WHEN d < 11021797 THEN 67 WHEN d < 13107200 THEN 68
+                WHEN d < 15587175 THEN 69 WHEN d < 18536380 THEN 70 WHEN d < 22043595 THEN 71
+                WHEN d < 26214400 THEN 72 WHEN d < 31174351 THEN 73 WHEN d < 37072760 THEN 74
+                WHEN d < 44087190 THEN 75 WHEN d < 52428800 THEN 76 WHEN d < 62348702 THEN 77
+                WHEN d < 74145520 THEN 78 WHEN d < 88174380 THEN 79 WHEN d < 104857600 THEN 80
+                WHEN d < 124697404 THEN 81 WHEN d < 148291040 THEN 82 WHEN d < 176348760 THEN 83
+                WHEN d < 209715200 THEN 84 WHEN d < 249394808 THEN 85 WHEN d < 296582080 THEN 86
+                ELSE 87 END AS bin
+    FROM (SELECT e.*, CASE WHEN duration_us < 0 THEN 0 ELSE duration_us END AS d FROM executions e) clamped)
+SELECT owner_id, bucket, COUNT(*),
+       SUM(CASE WHEN status <> 'success' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'timeout' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN cold_start THEN 1 ELSE 0 END), SUM(d), MAX(d), SUM(bytes_in), SUM(bytes_out),
+       SUM(CASE WHEN bin = 0 THEN 1 END), SUM(CASE WHEN bin = 1 THEN 1 END), SUM(CASE WHEN bin = 2 THEN 1 END), SUM(CASE WHEN bin = 3 THEN 1 END),
+       SUM(CASE WHEN bin = 4 THEN 1 END), SUM(CASE WHEN bin = 5 THEN 1 END), SUM(CASE WHEN bin = 6 THEN 1 END), SUM(CASE WHEN bin = 7 THEN 1 END),
+       SUM(CASE WHEN bin = 8 THEN 1 END), SUM(CASE WHEN bin = 9 THEN 1 END), SUM(CASE WHEN bin = 10 THEN 1 END), SUM(CASE WHEN bin = 11 THEN 1 END),
+       SUM(CASE WHEN bin = 12 THEN 1 END), SUM(CASE WHEN bin = 13 THEN 1 END), SUM(CASE WHEN bin = 14 THEN 1 END), SUM(CASE WHEN bin = 15 THEN 1 END),
+       SUM(CASE WHEN bin = 16 THEN 1 END), SUM(CASE WHEN bin = 17 THEN 1 END), SUM(CASE WHEN bin = 18 THEN 1 END), SUM(CASE WHEN bin = 19 THEN 1 END),
+       SUM(CASE WHEN bin = 20 THEN 1 END), SUM(CASE WHEN bin = 21 THEN 1 END), SUM(CASE WHEN bin = 22 THEN 1 END), SUM(CASE WHEN bin = 23 THEN 1 END),
+       SUM(CASE WHEN bin = 24 THEN 1 END), SUM(CASE WHEN bin = 25 THEN 1 END), SUM(CASE WHEN bin = 26 THEN 1 END), SUM(CASE WHEN bin = 27 THEN 1 END),
+       SUM(CASE WHEN bin = 28 THEN 1 END), SUM(CASE WHEN bin = 29 THEN 1 END), SUM(CASE WHEN bin = 30 THEN 1 END), SUM(CASE WHEN bin = 31 THEN 1 END),
+       SUM(CASE WHEN bin = 32 THEN 1 END), SUM(CASE WHEN bin = 33 THEN 1 END), SUM(CASE WHEN bin = 34 THEN 1 END), SUM(CASE WHEN bin = 35 THEN 1 END),
+       SUM(CASE WHEN bin = 36 THEN 1 END), SUM(CASE WHEN bin = 37 THEN 1 END), SUM(CASE WHEN bin = 38 THEN 1 END), SUM(CASE WHEN bin = 39 THEN 1 END),
+       SUM(CASE WHEN bin = 40 THEN 1 END), SUM(CASE WHEN bin = 41 THEN 1 END), SUM(CASE WHEN bin = 42 THEN 1 END), SUM(CASE WHEN bin = 43 THEN 1 END),
+       SUM(CASE WHEN bin = 44 THEN 1 END), SUM(CASE WHEN bin = 45 THEN 1 END), SUM(CASE WHEN bin = 46 THEN 1 END), SUM(CASE WHEN bin = 47 THEN 1 END),
+       SUM(CASE WHEN bin = 48 THEN 1 END), SUM(CASE WHEN bin = 49 THEN 1 END), SUM(CASE WHEN bin = 50 THEN 1 END), SUM(CASE WHEN bin = 51 THEN 1 END),
+       SUM(CASE WHEN bin = 52 THEN 1 END), SUM(CASE WHEN bin = 53 THEN 1 END), SUM(CASE WHEN bin = 54 THEN 1 END), SUM(CASE WHEN bin = 55 THEN 1 END),
+       SUM(CASE WHEN bin = 56 THEN 1 END), SUM(CASE WHEN bin = 57 THEN 1 END), SUM(CASE WHEN bin = 58 THEN 1 END), SUM(CASE WHEN bin = 59 THEN 1 END),
+       SUM(CASE WHEN bin = 60 THEN 1 END), SUM(CASE WHEN bin = 61 THEN 1 END), SUM(CASE WHEN bin = 62 THEN 1 END), SUM(CASE WHEN bin = 63 THEN 1 END),
+       SUM(CASE WHEN bin = 64 THEN 1 END), SUM(CASE WHEN bin = 65 THEN 1 END), SUM(CASE WHEN bin = 66 THEN 1 END), SUM(CASE WHEN bin = 67 THEN 1 END),
+       SUM(CASE WHEN bin = 68 THEN 1 END), SUM(CASE WHEN bin = 69 THEN 1 END), SUM(CASE WHEN bin = 70 THEN 1 END), SUM(CASE WHEN bin = 71 THEN 1 END),
+       SUM(CASE WHEN bin = 72 THEN 1 END), SUM(CASE WHEN bin = 73 THEN 1 END), SUM(CASE WHEN bin = 74 THEN 1 END), SUM(CASE WHEN bin = 75 THEN 1 END),
+       SUM(CASE WHEN bin = 76 THEN 1 END), SUM(CASE WHEN bin = 77 THEN 1 END), SUM(CASE WHEN bin = 78 THEN 1 END), SUM(CASE WHEN bin = 79 THEN 1 END),
+       SUM(CASE WHEN bin = 80 THEN 1 END), SUM(CASE WHEN bin = 81 THEN 1 END), SUM(CASE WHEN bin = 82 THEN 1 END), SUM(CASE WHEN bin = 83 THEN 1 END),
+       SUM(CASE WHEN bin = 84 THEN 1 END), SUM(CASE WHEN bin = 85 THEN 1 END), SUM(CASE WHEN bin = 86 THEN 1 END), SUM(CASE WHEN bin = 87 THEN 1 END)
+FROM binned
+GROUP BY owner_id, bucket;
+
+-- +goose Down
+DROP INDEX executions_failed;
+DROP INDEX executions_started;
+DROP TABLE stats_owner_daily;
+DROP TABLE stats_owner_hourly;
+DROP TABLE stats_daily;
+DROP TABLE stats_hourly;
