@@ -49,6 +49,72 @@ type Config struct {
 	Admin     AdminConfig     `koanf:"admin"`
 	Auth      AuthConfig      `koanf:"auth"`
 	Functions FunctionsConfig `koanf:"functions"`
+	Web       WebConfig       `koanf:"web"`
+	Container ContainerConfig `koanf:"container"`
+	Stats     StatsConfig     `koanf:"stats"`
+}
+
+// StatsConfig governs execution records and their roll-ups.
+type StatsConfig struct {
+	// ExecutionRetention is how long execution records (with their logs)
+	// are kept; a background job prunes older ones in batches.
+	ExecutionRetention time.Duration `koanf:"execution_retention"`
+	// HourlyRetention keeps hourly roll-ups; the API reads at most 168 h.
+	HourlyRetention time.Duration `koanf:"hourly_retention"`
+	// RollupRetention keeps daily roll-ups.
+	RollupRetention time.Duration `koanf:"rollup_retention"`
+	// Rollups false stops updating roll-ups (to measure what they cost).
+	Rollups bool `koanf:"rollups"`
+}
+
+// WebConfig configures the webserver: the browser-facing gateway.
+type WebConfig struct {
+	// ManagerURLs are the managers `berth webserver` forwards to; `berth
+	// serve` uses its in-process manager.
+	ManagerURLs []string `koanf:"manager_urls"`
+	// Balance picks a manager: round_robin or least_connections.
+	Balance string `koanf:"balance"`
+	// AllowedOrigins may call the API from a browser with credentials
+	// (CORS); the default is none: same origin only.
+	AllowedOrigins []string `koanf:"allowed_origins"`
+	// SessionIdle and SessionAbsolute end web sessions.
+	SessionIdle     time.Duration `koanf:"session_idle"`
+	SessionAbsolute time.Duration `koanf:"session_absolute"`
+	// TLSCert and TLSKey serve HTTPS (and HTTP/2) on listen.
+	TLSCert string `koanf:"tls_cert"`
+	TLSKey  string `koanf:"tls_key"`
+	// Rate limits (GCRA) by route class: per session access key, or per
+	// client address for anonymous calls.
+	LoginPerMinute  int `koanf:"login_per_minute"`
+	LoginBurst      int `koanf:"login_burst"`
+	APIPerSecond    int `koanf:"api_per_second"`
+	APIBurst        int `koanf:"api_burst"`
+	InvokePerSecond int `koanf:"invoke_per_second"`
+	InvokeBurst     int `koanf:"invoke_burst"`
+}
+
+// ContainerConfig turns on and tunes the container runtime (Podman or
+// Docker through the Docker-compatible API); see docs/containers.md.
+type ContainerConfig struct {
+	Enabled bool `koanf:"enabled"`
+	// Engine is the API socket (unix:///…); empty starts a private
+	// `podman system service` with the settings below.
+	Engine        string `koanf:"engine"`
+	PodmanPath    string `koanf:"podman_path"`
+	Runtime       string `koanf:"runtime"`        // the OCI runtime: runc here (crun fails on these hosts' cgroups)
+	CgroupManager string `koanf:"cgroup_manager"` // cgroupfs or systemd
+	// WatchdogPath is the static berth-watchdog; empty: next to berth.
+	WatchdogPath        string        `koanf:"watchdog_path"`
+	BuildTimeout        time.Duration `koanf:"build_timeout"`
+	AllowBuildRun       bool          `koanf:"allow_build_run"`
+	AllowPull           bool          `koanf:"allow_pull"`
+	StartTimeout        time.Duration `koanf:"start_timeout"`
+	IdleTimeout         time.Duration `koanf:"idle_timeout"`
+	MaxInstances        int           `koanf:"max_instances"`
+	InstanceConcurrency int           `koanf:"instance_concurrency"`
+	PidsLimit           int           `koanf:"pids_limit"`
+	TmpfsMB             int           `koanf:"tmpfs_mb"`
+	CPUs                float64       `koanf:"cpus"`
 }
 
 // FunctionsConfig bounds what functions may upload, use and keep.
@@ -82,6 +148,16 @@ type AdminConfig struct {
 
 // AuthConfig governs accounts and credentials.
 type AuthConfig struct {
+	// Enabled false opens the dashboard as the first admin without signing
+	// in; allowed only while listening on loopback.
+	Enabled bool `koanf:"enabled"`
+	// ValidateURL delegates web session checks to another service's
+	// /session/validate; users are provisioned on first sight by email.
+	ValidateURL string `koanf:"validate_url"`
+	// ServiceAccessKey and ServiceSecretKey are an admin keypair the
+	// webserver uses to provision users in external validation mode.
+	ServiceAccessKey   string        `koanf:"service_access_key"`
+	ServiceSecretKey   string        `koanf:"service_secret_key"`
 	AllowRegistration  bool          `koanf:"allow_registration"`
 	AccessTokenTTL     time.Duration `koanf:"access_token_ttl"`
 	RefreshTokenTTL    time.Duration `koanf:"refresh_token_ttl"`
@@ -111,7 +187,24 @@ func Default() Config {
 			MaxTimeout:         5 * time.Minute,
 			PrepareTimeout:     2 * time.Minute,
 		},
+		Container: ContainerConfig{
+			PodmanPath: "podman", Runtime: "runc", CgroupManager: "cgroupfs",
+			BuildTimeout: 10 * time.Minute, StartTimeout: 10 * time.Second, IdleTimeout: 5 * time.Minute,
+			MaxInstances: 4, InstanceConcurrency: 8, PidsLimit: 128, TmpfsMB: 64, CPUs: 1,
+		},
+		Web: WebConfig{
+			ManagerURLs: []string{}, AllowedOrigins: []string{}, Balance: "round_robin",
+			SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour,
+			LoginPerMinute: 20, LoginBurst: 10, APIPerSecond: 100, APIBurst: 200, InvokePerSecond: 200, InvokeBurst: 400,
+		},
+		Stats: StatsConfig{
+			ExecutionRetention: 30 * 24 * time.Hour,
+			HourlyRetention:    30 * 24 * time.Hour,
+			RollupRetention:    400 * 24 * time.Hour,
+			Rollups:            true,
+		},
 		Auth: AuthConfig{
+			Enabled:            true,
 			AccessTokenTTL:     time.Hour,
 			RefreshTokenTTL:    30 * 24 * time.Hour,
 			SessionKeypairTTL:  12 * time.Hour,
@@ -133,6 +226,7 @@ var flagKeys = map[string]string{
 	"public-url":     "public_url",
 	"log-level":      "log.level",
 	"log-format":     "log.format",
+	"manager-url":    "web.manager_urls",
 }
 
 // AddFlags registers the configuration flags on fs, with the defaults shown
@@ -190,7 +284,7 @@ func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
 			if !ok {
 				return "", nil
 			}
-			if key == "trusted_proxies" {
+			if key == "trusted_proxies" || key == "web.manager_urls" || key == "web.allowed_origins" {
 				return key, splitList(v)
 			}
 			return key, v
@@ -306,11 +400,23 @@ func (c *Config) Validate() error {
 		"shutdown_timeout": c.ShutdownTimeout, "auth.access_token_ttl": c.Auth.AccessTokenTTL,
 		"auth.refresh_token_ttl": c.Auth.RefreshTokenTTL, "auth.session_keypair_ttl": c.Auth.SessionKeypairTTL,
 		"auth.login_window": c.Auth.LoginWindow, "functions.deletion_grace": c.Functions.DeletionGrace,
-		"functions.max_timeout": c.Functions.MaxTimeout, "functions.prepare_timeout": c.Functions.PrepareTimeout,
+		"web.session_idle": c.Web.SessionIdle, "web.session_absolute": c.Web.SessionAbsolute,
+		"container.build_timeout": c.Container.BuildTimeout, "container.start_timeout": c.Container.StartTimeout,
+		"container.idle_timeout": c.Container.IdleTimeout,
+		"functions.max_timeout":  c.Functions.MaxTimeout, "functions.prepare_timeout": c.Functions.PrepareTimeout,
 	} {
 		if d <= 0 {
 			bad(key, "must be a positive duration such as 30s, 15m or 12h")
 		}
+	}
+	if c.Stats.ExecutionRetention < time.Hour {
+		bad("stats.execution_retention", "must be at least 1h")
+	}
+	if c.Stats.HourlyRetention < 7*24*time.Hour {
+		bad("stats.hourly_retention", "must be at least 168h: the hourly stats reach 7 days back")
+	}
+	if c.Stats.RollupRetention < 90*24*time.Hour {
+		bad("stats.rollup_retention", "must be at least 2160h: the daily stats reach 90 days back")
 	}
 	if c.Auth.MaxAccountFailures < 1 || c.Auth.MaxAddressFailures < 1 {
 		bad("auth.max_account_failures", "failure limits must be at least 1")
@@ -325,6 +431,43 @@ func (c *Config) Validate() error {
 	}
 	if c.Functions.MaxMemoryMB < 16 || c.Functions.MaxMemoryMB > 4096 {
 		bad("functions.max_memory_mb", "must be between 16 and 4096")
+	}
+	if c.Container.Engine != "" && !strings.HasPrefix(c.Container.Engine, "unix://") {
+		bad("container.engine", "use unix:///path/to/podman.sock (or docker.sock), or leave it empty to start a private Podman service")
+	}
+	if c.Container.MaxInstances < 1 || c.Container.InstanceConcurrency < 1 || c.Container.PidsLimit < 16 || c.Container.CPUs <= 0 {
+		bad("container.max_instances", "instances and concurrency must be at least 1, pids_limit at least 16, cpus above 0")
+	}
+	if c.Web.Balance != "round_robin" && c.Web.Balance != "least_connections" {
+		bad("web.balance", "use round_robin or least_connections")
+	}
+	for _, u := range c.Web.ManagerURLs {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			bad("web.manager_urls", "%q is not an http(s) URL", u)
+		}
+	}
+	for _, o := range c.Web.AllowedOrigins {
+		if pu, err := url.Parse(o); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || pu.Path != "" {
+			bad("web.allowed_origins", "%q is not an origin such as https://app.example.com", o)
+		}
+	}
+	if (c.Web.TLSCert == "") != (c.Web.TLSKey == "") {
+		bad("web.tls_cert", "set both web.tls_cert and web.tls_key, or neither")
+	}
+	for key, n := range map[string]int{"web.login_per_minute": c.Web.LoginPerMinute, "web.login_burst": c.Web.LoginBurst,
+		"web.api_per_second": c.Web.APIPerSecond, "web.api_burst": c.Web.APIBurst,
+		"web.invoke_per_second": c.Web.InvokePerSecond, "web.invoke_burst": c.Web.InvokeBurst} {
+		if n < 1 {
+			bad(key, "must be at least 1")
+		}
+	}
+	if c.Auth.ValidateURL != "" {
+		if pu, err := url.Parse(c.Auth.ValidateURL); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			bad("auth.validate_url", "must be an absolute http(s) URL of another service's /session/validate")
+		}
+	}
+	if (c.Auth.ServiceAccessKey == "") != (c.Auth.ServiceSecretKey == "") {
+		bad("auth.service_access_key", "set both the service access key and its secret, or neither")
 	}
 	if c.Auth.HashConcurrency < 0 {
 		bad("auth.hash_concurrency", "must be 0 (automatic) or more")
@@ -373,6 +516,9 @@ func (c Config) Masked() Config {
 	}
 	if c.Admin.Password != "" {
 		c.Admin.Password = Mask
+	}
+	if c.Auth.ServiceSecretKey != "" {
+		c.Auth.ServiceSecretKey = Mask
 	}
 	c.DatabaseURL = redactURL(c.DatabaseURL)
 	c.RedisURL = redactURL(c.RedisURL)

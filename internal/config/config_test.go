@@ -106,20 +106,23 @@ func TestLoadErrors(t *testing.T) {
 		args    []string
 		want    string
 	}{
-		"UnknownFileKey":     {file: `listne = "x"`, want: `unknown key "listne"`},
-		"BadTOML":            {file: `listen = `, want: "config file"},
-		"BadListen":          {args: []string{"--listen", "nope"}, want: "BERTH_LISTEN"},
-		"BadDatabaseURL":     {environ: []string{"BERTH_DATABASE_URL=mysql://x"}, want: "database_url"},
-		"BadRedisURL":        {environ: []string{"BERTH_REDIS_URL=http://x"}, want: "redis_url"},
-		"BadDuration":        {environ: []string{"BERTH_AUTH_LOGIN_WINDOW=soon"}, want: "login_window"},
-		"NegativeDuration":   {environ: []string{"BERTH_AUTH_LOGIN_WINDOW=-1s"}, want: "positive duration"},
-		"BadProxy":           {environ: []string{"BERTH_TRUSTED_PROXIES=not-an-ip"}, want: "trusted_proxies"},
-		"AdminEmailOnly":     {environ: []string{"BERTH_ADMIN_EMAIL=a@example.test"}, want: "BERTH_ADMIN_PASSWORD"},
-		"BadLogFormat":       {args: []string{"--log-format", "xml"}, want: "log.format"},
-		"MissingConfigFile":  {args: []string{"--config", "/nonexistent/berth.toml"}, want: "/nonexistent/berth.toml"},
-		"BadPublicURL":       {args: []string{"--public-url", "ftp://x"}, want: "public_url"},
-		"BadMetricsListen":   {args: []string{"--metrics-listen", "9180"}, want: "metrics_listen"},
-		"DatabaseURLFromEnv": {environ: []string{"BERTH_DATABASE_URL=postgres://u:p@h/db", "BERTH_LISTEN=x"}, want: "listen"},
+		"UnknownFileKey":          {file: `listne = "x"`, want: `unknown key "listne"`},
+		"BadTOML":                 {file: `listen = `, want: "config file"},
+		"BadListen":               {args: []string{"--listen", "nope"}, want: "BERTH_LISTEN"},
+		"BadDatabaseURL":          {environ: []string{"BERTH_DATABASE_URL=mysql://x"}, want: "database_url"},
+		"BadRedisURL":             {environ: []string{"BERTH_REDIS_URL=http://x"}, want: "redis_url"},
+		"BadDuration":             {environ: []string{"BERTH_AUTH_LOGIN_WINDOW=soon"}, want: "login_window"},
+		"NegativeDuration":        {environ: []string{"BERTH_AUTH_LOGIN_WINDOW=-1s"}, want: "positive duration"},
+		"BadProxy":                {environ: []string{"BERTH_TRUSTED_PROXIES=not-an-ip"}, want: "trusted_proxies"},
+		"AdminEmailOnly":          {environ: []string{"BERTH_ADMIN_EMAIL=a@example.test"}, want: "BERTH_ADMIN_PASSWORD"},
+		"BadLogFormat":            {args: []string{"--log-format", "xml"}, want: "log.format"},
+		"MissingConfigFile":       {args: []string{"--config", "/nonexistent/berth.toml"}, want: "/nonexistent/berth.toml"},
+		"BadPublicURL":            {args: []string{"--public-url", "ftp://x"}, want: "public_url"},
+		"BadMetricsListen":        {args: []string{"--metrics-listen", "9180"}, want: "metrics_listen"},
+		"DatabaseURLFromEnv":      {environ: []string{"BERTH_DATABASE_URL=postgres://u:p@h/db", "BERTH_LISTEN=x"}, want: "listen"},
+		"ShortExecutionRetention": {environ: []string{"BERTH_STATS_EXECUTION_RETENTION=10m"}, want: "stats.execution_retention"},
+		"ShortHourlyRetention":    {environ: []string{"BERTH_STATS_HOURLY_RETENTION=24h"}, want: "stats.hourly_retention"},
+		"ShortRollupRetention":    {file: "[stats]\nrollup_retention = \"720h\"", want: "stats.rollup_retention"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -58,3 +58,10 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
+
+// Counter is an optional capability: counting the live keys that start
+// with a prefix, for gauges such as live web sessions. It may be
+// approximate and slow on a large store; call it at scrape time only.
+type Counter interface {
+	CountPrefix(ctx context.Context, prefix string) (int, error)
+}

@@ -76,6 +76,17 @@ func (m *Manager) registerAuth() {
 		DefaultStatus: http.StatusNoContent,
 	}, m.logout)
 	huma.Register(m.api, huma.Operation{
+		OperationID: "auth-options", Method: http.MethodGet, Path: "/api/auth/options", Tags: tags,
+		Summary: "What sign-in offers on this server (for sign-in pages)",
+	}, m.authOptions)
+	huma.Register(m.api, huma.Operation{
+		OperationID: "delegate", Method: http.MethodPost, Path: "/api/auth/delegate", Tags: tags,
+		Summary: "Issue a web-session keypair for a user vouched for by another service (admins)",
+		Description: "Used by a webserver in external validation mode (auth.validate_url) with its service keypair, " +
+			"which must belong to a full admin. The user is created on first sight, with no usable password.",
+		Security: authenticated, Metadata: map[string]any{"admin": true},
+	}, m.delegate)
+	huma.Register(m.api, huma.Operation{
 		OperationID: "authorize", Method: http.MethodPost, Path: "/api/auth/authorize", Tags: tags,
 		Summary:     "Log in and get a keypair bound to a web session",
 		Description: "Used by the webserver: the keypair expires with the session (auth.session_keypair_ttl).",
@@ -307,6 +318,19 @@ func (m *Manager) authorize(ctx context.Context, in *loginInput) (*authorizeOutp
 	return out, nil
 }
 
+// SessionKeypair issues a web-session keypair for u, valid for ttl, and
+// returns it with its secret. The server uses it for its own sessions
+// (authentication switched off on loopback).
+func (m *Manager) SessionKeypair(ctx context.Context, u *berth.User, ttl time.Duration) (*berth.Keypair, string, error) {
+	now := m.now().UTC()
+	k, secretKey := m.newKeypair(u, berth.KeypairSession, "local session", now)
+	k.ExpiresAt = now.Add(ttl)
+	if err := m.store.CreateKeypair(ctx, k); err != nil {
+		return nil, "", err
+	}
+	return k, secretKey, nil
+}
+
 // newKeypair makes a keypair with a sealed secret and returns the secret's
 // value, which exists nowhere else once the answer is sent.
 func (m *Manager) newKeypair(u *berth.User, kind berth.KeypairKind, name string, now time.Time) (*berth.Keypair, string) {
@@ -316,4 +340,69 @@ func (m *Manager) newKeypair(u *berth.User, kind berth.KeypairKind, name string,
 	sk := randomToken()
 	return &berth.Keypair{AccessKey: ak, UserID: u.ID, Kind: kind, Name: name,
 		SecretSealed: m.box.Seal([]byte(sk), keypairAAD(ak)), CreatedAt: now}, sk
+}
+
+type delegateInput struct {
+	Body struct {
+		Email string `json:"email" minLength:"1" maxLength:"320"`
+		Name  string `json:"name,omitempty" maxLength:"100"`
+	}
+}
+
+// delegate issues a session keypair for a user another service vouched
+// for, creating the account on first sight.
+func (m *Manager) delegate(ctx context.Context, in *delegateInput) (*authorizeOutput, error) {
+	p := PrincipalFrom(ctx)
+	if p.User.AdminRole != berth.AdminFull {
+		return nil, problem(http.StatusForbidden, codeForbidden, "delegating sessions needs a full admin's keypair")
+	}
+	email, err := berth.NormalizeEmail(in.Body.Email)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	u, err := m.store.UserByEmail(ctx, email)
+	if errors.Is(err, berth.ErrNotFound) {
+		name := strings.TrimSpace(in.Body.Name)
+		if name == "" || !berth.ValidText(name) {
+			name, _, _ = strings.Cut(email, "@")
+		}
+		// No password: the account signs in only through the validator.
+		u = &berth.User{Email: email, Name: name, Role: berth.RoleUser, Status: berth.UserActive, PasswordHash: "!external"}
+		if err := m.store.CreateUser(ctx, u); err != nil && !errors.Is(err, berth.ErrConflict) {
+			return nil, m.fail(ctx, err)
+		}
+		if u, err = m.store.UserByEmail(ctx, email); err != nil {
+			return nil, m.fail(ctx, err)
+		}
+		m.audit(ctx, berth.AuditEvent{ActorID: u.ID, ActorEmail: email, Action: actRegister, ClientAddr: clientAddrFrom(ctx),
+			Outcome: berth.AuditSuccess, Detail: "provisioned by " + p.User.Email})
+	} else if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	if !u.Active() {
+		return nil, problem(http.StatusForbidden, codeAccountBlocked, "this account is "+string(u.Status))
+	}
+	k, secretKey, err := m.SessionKeypair(ctx, u, m.auth.SessionKeypairTTL)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	m.auditUser(ctx, u, actAuthorize, k.AccessKey, berth.AuditSuccess, "delegated by "+p.User.Email)
+	out := &authorizeOutput{}
+	out.Body.AccessKey, out.Body.SecretKey = k.AccessKey, secretKey
+	out.Body.Role, out.Body.Status, out.Body.ExpiresAt = string(u.Role), string(u.Status), k.ExpiresAt
+	out.Body.User = userOut(u)
+	return out, nil
+}
+
+type authOptionsOutput struct {
+	Body struct {
+		Registration bool `json:"registration" doc:"Whether anyone may create an account (POST /api/auth/register)."`
+		MinPassword  int  `json:"min_password_length"`
+	}
+}
+
+func (m *Manager) authOptions(context.Context, *struct{}) (*authOptionsOutput, error) {
+	out := &authOptionsOutput{}
+	out.Body.Registration, out.Body.MinPassword = m.auth.AllowRegistration, password.MinLength
+	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/internal/signing"
@@ -160,6 +161,11 @@ func (m *Manager) signed(w http.ResponseWriter, r *http.Request) (*Principal, er
 	if err := m.verifier.Complete(r.Context(), s, body); err != nil {
 		return nil, err
 	}
+	if owner, ok := s.Key.Owner.(*Principal); ok && r.URL.Path == graphqlPath && owner.KeyKind == berth.KeypairSession {
+		if err := m.checkSessionToken(r, owner, s.Key.Secret); err != nil {
+			return nil, err
+		}
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	p := s.Key.Owner.(*Principal)
 	return p, nil
@@ -289,4 +295,39 @@ func (m *Manager) requireAuth(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	next(ctx)
+}
+
+// graphqlPath is the endpoint where web sessions also present a token.
+const graphqlPath = "/api/graphql"
+
+// maxTokenLife bounds an X-Berth-Token (15 minutes, and a minute of skew).
+const maxTokenLife = 16 * time.Minute
+
+// checkSessionToken verifies the X-Berth-Token a webserver sends with a
+// session's GraphQL request: an HS256 JWT under the session keypair's
+// secret, naming that keypair, current and short-lived.
+func (m *Manager) checkSessionToken(r *http.Request, p *Principal, secret string) error {
+	bad := func(why string) error {
+		return problem(http.StatusUnauthorized, codeUnauthorized, "X-Berth-Token refused: "+why)
+	}
+	raw := r.Header.Get("X-Berth-Token")
+	if raw == "" {
+		return bad("a web session's GraphQL request must carry X-Berth-Token")
+	}
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return []byte(secret), nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(m.now), jwt.WithLeeway(time.Minute))
+	if err != nil {
+		return bad("not a valid token for this session (" + err.Error() + ")")
+	}
+	if ak, _ := claims["access_key"].(string); ak != p.AccessKey {
+		return bad("it names another keypair")
+	}
+	exp, _ := claims.GetExpirationTime()
+	iat, _ := claims.GetIssuedAt()
+	if iat == nil || exp.Sub(iat.Time) > maxTokenLife {
+		return bad("it lives longer than 15 minutes")
+	}
+	return nil
 }

@@ -53,7 +53,11 @@ func targz(t *testing.T, files map[string][]byte) []byte {
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
 	for name, data := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
+		mode := int64(0o644)
+		if len(data) > 4 && string(data[1:4]) == "ELF" {
+			mode = 0o755 // an executable
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := tw.Write(data); err != nil {

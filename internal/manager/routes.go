@@ -1,9 +1,13 @@
 package manager
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/graphql"
 )
 
 // registerPlainRoutes adds the endpoints that stream bodies or answer with
@@ -15,6 +19,20 @@ func (m *Manager) registerPlainRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/functions/{id}/logs", m.logs)
 	mux.HandleFunc("/fn/{id}/{path...}", m.trigger)
 	mux.HandleFunc("/fn/{id}", m.trigger)
+	gql := graphql.Handler(&graphql.Resolver{Store: m.store, Now: m.now, User: func(ctx context.Context) *berth.User {
+		if p := PrincipalFrom(ctx); p != nil {
+			return p.User
+		}
+		return nil
+	}})
+	mux.HandleFunc("/api/graphql", func(w http.ResponseWriter, r *http.Request) {
+		markRoute(r.Context(), "/api/graphql", "graphql")
+		if p := PrincipalFrom(r.Context()); p == nil || p.User == nil {
+			m.refuse(w, r, unauthorized("authentication required: GraphQL takes the same credentials as the REST API"))
+			return
+		}
+		gql.ServeHTTP(w, r)
+	})
 
 	oa := m.api.OpenAPI()
 	id := &huma.Param{Name: "id", In: "path", Required: true, Description: "The function's id (a UUID).", Schema: &huma.Schema{Type: "string"}}
@@ -50,6 +68,15 @@ func (m *Manager) registerPlainRoutes(mux *http.ServeMux) {
 		Parameters: []*huma.Param{id, {Name: "path", In: "path", Required: true, Description: "The sub-path the function sees in PATH_INFO.",
 			Schema: &huma.Schema{Type: "string"}}},
 		Responses: map[string]*huma.Response{"200": {Description: "The function's answer (any status)."}, "default": problemResp},
+	})
+	oa.AddOperation(&huma.Operation{
+		OperationID: "graphql", Method: http.MethodPost, Path: "/api/graphql", Tags: []string{"graphql"},
+		Summary: "GraphQL: read-only queries (me, functions with deployments, executions and API keys) and a logs subscription",
+		Description: "The schema is internal/graphql/schema.graphqls (introspection is on). Same credentials and rules as REST; " +
+			"a request the webserver signs for a browser session also carries X-Berth-Token. Subscriptions use WebSockets (graphql-transport-ws).",
+		Security:    authenticated,
+		RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{"application/json": {}}},
+		Responses:   map[string]*huma.Response{"200": {Description: "A GraphQL response."}, "default": problemResp},
 	})
 	oa.AddOperation(&huma.Operation{
 		OperationID: "function-logs", Method: http.MethodGet, Path: "/api/functions/{id}/logs", Tags: []string{"executions"},

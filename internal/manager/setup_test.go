@@ -88,6 +88,11 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 	cfg.DataDir = t.TempDir()
 	cfg.Admin = config.AdminConfig{Email: "admin@example.test", Password: adminPassword}
 	cfg.ShutdownTimeout = 5 * time.Second
+	// The web edge's rate limits would throttle these tests' bursts from
+	// one address; the webserver's own tests cover them.
+	cfg.Web.LoginPerMinute, cfg.Web.LoginBurst = 1_000_000, 1_000_000
+	cfg.Web.APIPerSecond, cfg.Web.APIBurst = 1_000_000, 1_000_000
+	cfg.Web.InvokePerSecond, cfg.Web.InvokeBurst = 1_000_000, 1_000_000
 	for _, o := range opts {
 		o(&cfg)
 	}

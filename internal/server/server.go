@@ -33,40 +33,66 @@ import (
 	"github.com/berth-platform/berth/internal/manager"
 	"github.com/berth-platform/berth/internal/password"
 	"github.com/berth-platform/berth/internal/recorder"
+	"github.com/berth-platform/berth/internal/runtime/container"
 	"github.com/berth-platform/berth/internal/runtime/wasm"
 	"github.com/berth-platform/berth/internal/secret"
 	"github.com/berth-platform/berth/internal/store/postgres"
 	"github.com/berth-platform/berth/internal/store/sqlite"
+	"github.com/berth-platform/berth/internal/webserver"
 )
 
 // Server is a running berth process.
 type Server struct {
-	cfg       config.Config
-	log       *slog.Logger
-	store     berth.Store
-	kv        kv.Store
-	wasm      *wasm.Runtime
-	recorder  *recorder.Recorder
-	manager   *manager.Manager
-	public    *http.Server
-	metrics   *http.Server
-	listener  net.Listener
-	mlistener net.Listener
-	bootstrap Bootstrap
+	cfg  config.Config
+	role Role
+	log  *slog.Logger
+
+	readHeaderTimeout time.Duration
+	web               *webserver.Server
+	pool              *webserver.Pool
+	store             berth.Store
+	kv                kv.Store
+	wasm              *wasm.Runtime
+	containers        *container.Runtime // nil unless container.enabled
+	recorder          *recorder.Recorder
+	manager           *manager.Manager
+	public            *http.Server
+	metrics           *http.Server
+	listener          net.Listener
+	mlistener         net.Listener
+	bootstrap         Bootstrap
 
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 }
 
+// Role is what a process runs.
+type Role string
+
+// Roles.
+const (
+	RoleServe     Role = "serve"     // manager and webserver on one port
+	RoleManager   Role = "manager"   // the API alone
+	RoleWebserver Role = "webserver" // the browser gateway in front of remote managers
+)
+
 // Options carry what is not configuration.
 type Options struct {
+	// Role defaults to RoleServe.
+	Role    Role
 	Logger  *slog.Logger
 	Version string
 	// Hasher overrides the password hasher (tests use cheap parameters).
 	Hasher *password.Hasher
 	// Now overrides the clock (tests move it); nil means time.Now.
 	Now func() time.Time
+	// ReadHeaderTimeout bounds reading a request's headers (slow clients);
+	// default 10 s. Tests shorten it.
+	ReadHeaderTimeout time.Duration
+	// ProbeInterval is how often the webserver role checks its managers'
+	// health (default 10 s). Tests shorten it.
+	ProbeInterval time.Duration
 }
 
 // stores maps the database kind of the configuration to its opener.
@@ -115,43 +141,79 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *Server, err erro
 	if err != nil {
 		return nil, err
 	}
-	if s.store, err = stores[cfg.DatabaseKind()](ctx, &cfg); err != nil {
-		return nil, fmt.Errorf("database: %w", err)
+	if o.Role == "" {
+		o.Role = RoleServe
 	}
-	if s.kv, err = openKV(ctx, &cfg); err != nil {
-		return nil, fmt.Errorf("redis: %w", err)
-	}
-	hasher := o.Hasher
-	if hasher == nil {
-		hasher = password.NewHasher(password.DefaultParams(), cfg.Auth.HashConcurrency, 0)
-	}
-	if s.bootstrap, err = seedAdmin(ctx, s.store, hasher, &cfg); err != nil {
-		return nil, err
-	}
-	s.wasm, err = wasm.New(wasm.Config{
-		CacheDir: filepath.Join(cfg.DataDir, "cache", "wasm"), MaxMemoryMB: cfg.Functions.MaxMemoryMB,
-		MaxRequestBytes: cfg.Functions.MaxInvokeBodyBytes, Logger: s.log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.recorder = recorder.New(s.store, recorder.Options{Logger: s.log})
+	s.role = o.Role
 	proxies, err := clientaddr.New(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.manager = manager.New(manager.Options{
-		Store: s.store, KV: s.kv, Box: box, Hasher: hasher, Logger: s.log, Metrics: manager.NewMetrics(reg),
-		Auth: cfg.Auth, Proxies: proxies, Version: o.Version, Now: o.Now,
-		Functions: cfg.Functions, Runtimes: map[string]berth.Runtime{berth.RuntimeWasm: s.wasm},
-		Recorder: s.recorder, DataDir: cfg.DataDir,
-	})
+	metrics := manager.NewMetrics(reg)
+	if s.kv, err = openKV(ctx, &cfg); err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	if o.Role != RoleWebserver {
+		if err := s.openManager(ctx, &cfg, o, box, proxies, metrics); err != nil {
+			return nil, err
+		}
+	}
+	if o.Role != RoleManager {
+		if err := s.openWebserver(ctx, &cfg, o, box, proxies, reg, metrics); err != nil {
+			return nil, err
+		}
+	}
+	s.readHeaderTimeout = o.ReadHeaderTimeout
+	if s.readHeaderTimeout <= 0 {
+		s.readHeaderTimeout = 10 * time.Second
+	}
 	if err := s.listen(ctx, reg); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// openManager opens the database and builds the manager.
+func (s *Server) openManager(ctx context.Context, cfg *config.Config, o Options, box *secret.Box, proxies *clientaddr.Resolver, metrics *manager.Metrics) error {
+	var err error
+	if s.store, err = stores[cfg.DatabaseKind()](ctx, cfg); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	// Roll-ups can be switched off to measure what they cost (stats.rollups).
+	if r, ok := s.store.(interface{ SetRollups(on bool) }); ok {
+		r.SetRollups(cfg.Stats.Rollups)
+	}
+	hasher := o.Hasher
+	if hasher == nil {
+		hasher = password.NewHasher(password.DefaultParams(), cfg.Auth.HashConcurrency, 0)
+	}
+	if s.bootstrap, err = seedAdmin(ctx, s.store, hasher, cfg); err != nil {
+		return err
+	}
+	s.wasm, err = wasm.New(wasm.Config{
+		CacheDir: filepath.Join(cfg.DataDir, "cache", "wasm"), MaxMemoryMB: cfg.Functions.MaxMemoryMB,
+		MaxRequestBytes: cfg.Functions.MaxInvokeBodyBytes, Logger: s.log,
+	})
+	if err != nil {
+		return err
+	}
+	runtimes := map[string]berth.Runtime{berth.RuntimeWasm: s.wasm}
+	ready := map[string]func(context.Context) error{}
+	if cfg.Container.Enabled {
+		if err := s.openContainers(ctx, cfg, runtimes, ready); err != nil {
+			return err
+		}
+	}
+	s.recorder = recorder.New(s.store, recorder.Options{Logger: s.log})
+	s.manager = manager.New(manager.Options{
+		Store: s.store, KV: s.kv, Box: box, Hasher: hasher, Logger: s.log, Metrics: metrics,
+		Auth: cfg.Auth, Proxies: proxies, Version: o.Version, Now: o.Now,
+		Functions: cfg.Functions, Runtimes: runtimes, ReadyChecks: ready,
+		Recorder: s.recorder, DataDir: cfg.DataDir, Stats: cfg.Stats,
+	})
+	return nil
 }
 
 func (s *Server) listen(ctx context.Context, reg *prometheus.Registry) error {
@@ -160,9 +222,13 @@ func (s *Server) listen(ctx context.Context, reg *prometheus.Registry) error {
 	if s.listener, err = lc.Listen(ctx, "tcp", s.cfg.Listen); err != nil {
 		return fmt.Errorf("listen on %s: %w (is another berth running? choose another address with --listen)", s.cfg.Listen, err)
 	}
+	handler := http.Handler(s.web)
+	if s.role == RoleManager {
+		handler = s.manager
+	}
 	s.public = &http.Server{
-		Handler:           s.routes(),
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler:           handler,
+		ReadHeaderTimeout: s.readHeaderTimeout,
 		ReadTimeout:       5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -178,19 +244,6 @@ func (s *Server) listen(ctx context.Context, reg *prometheus.Registry) error {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	s.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return nil
-}
-
-// routes is the public port: the API and, until the dashboard lands, a
-// page that says how to use it.
-func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/api/", s.manager)
-	mux.Handle("/fn/", s.manager)
-	mux.Handle("/health", s.manager)
-	mux.Handle("/livez", s.manager)
-	mux.Handle("/readyz", s.manager)
-	mux.HandleFunc("/{$}", s.home)
-	return mux
 }
 
 // Addr is the public listener's address (useful with port 0).
@@ -209,6 +262,9 @@ func (s *Server) URL() string {
 	if s.cfg.PublicURL != "" {
 		return s.cfg.PublicURL
 	}
+	if s.cfg.Web.TLSCert != "" {
+		return "https://" + s.Addr()
+	}
 	return "http://" + s.Addr()
 }
 
@@ -216,7 +272,11 @@ func (s *Server) URL() string {
 func (s *Server) Store() berth.Store { return s.store }
 
 // Maintain runs the manager's background jobs once, now.
-func (s *Server) Maintain(ctx context.Context) { s.manager.Maintain(ctx) }
+func (s *Server) Maintain(ctx context.Context) {
+	if s.manager != nil {
+		s.manager.Maintain(ctx)
+	}
+}
 
 // Bootstrap says how the first admin was set up.
 func (s *Server) Bootstrap() Bootstrap { return s.bootstrap }
@@ -227,13 +287,28 @@ func (s *Server) Bootstrap() Bootstrap { return s.bootstrap }
 func (s *Server) Run(ctx context.Context) error {
 	jobs, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.manager.Run(jobs)
-	}()
+	if s.manager != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.manager.Run(jobs)
+		}()
+	}
 	errc := make(chan error, 2)
-	go func() { errc <- s.public.Serve(s.listener) }()
+	if s.pool != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.pool.Run(jobs)
+		}()
+	}
+	go func() {
+		if s.cfg.Web.TLSCert != "" {
+			errc <- s.public.ServeTLS(s.listener, s.cfg.Web.TLSCert, s.cfg.Web.TLSKey)
+			return
+		}
+		errc <- s.public.Serve(s.listener)
+	}()
 	if s.metrics != nil {
 		go func() { errc <- s.metrics.Serve(s.mlistener) }()
 	}
@@ -283,6 +358,11 @@ func (s *Server) Close() error {
 		}
 		if s.wasm != nil {
 			errs = append(errs, s.wasm.Close(context.Background()))
+		}
+		if s.containers != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+			errs = append(errs, s.containers.Close(ctx))
+			cancel()
 		}
 		if s.kv != nil {
 			errs = append(errs, s.kv.Close())

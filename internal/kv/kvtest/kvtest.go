@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) kv.Store) {
 		{"Delete", deleteTests()},
 		{"Ping", pingTests()},
 		{"Concurrency", concurrencyTests()},
+		{"Counter", counterTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -287,4 +288,24 @@ func deadline(now int64, d time.Duration) int64 {
 
 func invalidTTL(op string, d time.Duration) error {
 	return fmt.Errorf("kv/memory: %s: ttl %s is not positive: %w", op, d, berth.ErrInvalid)
+}
+
+// Interface guard.
+var _ kv.Counter = (*Store)(nil)
+
+// CountPrefix implements kv.Counter: the live keys starting with prefix.
+func (s *Store) CountPrefix(_ context.Context, prefix string) (int, error) {
+	now := s.now()
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for k, e := range sh.m {
+			if e.expires > now && strings.HasPrefix(k, prefix) {
+				n++
+			}
+		}
+		sh.mu.Unlock()
+	}
+	return n, nil
 }

@@ -226,3 +226,23 @@ func roundUp(d time.Duration) time.Duration {
 func invalidTTL(op string, d time.Duration) error {
 	return fmt.Errorf("kv/redis: %s: ttl %s is not positive: %w", op, d, berth.ErrInvalid)
 }
+
+// Interface guard.
+var _ kv.Counter = (*Store)(nil)
+
+// CountPrefix implements kv.Counter with SCAN: it walks the keyspace in
+// batches, so it costs O(keys) on the server and is meant for scrapes.
+func (s *Store) CountPrefix(ctx context.Context, prefix string) (int, error) {
+	var cursor uint64
+	n := 0
+	for {
+		keys, next, err := s.client.Scan(ctx, cursor, s.key(prefix)+"*", 1000).Result()
+		if err != nil {
+			return 0, wrap("count prefix", err)
+		}
+		n += len(keys)
+		if cursor = next; cursor == 0 {
+			return n, nil
+		}
+	}
+}

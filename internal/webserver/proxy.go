@@ -1,0 +1,232 @@
+package webserver
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/berth-platform/berth/internal/clientaddr"
+	"github.com/berth-platform/berth/internal/signing"
+)
+
+// memoryBody is the largest body the proxy hashes in memory; larger ones
+// are spooled to a temporary file while hashing, so that a 1 GiB upload
+// passes in constant memory.
+const memoryBody = 1 << 20
+
+// maxSpooledBody caps what the proxy accepts at all.
+const maxSpooledBody = 2 << 30
+
+// hopHeaders are connection-level headers that are never forwarded.
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
+	"Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+// proxy forwards /api/ requests. A request that carries its own
+// Authorization goes through untouched (beyond hop-by-hop headers); a
+// request with a session cookie is signed with the session's keypair; any
+// other request goes through anonymously, for the public operations.
+func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "" {
+		s.passThrough(w, r)
+		return
+	}
+	cur, err := s.current(r)
+	if err != nil {
+		s.storeDown(w, r, err)
+		return
+	}
+	if cur == nil {
+		if !s.allow(w, r, classFor(r), "") {
+			return
+		}
+		out, cleanup, err := s.outgoing(w, r, true, false)
+		if err != nil {
+			s.badBody(w, r, err)
+			return
+		}
+		defer cleanup()
+		s.o.Upstream.Forward(w, out, func(*http.Request) error { return nil })
+		return
+	}
+	if !s.allow(w, r, classFor(r), cur.sess.AccessKey) {
+		return
+	}
+	if isWebSocket(r) {
+		s.proxyWebSocket(w, r, cur)
+		return
+	}
+	out, cleanup, err := s.outgoing(w, r, true, true)
+	if err != nil {
+		s.badBody(w, r, err)
+		return
+	}
+	defer cleanup()
+	s.o.Upstream.Forward(w, out, func(out *http.Request) error { return s.sign(out, cur) })
+}
+
+// passThrough forwards a request as the client made it: functions' HTTP
+// triggers, probes, and API calls with their own credentials.
+func (s *Server) passThrough(w http.ResponseWriter, r *http.Request) {
+	if !s.allow(w, r, classFor(r), "") {
+		return
+	}
+	keepBerth := r.Header.Get("Authorization") != "" // the client signed them
+	out, cleanup, err := s.outgoing(w, r, !keepBerth, false)
+	if err != nil {
+		s.badBody(w, r, err)
+		return
+	}
+	defer cleanup()
+	s.o.Upstream.Forward(w, out, func(*http.Request) error { return nil })
+}
+
+// outgoing prepares the request the manager receives: hop-by-hop headers
+// (and those Connection names) removed, the Cookie header dropped, the
+// client's identity headers stripped when stripBerth, X-Forwarded-* set.
+// With hash, the body is read (spooled past memoryBody) so that its
+// SHA-256 can be signed; the hash is left in X-Berth-Content-SHA256.
+func (s *Server) outgoing(w http.ResponseWriter, r *http.Request, stripBerth, hash bool) (*http.Request, func(), error) {
+	out := r.Clone(r.Context())
+	out.RequestURI = ""
+	h := out.Header
+	for _, c := range h.Values("Connection") {
+		for name := range strings.SplitSeq(c, ",") {
+			if n := strings.TrimSpace(name); n != "" {
+				h.Del(n)
+			}
+		}
+	}
+	for _, hh := range hopHeaders {
+		h.Del(hh)
+	}
+	h.Del("Cookie")
+	if stripBerth {
+		for k := range h {
+			if strings.HasPrefix(strings.ReplaceAll(strings.ToLower(k), "_", "-"), "x-berth-") {
+				delete(h, k)
+			}
+		}
+	}
+	s.forwardedFor(r, h)
+	cleanup := func() {}
+	if !hash {
+		return out, cleanup, nil
+	}
+	body, size, sum, cleanup, err := s.readBody(w, r)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	out.Body, out.ContentLength = body, size
+	out.GetBody = nil
+	if size == 0 {
+		out.Body = http.NoBody
+	}
+	h.Set(signing.HeaderContentSHA256, sum)
+	return out, cleanup, nil
+}
+
+// forwardedFor sets X-Forwarded-For/Proto/Host. A client's own values are
+// kept only when it is a configured trusted proxy.
+func (s *Server) forwardedFor(r *http.Request, h http.Header) {
+	trusted := s.o.Proxies.FromTrustedProxy(r)
+	peer := clientaddr.Peer(r)
+	if prior := r.Header.Values("X-Forwarded-For"); trusted && len(prior) > 0 {
+		h.Set("X-Forwarded-For", strings.Join(prior, ", ")+", "+peer)
+	} else {
+		h.Set("X-Forwarded-For", peer)
+	}
+	h.Set("X-Forwarded-Proto", s.scheme(r))
+	if !trusted || h.Get("X-Forwarded-Host") == "" {
+		h.Set("X-Forwarded-Host", r.Host)
+	}
+}
+
+// scheme is https under TLS or when a trusted proxy says so.
+func (s *Server) scheme(r *http.Request) string {
+	if r.TLS != nil || (s.o.Proxies.FromTrustedProxy(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")) {
+		return "https"
+	}
+	return "http"
+}
+
+var errBodyTooLarge = errors.New("request body too large")
+
+// readBody returns the body ready to forward, its size and hex SHA-256,
+// and a cleanup that removes any spool file.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (io.ReadCloser, int64, string, func(), error) {
+	none := func() {}
+	if r.Body == nil || r.Body == http.NoBody {
+		return http.NoBody, 0, signing.EmptyBodyHash, none, nil
+	}
+	limited := http.MaxBytesReader(w, r.Body, maxSpooledBody)
+	head := make([]byte, memoryBody+1)
+	n, err := io.ReadFull(limited, head)
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		head = head[:n]
+		return io.NopCloser(bytes.NewReader(head)), int64(n), signing.BodyHash(head), none, nil
+	case err != nil:
+		return nil, 0, "", none, err
+	}
+	f, err := os.CreateTemp("", "berth-spool-*")
+	if err != nil {
+		return nil, 0, "", none, err
+	}
+	_ = os.Remove(f.Name()) // unlinked: nothing is left behind, even after a crash
+	cleanup := func() { _ = f.Close() }
+	sum := sha256.New()
+	size, err := io.Copy(io.MultiWriter(f, sum), io.MultiReader(bytes.NewReader(head[:n]), limited))
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		cleanup()
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			err = errBodyTooLarge
+		}
+		return nil, 0, "", none, err
+	}
+	return io.NopCloser(f), size, hex.EncodeToString(sum.Sum(nil)), cleanup, nil
+}
+
+func (s *Server) badBody(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errBodyTooLarge) {
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, "body-too-large", "the request body is larger than 2 GiB")
+		return
+	}
+	writeProblem(w, r, http.StatusBadRequest, "validation", "the request body could not be read")
+}
+
+// graphqlPath is the one endpoint that also carries a session token.
+const graphqlPath = "/api/graphql"
+
+// tokenLifetime bounds an X-Berth-Token.
+const tokenLifetime = 15 * time.Minute
+
+// sign signs out with the session's keypair. GraphQL requests also carry
+// X-Berth-Token, an HS256 JWT under the session secret, which is signed
+// with the rest.
+func (s *Server) sign(out *http.Request, cur *current) error {
+	now := s.o.Now()
+	if out.URL.Path == graphqlPath {
+		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+			"access_key": cur.sess.AccessKey, "role": cur.sess.Role,
+			"iat": now.Unix(), "exp": now.Add(tokenLifetime).Unix(),
+		}).SignedString([]byte(cur.secret))
+		if err != nil {
+			return err
+		}
+		out.Header.Set("X-Berth-Token", tok)
+	}
+	return signing.Sign(out, signing.Credentials{KeyID: cur.sess.AccessKey, Secret: cur.secret},
+		out.Header.Get(signing.HeaderContentSHA256), now, signing.NewNonce())
+}
