@@ -194,6 +194,9 @@ func (m *Manager) registerFunctions() {
 		Summary: "Whether and when a function will be deleted"}), m.deletionStatus)
 	huma.Register(m.api, reg(huma.Operation{OperationID: "list-deployments", Method: http.MethodGet, Path: "/api/functions/{id}/deployments",
 		Summary: "A function's deployments, newest first"}), m.listDeployments)
+	huma.Register(m.api, reg(huma.Operation{OperationID: "build-log", Method: http.MethodGet,
+		Path:    "/api/functions/{id}/deployments/{version}/build-log",
+		Summary: "The image build log of a container function's version (also of a failed one)"}), m.buildLog)
 	huma.Register(m.api, reg(huma.Operation{OperationID: "rollback", Method: http.MethodPost, Path: "/api/functions/{id}/rollback",
 		Summary: "Make an earlier (or later) ready version the active one"}), m.rollback)
 }
@@ -504,10 +507,72 @@ func (m *Manager) rollback(ctx context.Context, in *rollbackInput) (*functionOut
 		}
 		return nil, m.fail(ctx, err)
 	}
+	m.activated(ctx, f, d)
 	m.auditUser(ctx, PrincipalFrom(ctx).User, actFunctionRollback, f.ID, berth.AuditSuccess, "version "+strconv.Itoa(d.Version))
 	f, err = m.store.Function(ctx, f.ID)
 	if err != nil {
 		return nil, m.fail(ctx, err)
 	}
 	return &functionOutput{Body: functionOut(f)}, nil
+}
+
+type buildLogInput struct {
+	IDParam
+	Version int `path:"version" minimum:"1"`
+}
+
+type buildLogOutput struct {
+	Body struct {
+		Version int    `json:"version"`
+		Log     string `json:"log" doc:"The engine's build output; long logs keep their beginning and end."`
+	}
+}
+
+// buildLogger is the optional runtime capability behind build logs.
+type buildLogger interface {
+	BuildLog(ctx context.Context, d berth.DeploymentRef) (string, error)
+}
+
+func (m *Manager) buildLog(ctx context.Context, in *buildLogInput) (*buildLogOutput, error) {
+	f, err := m.readableFunction(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	bl, ok := m.runtimes[f.Runtime].(buildLogger)
+	if !ok {
+		return nil, problem(http.StatusNotFound, codeNotFound, "only container functions have build logs")
+	}
+	d, err := m.store.Deployment(ctx, f.ID, in.Version)
+	if errors.Is(err, berth.ErrNotFound) {
+		return nil, problem(http.StatusNotFound, codeNotFound, "function "+f.Name+" has no version "+strconv.Itoa(in.Version))
+	}
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	text, err := bl.BuildLog(ctx, m.ref(f, d))
+	if errors.Is(err, berth.ErrNotDeployed) {
+		return nil, problem(http.StatusNotFound, codeNotFound, "no build log is kept for version "+strconv.Itoa(in.Version))
+	}
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	out := &buildLogOutput{}
+	out.Body.Version, out.Body.Log = d.Version, text
+	return out, nil
+}
+
+// activator is the optional runtime capability of draining other
+// versions when one becomes active (containers stop old instances).
+type activator interface {
+	Activate(ctx context.Context, d berth.DeploymentRef) error
+}
+
+// activated tells the runtime a version became active; best effort: the
+// first call of the new version drains the old ones anyway.
+func (m *Manager) activated(ctx context.Context, f *berth.Function, d *berth.Deployment) {
+	if a, ok := m.runtimes[f.Runtime].(activator); ok {
+		if err := a.Activate(context.WithoutCancel(ctx), m.ref(f, d)); err != nil {
+			m.log.WarnContext(ctx, "old versions not drained", "event", "activate", "function_id", f.ID, "version", d.Version, "error", err)
+		}
+	}
 }

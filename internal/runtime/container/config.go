@@ -33,7 +33,9 @@ const (
 	DefaultMaxRequestBytes     = 32 << 20
 	DefaultMaxBuildLogBytes    = 1 << 20
 	DefaultPort                = 8080
-	DefaultScope               = "default"
+	// DefaultScope is the scope of state directories made before each
+	// kept its own (see state.scope).
+	DefaultScope = "default"
 
 	// MinMemoryMB is the smallest memory limit an instance gets: the
 	// watchdog and the OCI runtime's set-up need a few MiB of their own.
@@ -65,7 +67,8 @@ type Config struct {
 	WatchdogPath string
 	// Scope is written on every container and image the runtime makes, and
 	// Reconcile only looks at its own scope: several berth servers (or test
-	// runs) can share one engine. Default DefaultScope.
+	// runs) can share one engine. Default: the state directory's own scope,
+	// made at its first use and kept in <StateDir>/scope (see state.scope).
 	Scope string
 
 	// BuildTimeout bounds one image build. Default DefaultBuildTimeout.
@@ -155,9 +158,6 @@ func withDefaults(cfg Config) (Config, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Scope == "" {
-		cfg.Scope = DefaultScope
 	}
 	setDefault(&cfg.BuildTimeout, DefaultBuildTimeout)
 	setDefault(&cfg.StartTimeout, DefaultStartTimeout)

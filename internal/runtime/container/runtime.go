@@ -77,6 +77,11 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := r.st.init(); err != nil {
 		return nil, err
 	}
+	if r.cfg.Scope == "" {
+		if r.cfg.Scope, err = r.st.scope(); err != nil {
+			return nil, err
+		}
+	}
 	endpoint := cfg.Engine
 	if endpoint == "" {
 		r.podman, err = engine.StartPodman(ctx, engine.PodmanOptions{
@@ -99,7 +104,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	r.bg.Add(1)
 	go r.reaper()
 	r.log.Info("container runtime ready", "event", "container.ready", "engine", r.eng.Socket(),
-		"private_podman", r.podman != nil, "scope", cfg.Scope, "watchdog", cfg.WatchdogPath)
+		"private_podman", r.podman != nil, "scope", r.cfg.Scope, "watchdog", r.cfg.WatchdogPath)
 	return r, nil
 }
 

@@ -16,6 +16,7 @@ const (
 	dirBuilds      = "builds"      // <fileKey>.json: a build log (also of failed builds)
 	dirInstances   = "i"           // <instance id>/: an instance's socket directory
 	dirPodman      = "podman"      // the private Podman service's socket
+	fileScope      = "scope"       // the scope of this directory's containers and images
 )
 
 // record is what the runtime keeps of a built deployment, in memory and
@@ -46,6 +47,35 @@ func (s state) init() error {
 		}
 	}
 	return os.Chmod(s.dir, 0o700) //nolint:gosec // G302: a directory: 0700 keeps it private
+}
+
+// scope returns the scope of the containers and images made for this
+// state directory, so that two berth installations on one engine (Podman's
+// storage is shared by every service of a host) never reconcile each
+// other's containers away. It is made at the directory's first use and
+// kept in its scope file: a fresh random one, or DefaultScope for a
+// directory that already holds deployment records, whose containers were
+// made before scopes were kept.
+func (s state) scope() (string, error) {
+	data, err := os.ReadFile(s.path(fileScope))
+	if err == nil {
+		scope := strings.TrimSpace(string(data))
+		if !isSafe(scope) {
+			return "", fmt.Errorf("container: %s does not hold a scope (lower-case letters, digits, dashes)", s.path(fileScope))
+		}
+		return scope, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("container: %w", err)
+	}
+	scope := "s" + newInstanceID()
+	if kept, err := os.ReadDir(s.path(dirDeployments)); err == nil && len(kept) > 0 {
+		scope = DefaultScope
+	}
+	if err := writeAtomic(s.path(fileScope), []byte(scope+"\n")); err != nil {
+		return "", err
+	}
+	return scope, nil
 }
 
 func (s state) recordPath(fn string, version int) string {

@@ -96,3 +96,36 @@ func TestConfigChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestStateScope: a state directory keeps one scope of its own; one that
+// held deployment records before scopes were kept keeps DefaultScope,
+// which its containers carry.
+func TestStateScope(t *testing.T) {
+	fresh := state{dir: t.TempDir()}
+	other := state{dir: t.TempDir()}
+	for _, s := range []state{fresh, other} {
+		if err := s.init(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := fresh.scope()
+	if err != nil || !isSafe(a) || a == DefaultScope {
+		t.Fatalf("scope of a fresh directory: %q, %v", a, err)
+	}
+	if again, err := fresh.scope(); err != nil || again != a {
+		t.Fatalf("the scope changed from %q to %q (%v)", a, again, err)
+	}
+	if b, _ := other.scope(); b == a {
+		t.Fatalf("two state directories share the scope %q", a)
+	}
+	legacy := state{dir: t.TempDir()}
+	if err := legacy.init(); err != nil {
+		t.Fatal(err)
+	}
+	if err := legacy.saveRecord(&record{FunctionID: "fn-legacy", Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := legacy.scope(); err != nil || s != DefaultScope {
+		t.Fatalf("scope of a directory from before scopes: %q, %v", s, err)
+	}
+}
