@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,20 +10,18 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-platform/berth/internal/cli"
 	"github.com/berth-platform/berth/internal/config"
 	"github.com/berth-platform/berth/internal/server"
 )
 
-// Exit codes.
-const (
-	exitOK    = 0
-	exitError = 1
-	exitUsage = 2
-)
+// Exit codes: 0 ok, 1 error, 2 usage, 4 not authenticated (see cli.ExitCode).
+const exitUsage = cli.ExitUsage
 
 // Main is the berth program with its environment passed in, so that tests
 // run it in-process.
 type Main struct {
+	Stdin          io.Reader // nil: no input
 	Stdout, Stderr io.Writer
 	Environ        []string
 	Version        string
@@ -32,6 +29,9 @@ type Main struct {
 
 // usageError marks a mistake in the command line (exit code 2).
 type usageError struct{ error }
+
+// ExitCode is 2.
+func (usageError) ExitCode() int { return exitUsage }
 
 // Run executes the command line and returns the exit code.
 func (m *Main) Run(ctx context.Context, args []string) int {
@@ -42,14 +42,12 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	err := root.ExecuteContext(ctx)
 	if err == nil {
-		return exitOK
+		return cli.ExitOK
 	}
-	fmt.Fprintln(m.Stderr, "berth:", err)
-	var ue usageError
-	if errors.As(err, &ue) {
-		return exitUsage
+	if msg := cli.Message(err); msg != "" {
+		fmt.Fprintln(m.Stderr, "berth:", msg)
 	}
-	return exitError
+	return cli.ExitCode(err)
 }
 
 const guide = `berth — a self-hosted serverless platform with a secure web gateway.
@@ -59,9 +57,11 @@ Start the all-in-one server (SQLite and an in-process store in ./berth-data):
 
 Then open the URL it prints and sign in with the credentials it shows.
 
+` + cli.Guide + `
 Other commands:
   berth config print   show the effective configuration (secrets masked)
   berth sign           print BERTH-HMAC-SHA256 headers or a signed curl line
+  berth completion     shell completion for bash, zsh and fish
   berth version        show the version
   berth help [command] show help for a command
 `
@@ -81,8 +81,22 @@ func (m *Main) rootCommand() *cobra.Command {
 		},
 		Args: cobra.ArbitraryArgs,
 	}
-	root.AddCommand(m.serveCommand(), m.configCommand(), m.signCommand(), m.versionCommand())
+	root.CompletionOptions.DisableDefaultCmd = true // the client commands bring one with examples
+	root.AddCommand(
+		m.serveCommand(),
+		m.managerCommand(),
+		m.webserverCommand(),
+		m.configCommand(),
+		m.versionCommand(),
+	)
+	root.AddCommand(m.clientCommands()...) // login, fn, keys, sign, curl… (internal/cli)
 	return root
+}
+
+// clientCommands are the commands that work with a server from a
+// terminal: login, fn, keys, sign, curl, completion…
+func (m *Main) clientCommands() []*cobra.Command {
+	return cli.Commands(&cli.Env{Stdin: m.Stdin, Stdout: m.Stdout, Stderr: m.Stderr, Environ: m.Environ, Version: m.Version})
 }
 
 func (m *Main) serveCommand() *cobra.Command {
@@ -93,31 +107,14 @@ func (m *Main) serveCommand() *cobra.Command {
   berth serve --listen 127.0.0.1:9000 --data-dir /var/lib/berth
   BERTH_DATABASE_URL=postgres://berth@db/berth BERTH_REDIS_URL=redis://cache:6379/0 berth serve`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.Load(cmd.Flags(), m.Environ)
-			if err != nil {
-				return usageError{err}
-			}
-			log := newLogger(m.Stderr, cfg.Log)
-			s, err := server.New(cmd.Context(), cfg, server.Options{Logger: log, Version: m.Version})
-			if err != nil {
-				return err
-			}
-			s.PrintBanner(m.Stdout, m.Version)
-			log.Info("serving", "event", "start", "addr", s.Addr(), "metrics", s.MetricsAddr(), "version", m.Version)
-			if err := s.Run(cmd.Context()); err != nil {
-				return err
-			}
-			log.Info("stopped", "event", "stop")
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return m.runServer(cmd, server.RoleServe) },
 	}
 	config.AddFlags(cmd.Flags())
 	return cmd
 }
 
 func (m *Main) configCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "config", Short: "Inspect the configuration", Args: noArgs}
+	cmd := &cobra.Command{Use: "config", Short: "Inspect the configuration", Args: noArgs, Example: "  berth config print"}
 	print := &cobra.Command{
 		Use:     "print",
 		Short:   "Print the effective configuration as TOML, secrets masked",
@@ -140,9 +137,10 @@ func (m *Main) configCommand() *cobra.Command {
 
 func (m *Main) versionCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  noArgs,
+		Use:     "version",
+		Short:   "Print the version",
+		Example: "  berth version",
+		Args:    noArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
 			commit := "unknown"
 			if bi, ok := debug.ReadBuildInfo(); ok {

@@ -1,6 +1,7 @@
 // Command berth is the berth platform in one binary: `berth serve` runs the
-// all-in-one server; other subcommands inspect its configuration. This
-// package only parses the command line and wires the parts together.
+// all-in-one server; `berth login`, `berth fn …` and the other client
+// commands (internal/cli) work with a server from a terminal. This package
+// only parses the command line and wires the parts together.
 package main
 
 import (
@@ -16,6 +17,6 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Environ: os.Environ(), Version: version}
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Environ: os.Environ(), Version: version}
 	os.Exit(m.Run(ctx, os.Args[1:]))
 }
