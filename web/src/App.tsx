@@ -1,0 +1,64 @@
+// Routes. Sign-in and the functions list are in the first download; the
+// other pages load when first visited.
+import { lazy, Suspense, type ReactNode } from 'react';
+import { Navigate, Route, Routes, useLocation } from 'react-router';
+import { Loading } from './components/Feedback';
+import { ToastProvider } from './components/Toasts';
+import { signInPath } from './lib/next';
+import { FunctionsPage } from './pages/FunctionsPage';
+import { Shell } from './pages/Shell';
+import { SignInPage } from './pages/SignInPage';
+import { SessionProvider, useSession } from './session/Session';
+import { Unreachable } from './pages/Unreachable';
+
+const RegisterPage = lazy(() => import('./pages/RegisterPage'));
+const CreateFunctionPage = lazy(() => import('./pages/CreateFunctionPage'));
+const FunctionPage = lazy(() => import('./pages/function/FunctionPage'));
+const ProfilePage = lazy(() => import('./pages/ProfilePage'));
+const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
+
+/** RequireAuth shows its children to a signed-in user, else sends them to sign in. */
+function RequireAuth({ children }: { children: ReactNode }) {
+  const { state } = useSession();
+  const loc = useLocation();
+  if (state.status === 'loading') return <Loading label="Checking your session…" minHeight="100vh" />;
+  if (state.status === 'unreachable') return <Unreachable />;
+  if (state.status === 'anonymous') {
+    // The same address the session's own navigation chose, so neither wins a race.
+    const to =
+      state.reason === 'signed-out'
+        ? '/signin?reason=signed-out'
+        : signInPath(loc.pathname + loc.search + loc.hash, state.reason);
+    return <Navigate to={to} replace />;
+  }
+  return <>{children}</>;
+}
+
+const page = (el: ReactNode) => <Suspense fallback={<Loading minHeight="50vh" />}>{el}</Suspense>;
+
+export function App() {
+  return (
+    <ToastProvider>
+      <SessionProvider>
+        <Routes>
+          <Route path="/signin" element={<SignInPage />} />
+          <Route path="/register" element={page(<RegisterPage />)} />
+          <Route
+            element={
+              <RequireAuth>
+                <Shell />
+              </RequireAuth>
+            }
+          >
+            <Route index element={<Navigate to="/functions" replace />} />
+            <Route path="functions" element={<FunctionsPage />} />
+            <Route path="functions/new" element={page(<CreateFunctionPage />)} />
+            <Route path="functions/:id/*" element={page(<FunctionPage />)} />
+            <Route path="profile" element={page(<ProfilePage />)} />
+            <Route path="*" element={page(<NotFoundPage />)} />
+          </Route>
+        </Routes>
+      </SessionProvider>
+    </ToastProvider>
+  );
+}

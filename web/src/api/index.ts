@@ -1,0 +1,169 @@
+// Typed calls to the berth API, one per operation the dashboard uses.
+import { query, request, unauthorized } from './client';
+import { ApiError, networkProblem, type Problem } from './problem';
+import type {
+  APIKey,
+  AuthOptions,
+  CreatedAPIKey,
+  CreatedKeypair,
+  DeletionStatus,
+  DeployResult,
+  Deployment,
+  Execution,
+  ExecutionStatus,
+  Fn,
+  FunctionStats,
+  FunctionStatus,
+  Keypair,
+  LoginCheck,
+  Page,
+  Preferences,
+  Series,
+  SettingsPatch,
+  User,
+} from './types';
+
+const fnPath = (id: string) => `/api/functions/${encodeURIComponent(id)}`;
+const keyPath = (id: string) => `/api/api-keys/${encodeURIComponent(id)}`;
+
+export const session = {
+  check: () => request<LoginCheck>('/server/login-check'),
+  login: (email: string, password: string) =>
+    request<LoginCheck>('/server/login', { body: { email, password }, quiet401: true }),
+  logout: () => request<LoginCheck>('/server/logout', { method: 'POST', body: {} }),
+  extend: () => request<{ expires_at: string }>('/server/extend-session', { method: 'POST', body: {} }),
+};
+
+let optionsOnce: Promise<AuthOptions> | null = null;
+
+export const auth = {
+  /** options is read once per page load (sign-in routes are rate limited). */
+  options: () => {
+    optionsOnce ??= request<AuthOptions>('/api/auth/options', { quiet401: true }).catch((e) => {
+      optionsOnce = null;
+      throw e;
+    });
+    return optionsOnce;
+  },
+  /** forgetOptions drops the cached options (tests start from scratch). */
+  forgetOptions: () => {
+    optionsOnce = null;
+  },
+  register: (email: string, password: string, name: string) =>
+    request<User>('/api/auth/register', { body: { email, password, name }, quiet401: true }),
+};
+
+export interface ListFunctionsParams {
+  name?: string;
+  status?: FunctionStatus | '';
+  page?: number;
+  per_page?: number;
+}
+
+export const functions = {
+  list: (p: ListFunctionsParams = {}, signal?: AbortSignal) =>
+    request<Page<Fn>>('/api/functions' + query({ ...p }), { signal }),
+  get: (id: string, signal?: AbortSignal) => request<Fn>(fnPath(id), { signal }),
+  init: (name: string, runtime: string, description: string) =>
+    request<Fn>('/api/functions/init', { body: { name, runtime, description: description || undefined } }),
+  update: (id: string, patch: SettingsPatch) => request<Fn>(fnPath(id), { method: 'PATCH', body: patch }),
+  remove: (id: string) => request<DeletionStatus>(fnPath(id), { method: 'DELETE' }),
+  cancelDeletion: (id: string) => request<Fn>(fnPath(id) + '/cancel-deletion', { method: 'POST', body: {} }),
+  deletionStatus: (id: string) => request<DeletionStatus>(fnPath(id) + '/deletion-status'),
+  deployments: (id: string, page = 1, perPage = 20) =>
+    request<Page<Deployment>>(fnPath(id) + '/deployments' + query({ page, per_page: perPage })),
+  rollback: (id: string, version: number) => request<Fn>(fnPath(id) + '/rollback', { body: { version } }),
+  stats: (id: string, signal?: AbortSignal) => request<FunctionStats>(fnPath(id) + '/stats', { signal }),
+  hourly: (id: string, hours: number, signal?: AbortSignal) =>
+    request<Series>(fnPath(id) + '/stats/hourly' + query({ hours }), { signal }),
+  daily: (id: string, days: number, signal?: AbortSignal) =>
+    request<Series>(fnPath(id) + '/stats/daily' + query({ days }), { signal }),
+  executions: (
+    id: string,
+    p: { status?: ExecutionStatus | ''; page?: number; per_page?: number },
+    signal?: AbortSignal,
+  ) => request<Page<Execution>>(fnPath(id) + '/executions' + query({ ...p }), { signal }),
+  execution: (id: string, executionID: string, signal?: AbortSignal) =>
+    request<Execution>(fnPath(id) + '/executions/' + encodeURIComponent(executionID), { signal }),
+  apiKeys: (id: string) => request<Page<APIKey>>(fnPath(id) + '/api-keys' + query({ per_page: 100 })),
+  createAPIKey: (id: string, name: string, expiresIn: string) =>
+    request<CreatedAPIKey>(fnPath(id) + '/api-keys', { body: { name, expires_in: expiresIn || undefined } }),
+  logsURL: (id: string) => fnPath(id) + '/logs',
+};
+
+export const apiKeys = {
+  update: (id: string, patch: { name?: string; expires_at?: string }) =>
+    request<APIKey>(keyPath(id), { method: 'PATCH', body: patch }),
+  remove: (id: string) => request<void>(keyPath(id), { method: 'DELETE' }),
+  roll: (id: string, expiresIn: string) =>
+    request<APIKey>(keyPath(id) + '/roll', { body: expiresIn ? { expires_in: expiresIn } : {} }),
+  revoke: (id: string) => request<APIKey>(keyPath(id) + '/revoke', { method: 'POST', body: {} }),
+  enable: (id: string) => request<APIKey>(keyPath(id) + '/enable', { method: 'POST', body: {} }),
+};
+
+export const me = {
+  get: () => request<User>('/api/users/me'),
+  update: (patch: { name?: string; password?: string; current_password?: string }) =>
+    request<User>('/api/users/me', { method: 'PATCH', body: patch }),
+  preferences: () => request<Preferences>('/api/users/me/preferences'),
+  updatePreferences: (patch: Partial<Preferences>) =>
+    request<Preferences>('/api/users/me/preferences', { method: 'PATCH', body: patch }),
+};
+
+export const keypairs = {
+  list: () => request<{ keypairs: Keypair[] }>('/api/keypairs'),
+  create: (name: string) => request<CreatedKeypair>('/api/keypairs', { body: { name: name || undefined } }),
+  remove: (accessKey: string) => request<void>('/api/keypairs/' + encodeURIComponent(accessKey), { method: 'DELETE' }),
+};
+
+/** artefactType is the Content-Type a deploy needs for a file, or null. */
+export function artefactType(fileName: string): string | null {
+  const n = fileName.toLowerCase();
+  if (n.endsWith('.wasm')) return 'application/wasm';
+  if (n.endsWith('.tar.gz') || n.endsWith('.tgz')) return 'application/gzip';
+  if (n.endsWith('.zip')) return 'application/zip';
+  return null;
+}
+
+export interface Upload {
+  promise: Promise<DeployResult>;
+  abort: () => void;
+}
+
+/**
+ * deploy uploads an artefact as the raw body, reporting progress; the
+ * answer comes once the server has checked and compiled it.
+ */
+export function deploy(id: string, file: File, onProgress: (sent: number, total: number) => void): Upload {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise<DeployResult>((resolve, reject) => {
+    const type = artefactType(file.name);
+    if (!type) {
+      reject(new Error('Choose a .wasm module, a .tar.gz or a .zip archive.'));
+      return;
+    }
+    xhr.open('POST', fnPath(id) + '/deploy');
+    xhr.setRequestHeader('Content-Type', type);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onload = () => {
+      let body: unknown;
+      try {
+        body = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        body = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(body as DeployResult);
+        return;
+      }
+      if (xhr.status === 401) unauthorized();
+      const problem = (body && typeof body === 'object' ? body : { title: xhr.statusText }) as Problem;
+      reject(new ApiError(xhr.status, problem, Number(xhr.getResponseHeader('Retry-After')) || undefined));
+    };
+    xhr.onerror = () => reject(new ApiError(0, networkProblem));
+    xhr.onabort = () => reject(new DOMException('The upload was cancelled.', 'AbortError'));
+    xhr.send(file);
+  });
+  return { promise, abort: () => xhr.abort() };
+}

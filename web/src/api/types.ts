@@ -1,0 +1,201 @@
+// Shapes of the berth API as the dashboard uses them. The server describes
+// every field at GET /api/openapi.json; these follow internal/manager.
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: 'user' | 'admin';
+  admin_role?: 'full_admin' | 'viewer';
+  status?: 'active' | 'blocked' | 'deleted';
+  created_at?: string;
+}
+
+export interface LoginCheck {
+  authenticated: boolean;
+  user?: User;
+  expires_at?: string;
+}
+
+export interface AuthOptions {
+  registration: boolean;
+  min_password_length: number;
+}
+
+export type Visibility = 'private' | 'public';
+export type FunctionStatus = 'initialized' | 'active' | 'pending_deletion';
+
+export interface Settings {
+  memory_mb: number;
+  timeout_ms: number;
+  max_concurrency: number;
+  env: Record<string, string>;
+  /** Secret names, each with a masked value: values are write-only. */
+  secrets: Record<string, string>;
+  visibility: Visibility;
+}
+
+export interface RecentSummary {
+  since: string;
+  invocations: number;
+  errors: number;
+  avg_duration_ms: number;
+  last_invoked_at?: string;
+}
+
+export interface Fn {
+  id: string;
+  owner_id: string;
+  name: string;
+  runtime: 'wasm' | 'container';
+  description: string;
+  status: FunctionStatus;
+  active_version: number | null;
+  settings: Settings;
+  invoke_url: string;
+  trigger_url: string;
+  delete_after?: string;
+  created_at: string;
+  updated_at: string;
+  recent?: RecentSummary;
+}
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  per_page: number;
+  total: number;
+}
+
+export interface SettingsPatch {
+  description?: string;
+  memory_mb?: number;
+  timeout_ms?: number;
+  max_concurrency?: number;
+  env?: Record<string, string>;
+  /** A string sets a secret, null removes it. */
+  secrets?: Record<string, string | null>;
+  visibility?: Visibility;
+}
+
+export interface DeletionStatus {
+  status: FunctionStatus;
+  deletion_requested_at?: string;
+  delete_after?: string;
+  seconds_remaining?: number;
+}
+
+export interface Deployment {
+  version: number;
+  status: 'building' | 'ready' | 'failed';
+  active: boolean;
+  sha256: string;
+  size: number;
+  content_type: string;
+  error?: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface DeployResult {
+  deployment: Deployment;
+  function: Fn;
+}
+
+export type ExecutionStatus = 'success' | 'error' | 'timeout' | 'out_of_memory' | 'rejected';
+
+export interface Execution {
+  id: string;
+  function_id: string;
+  version: number;
+  status: ExecutionStatus;
+  http_status: number;
+  error?: string;
+  started_at: string;
+  duration_ms: number;
+  bytes_in: number;
+  bytes_out: number;
+  cold_start: boolean;
+  caller: 'owner' | 'api_key' | 'public';
+  caller_key?: string;
+  logs?: string[];
+}
+
+export interface LogLine {
+  execution_id: string;
+  at: string;
+  line: string;
+}
+
+export interface APIKey {
+  id: string;
+  key_id: string;
+  function_id: string;
+  name: string;
+  status: 'active' | 'revoked' | 'expired';
+  created_at: string;
+  expires_at?: string;
+  revoked_at?: string;
+  last_used_at?: string;
+}
+
+export interface CreatedAPIKey extends APIKey {
+  /** Shown once, right after creation; never stored by the dashboard. */
+  secret: string;
+}
+
+export interface Keypair {
+  access_key: string;
+  name: string;
+  created_at: string;
+  expires_at?: string;
+  last_used_at?: string;
+}
+
+export interface CreatedKeypair {
+  access_key: string;
+  /** Shown once, right after creation; never stored by the dashboard. */
+  secret_key: string;
+  name: string;
+  created_at: string;
+}
+
+export type Theme = 'light' | 'dark' | 'system';
+
+export interface Preferences {
+  pinned_functions: string[];
+  theme: Theme;
+}
+
+export interface SeriesPoint {
+  start: string;
+  invocations: number;
+  errors: number;
+  p50_ms: number;
+  p95_ms: number;
+}
+
+export interface Series {
+  granularity: 'hour' | 'day';
+  points: SeriesPoint[];
+}
+
+export interface FunctionStats {
+  function_id: string;
+  name: string;
+  generated_at: string;
+  invocations_24h: number;
+  invocations_7d: number;
+  invocations_30d: number;
+  errors_24h: number;
+  timeouts_24h: number;
+  cold_starts_24h: number;
+  error_rate: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  avg_ms: number;
+  max_ms: number;
+  bytes_in_24h: number;
+  bytes_out_24h: number;
+}

@@ -1,0 +1,102 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, Navigate, useSearchParams } from 'react-router';
+import { auth } from '../api';
+import type { AuthOptions } from '../api/types';
+import { Alert, Loading } from '../components/Feedback';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { Field } from '../components/Field';
+import { safeNext } from '../lib/next';
+import { usePageTitle } from '../lib/usePageTitle';
+import { useSession } from '../session/Session';
+
+/** SignInPage signs in with email and password, then goes to ?next. */
+export function SignInPage() {
+  usePageTitle('Sign in');
+  const { state, signIn } = useSession();
+  const [params] = useSearchParams();
+  const next = safeNext(params.get('next'));
+  const reason = params.get('reason');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [options, setOptions] = useState<AuthOptions | null>(null);
+
+  useEffect(() => {
+    auth.options().then(setOptions, () => setOptions(null));
+  }, []);
+
+  if (state.status === 'loading') return <Loading label="Checking your session…" minHeight="100vh" />;
+  if (state.status === 'signed-in') return <Navigate to={next} replace />;
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!email.trim() || !password) {
+      setError(new Error('Enter your email and your password.'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(email.trim(), password);
+      // The session state change renders <Navigate to={next}>.
+    } catch (err) {
+      setError(err);
+      setPassword('');
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="center-page">
+      <form className="card card--narrow auth-form" onSubmit={submit} noValidate aria-describedby="signin-status">
+        <div className="auth-form__brand">
+          <img src="/favicon.svg" alt="" width={32} height={32} />
+          <span>berth</span>
+        </div>
+        <h1>Sign in</h1>
+        <div id="signin-status" className="auth-form__status">
+          {reason === 'expired' && !error && <Alert kind="info">Your session has ended. Sign in again to continue where you were.</Alert>}
+          {reason === 'signed-out' && !error && <Alert kind="success">You are signed out.</Alert>}
+          {reason === 'registered' && !error && <Alert kind="success">Your account is ready. Sign in to start.</Alert>}
+          <ErrorAlert error={error} title="Not signed in." />
+        </div>
+        <Field label="Email">
+          <input
+            className="input"
+            type="email"
+            name="email"
+            autoComplete="username"
+            required
+            autoFocus
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </Field>
+        <Field label="Password">
+          <input
+            className="input"
+            type="password"
+            name="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </Field>
+        <button type="submit" className="btn btn--primary btn--block" disabled={busy} aria-busy={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        <p className="auth-form__alt">
+          {options?.registration ? (
+            <>
+              New here? <Link to={'/register' + (params.get('next') ? `?next=${encodeURIComponent(next)}` : '')}>Create an account</Link>
+            </>
+          ) : (
+            <span className="muted">Accounts are created by an administrator.</span>
+          )}
+        </p>
+      </form>
+    </main>
+  );
+}
