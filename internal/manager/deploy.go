@@ -84,10 +84,34 @@ func (m *Manager) deploy(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, out)
 }
 
+// incomingDir holds uploads while they are received.
+func (m *Manager) incomingDir() string { return filepath.Join(m.dataDir, "artefacts", ".incoming") }
+
+// removeInterruptedUploads deletes the temporary files of uploads that a
+// crash or a kill -9 cut short: nothing else removes them. It runs once,
+// at start, when no upload of this process can be in flight; the data
+// directory belongs to one process.
+func (m *Manager) removeInterruptedUploads() {
+	if m.dataDir == "" {
+		return
+	}
+	entries, err := os.ReadDir(m.incomingDir())
+	if err != nil {
+		return // none yet
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(m.incomingDir(), e.Name())); err != nil {
+			m.log.Warn("interrupted upload not removed", "event", "cleanup", "file", e.Name(), "error", err)
+			continue
+		}
+		m.log.Info("removed an upload interrupted by a stop", "event", "cleanup", "file", e.Name())
+	}
+}
+
 // receive streams the body into a temporary file in the artefact
 // directory, hashing it, and refuses more than the cap.
 func (m *Manager) receive(w http.ResponseWriter, r *http.Request) (path string, sum []byte, size int64, err error) {
-	dir := filepath.Join(m.dataDir, "artefacts", ".incoming")
+	dir := m.incomingDir()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", nil, 0, err
 	}
@@ -168,6 +192,9 @@ func (m *Manager) deployArtefact(ctx context.Context, u *berth.User, f *berth.Fu
 	f, err := m.store.Function(ctx, f.ID)
 	if err != nil {
 		return nil, m.fail(ctx, err)
+	}
+	if f.ActiveVersion == d.Version { // a newer deploy may have finished first
+		m.activated(ctx, f, d)
 	}
 	d.Status = berth.DeploymentReady
 	return &deployOutput{Deployment: deploymentOut(d, f.ActiveVersion), Function: functionOut(f)}, nil

@@ -117,8 +117,18 @@ func problemTypeTransformer(ctx huma.Context, _ string, v any) (any, error) {
 	}
 	if em.Type == "" {
 		em.Type = "about:blank"
-		if em.Status == http.StatusUnprocessableEntity || em.Status == http.StatusBadRequest {
+		switch em.Status {
+		case http.StatusUnprocessableEntity, http.StatusBadRequest:
 			em.Type = ProblemTypeBase + codeValidation
+		case http.StatusRequestEntityTooLarge:
+			// huma's own cap on JSON bodies: the same problem type as the
+			// caps berth checks itself, as docs/api.md promises.
+			em.Type = ProblemTypeBase + codeBodyTooLarge
+		case http.StatusUnsupportedMediaType:
+			// Every huma operation takes JSON (deploy and invoke, which take
+			// other types, are plain handlers).
+			em.Type = ProblemTypeBase + codeUnsupportedType
+			em.Detail = "send the body as JSON, with Content-Type: application/json"
 		}
 	}
 	if info := infoFrom(ctx.Context()); info != nil {

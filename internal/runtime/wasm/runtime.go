@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -222,6 +223,30 @@ func (r *Runtime) Remove(_ context.Context, d berth.DeploymentRef) error {
 	delete(r.deployed, key)
 	r.releaseLocked(dep.mod)
 	r.log.Info("wasm deployment removed", "event", "wasm.remove", "function_id", d.FunctionID, "version", d.Version)
+	return nil
+}
+
+// Activate is told that d became its function's active version (a deploy
+// or a rollback) and unloads the function's other versions: compiled code
+// is large (about 18 MiB of native code for a Go module), and without this
+// every version ever deployed would stay in memory until the process ends.
+// An unloaded version is not removed: a rollback to it, or a call that
+// was on its way during the switch, prepares it again from its artefact
+// (and from the disk cache when there is one). Invocations in flight keep
+// their module until they end.
+func (r *Runtime) Activate(_ context.Context, d berth.DeploymentRef) error {
+	key, prefix := deployKey(d), d.FunctionID+"@"
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, dep := range r.deployed {
+		if k == key || !strings.HasPrefix(k, prefix) {
+			continue
+		}
+		delete(r.deployed, k)
+		r.releaseLocked(dep.mod)
+		r.log.Info("wasm deployment unloaded: another version is active", "event", "wasm.unload",
+			"function_id", d.FunctionID, "deployment", k, "active_version", d.Version)
+	}
 	return nil
 }
 

@@ -408,3 +408,37 @@ func TestNoSecretsInLogs(t *testing.T) {
 		}
 	}
 }
+
+func TestActivateUnloadsOtherVersions(t *testing.T) {
+	rt := newRuntime(t, Config{})
+	ctx := context.Background()
+	v1 := prepared(t, rt, "fn-a", "echo.wasm")
+	v2 := refFor(t, "fn-a", testdata("loop.wasm"), artefact.MediaTypeWasm)
+	v2.Version = 2
+	if err := rt.Prepare(ctx, v2); err != nil {
+		t.Fatal(err)
+	}
+	other := prepared(t, rt, "fn-a-other", "echo.wasm") // a prefix of no other id
+	if err := rt.Activate(ctx, v2); err != nil {
+		t.Fatal(err)
+	}
+	rt.mu.Lock()
+	_, v1Loaded := rt.deployed[deployKey(v1)]
+	_, v2Loaded := rt.deployed[deployKey(v2)]
+	_, otherLoaded := rt.deployed[deployKey(other)]
+	rt.mu.Unlock()
+	if v1Loaded || !v2Loaded || !otherLoaded {
+		t.Fatalf("after Activate(v2): v1 loaded %v (want false), v2 %v, other function %v (want true)", v1Loaded, v2Loaded, otherLoaded)
+	}
+	// Unloaded is not removed: a rollback or a late call prepares v1 again.
+	resp, err := rt.Invoke(ctx, v1, get(berth.Limits{}))
+	if err != nil {
+		t.Fatalf("invoking the unloaded version: %v", err)
+	}
+	if resp.Status != http.StatusOK {
+		t.Fatalf("unloaded version answered %d", resp.Status)
+	}
+	if _, err := rt.Invoke(ctx, other, get(berth.Limits{})); err != nil {
+		t.Fatalf("the other function broke: %v", err)
+	}
+}
