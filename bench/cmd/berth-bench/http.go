@@ -77,6 +77,12 @@ func runHTTP(ctx context.Context, dur time.Duration, pgAdmin, redisURL string) (
 
 // startServer runs an all-in-one server on a loopback port.
 func startServer(ctx context.Context, b backend, hasher *password.Hasher) (*server.Server, func(), error) {
+	return startRole(ctx, b, hasher, server.RoleServe, nil, "")
+}
+
+// startRole runs one role on a loopback port; a webserver forwards to
+// managers. masterKey empty: a fresh one in the data dir.
+func startRole(ctx context.Context, b backend, hasher *password.Hasher, role server.Role, managers []string, masterKey string) (*server.Server, func(), error) {
 	dir, keep := b.dataDir, b.dataDir != ""
 	if !keep {
 		var err error
@@ -91,10 +97,16 @@ func startServer(ctx context.Context, b backend, hasher *password.Hasher) (*serv
 	}
 	cfg := config.Default()
 	cfg.Listen, cfg.MetricsListen, cfg.DataDir = "127.0.0.1:0", "", dir
-	cfg.DatabaseURL, cfg.RedisURL = b.databaseURL, b.redisURL
+	cfg.DatabaseURL, cfg.RedisURL, cfg.MasterKey = b.databaseURL, b.redisURL, masterKey
 	cfg.Admin = config.AdminConfig{Email: adminEmail, Password: adminPassword}
 	cfg.Auth.MaxAccountFailures, cfg.Auth.MaxAddressFailures = 1<<30, 1<<30
-	s, err := server.New(ctx, cfg, server.Options{Logger: slog.New(slog.DiscardHandler), Version: "bench", Hasher: hasher})
+	cfg.Web.ManagerURLs = managers
+	// The load generator is one address sending far beyond any sane
+	// per-client limit; the limits are measured elsewhere.
+	cfg.Web.LoginPerMinute, cfg.Web.LoginBurst = 1<<30, 1<<30
+	cfg.Web.APIPerSecond, cfg.Web.APIBurst = 1<<30, 1<<30
+	cfg.Web.InvokePerSecond, cfg.Web.InvokeBurst = 1<<30, 1<<30
+	s, err := server.New(ctx, cfg, server.Options{Role: role, Logger: slog.New(slog.DiscardHandler), Version: "bench", Hasher: hasher})
 	if err != nil {
 		removeDir()
 		return nil, nil, err

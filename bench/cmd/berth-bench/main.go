@@ -26,6 +26,8 @@ type Report struct {
 	HTTP       []HTTPPair     `json:"http"`
 	Login      *LoginStats    `json:"login,omitempty"`
 	Functions  *FunctionStats `json:"functions,omitempty"`
+	Web        *WebStats      `json:"web,omitempty"`
+	Charts     []chartFile    `json:"charts,omitempty"`
 	DurationNS int64          `json:"duration_ns"`
 }
 
@@ -57,6 +59,10 @@ func main() {
 		log.Fatalf("berth-bench: %v", err)
 	}
 	r.HTTP, r.Login = pairs, login
+	log.Println("== Webserver: session proxy vs direct signed calls, and nginx")
+	if r.Web, err = measureWeb(ctx, *dur, *redis); err != nil {
+		log.Fatalf("berth-bench: %v", err)
+	}
 	log.Println("== Functions: invoke overhead, records, cold start")
 	if r.Functions, err = measureFunctions(ctx, *dur); err != nil {
 		log.Fatalf("berth-bench: %v", err)
@@ -66,7 +72,12 @@ func main() {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		log.Fatal(err)
 	}
-	base := filepath.Join(*out, start.UTC().Format("2006-01-02"))
+	prefix := start.UTC().Format("2006-01-02")
+	base := filepath.Join(*out, prefix)
+	removeStaleCharts(*out, prefix)
+	if r.Charts, err = writeCharts(*out, prefix, &r); err != nil {
+		log.Printf("berth-bench: charts: %v", err)
+	}
 	raw, _ := json.MarshalIndent(r, "", "  ")
 	if err := os.WriteFile(base+".json", append(raw, '\n'), 0o644); err != nil {
 		log.Fatal(err)
@@ -117,6 +128,16 @@ func writeMarkdown(w io.Writer, r *Report) {
 		}
 		fmt.Fprintln(w)
 	}
+	if wb := r.Web; wb != nil {
+		fmt.Fprintln(w, "## The webserver: a session GET /api/users/me through it vs the same signed GET straight to the manager")
+		fmt.Fprintln(w)
+		writePairs(w, wb.Session, "direct", "via webserver")
+		if len(wb.Nginx) > 0 {
+			fmt.Fprintln(w, "For scale, nginx as a plain reverse proxy (keep-alive upstream) in front of the same manager, same direct baseline:")
+			fmt.Fprintln(w)
+			writePairs(w, wb.Nginx, "direct", "via nginx")
+		}
+	}
 	if f := r.Functions; f != nil {
 		fmt.Fprintln(w, "## Invoking the C example: signed POST /invoke vs the same module straight on wazero")
 		fmt.Fprintln(w)
@@ -136,6 +157,15 @@ func writeMarkdown(w io.Writer, r *Report) {
 		fmt.Fprintln(w, ".")
 		fmt.Fprintln(w)
 	}
+	if len(r.Charts) > 0 {
+		fmt.Fprintln(w, "## Latency distributions")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Latency against percentile for each pair above, baseline and subject on one chart (log scale; the tail from p90 to p99.9 gets as much width as the body).")
+		fmt.Fprintln(w)
+		for _, c := range r.Charts {
+			fmt.Fprintf(w, "![%s](%s)\n\n", c.Title, c.File)
+		}
+	}
 	if l := r.Login; l != nil {
 		fmt.Fprintln(w, "## Logins at OWASP argon2id parameters (19 MiB, t=2, p=1)")
 		fmt.Fprintln(w)
@@ -154,4 +184,16 @@ func ratio(a, b time.Duration) float64 {
 		return 0
 	}
 	return float64(a) / float64(b)
+}
+
+// writePairs renders baseline/subject pairs with the added latency.
+func writePairs(w io.Writer, pairs []HTTPPair, base, subject string) {
+	fmt.Fprintf(w, "| setup | conc. | %s p50 | %s p50 | added p50 | %s p99 | %s p99 | added p99 | req/s ratio | errors |\n", base, subject, base, subject)
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, p := range pairs {
+		b, s := p.Baseline, p.Subject
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %.2f | %d |\n", p.Backend, s.Concurrency, us(b.P50), us(s.P50), us(s.P50-b.P50),
+			us(b.P99), us(s.P99), us(s.P99-b.P99), s.RPS/max(b.RPS, 1), s.Errors+b.Errors)
+	}
+	fmt.Fprintln(w)
 }

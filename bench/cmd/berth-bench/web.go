@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/berth-platform/berth/bench/load"
+	"github.com/berth-platform/berth/client"
+	"github.com/berth-platform/berth/internal/password"
+	"github.com/berth-platform/berth/internal/server"
+)
+
+// WebStats compare the webserver's session proxy with signed requests
+// sent straight to the manager, and with nginx as a plain proxy.
+type WebStats struct {
+	// Session pairs: Baseline = signed GET to the manager directly,
+	// Subject = the same call through the webserver with a session cookie.
+	Session []HTTPPair `json:"session"`
+	// Nginx pairs: Baseline as above, Subject = the signed call through
+	// nginx as a plain reverse proxy to the same manager.
+	Nginx []HTTPPair `json:"nginx,omitempty"`
+}
+
+func measureWeb(ctx context.Context, dur time.Duration, redisURL string) (*WebStats, error) {
+	out := &WebStats{}
+	serve, err := measureServeSession(ctx, dur)
+	if err != nil {
+		return nil, err
+	}
+	out.Session = append(out.Session, serve...)
+	setups := []struct {
+		name  string
+		redis string
+	}{{"webserver → manager, in-process stores", ""}}
+	if redisURL != "" {
+		setups = append(setups, struct {
+			name  string
+			redis string
+		}{"webserver → manager, Redis", redisURL})
+	}
+	for _, setup := range setups {
+		pairs, nginx, err := measureWebSetup(ctx, dur, setup.name, setup.redis, len(out.Nginx) == 0)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", setup.name, err)
+		}
+		out.Session = append(out.Session, pairs...)
+		out.Nginx = append(out.Nginx, nginx...)
+	}
+	return out, nil
+}
+
+func measureWebSetup(ctx context.Context, dur time.Duration, name, redisURL string, withNginx bool) ([]HTTPPair, []HTTPPair, error) {
+	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 4, time.Second)
+	key := "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc="
+	m, stopM, err := startRole(ctx, backend{name: "manager", redisURL: redisURL}, hasher, server.RoleManager, nil, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer stopM()
+	managerURL := "http://" + m.Addr()
+	w, stopW, err := startRole(ctx, backend{name: "webserver", redisURL: redisURL}, hasher, server.RoleWebserver, []string{managerURL}, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer stopW()
+	webURL := "http://" + w.Addr()
+	tok, err := must(client.New(managerURL)).Login(ctx, adminEmail, adminPassword)
+	if err != nil {
+		return nil, nil, err
+	}
+	kp, err := must(client.New(managerURL, client.WithBearer(tok.AccessToken))).CreateKeypair(ctx, "bench")
+	if err != nil {
+		return nil, nil, err
+	}
+	var nginxURL string
+	if withNginx {
+		stop, u, err := startNginx(managerURL)
+		if err != nil {
+			log.Printf("  nginx comparison skipped: %v", err)
+		} else {
+			defer stop()
+			nginxURL = u
+		}
+	}
+	var pairs, nginx []HTTPPair
+	for _, conc := range []int{1, 8, 64} {
+		hc := httpClient(conc)
+		direct := must(client.New(managerURL, client.WithKeypair(kp.AccessKey, kp.SecretKey), client.WithHTTPClient(hc)))
+		browser, err := sessionClient(ctx, webURL, conc)
+		if err != nil {
+			return nil, nil, err
+		}
+		opts := load.Options{Concurrency: conc, Duration: dur, Warmup: 50}
+		p := HTTPPair{Backend: name}
+		p.Baseline = load.Run(ctx, "signed GET /api/users/me, direct", opts,
+			func(ctx context.Context) error { return get(ctx, direct.HTTPClient(), managerURL+"/api/users/me") })
+		p.Subject = load.Run(ctx, "session GET /api/users/me via webserver", opts,
+			func(ctx context.Context) error { return get(ctx, browser, webURL+"/api/users/me") })
+		log.Println("  " + p.Baseline.String())
+		log.Println("  " + p.Subject.String())
+		pairs = append(pairs, p)
+		if nginxURL != "" {
+			viaNginx := must(client.New(nginxURL, client.WithKeypair(kp.AccessKey, kp.SecretKey), client.WithHTTPClient(httpClient(conc))))
+			n := HTTPPair{Backend: "nginx plain proxy → manager"}
+			n.Baseline = p.Baseline
+			n.Subject = load.Run(ctx, "signed GET /api/users/me via nginx", opts,
+				func(ctx context.Context) error { return get(ctx, viaNginx.HTTPClient(), nginxURL+"/api/users/me") })
+			log.Println("  " + n.Subject.String())
+			nginx = append(nginx, n)
+		}
+	}
+	return pairs, nginx, nil
+}
+
+// measureServeSession compares, on one berth serve (the default: the
+// webserver and the manager in one process), a session GET with the same
+// signed GET sent with a keypair — the webserver's cost without a second
+// network hop.
+func measureServeSession(ctx context.Context, dur time.Duration) ([]HTTPPair, error) {
+	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 4, time.Second)
+	s, stop, err := startServer(ctx, backend{name: "serve"}, hasher)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	base := "http://" + s.Addr()
+	tok, err := must(client.New(base)).Login(ctx, adminEmail, adminPassword)
+	if err != nil {
+		return nil, err
+	}
+	kp, err := must(client.New(base, client.WithBearer(tok.AccessToken))).CreateKeypair(ctx, "bench")
+	if err != nil {
+		return nil, err
+	}
+	var pairs []HTTPPair
+	for _, conc := range []int{1, 8, 64} {
+		direct := must(client.New(base, client.WithKeypair(kp.AccessKey, kp.SecretKey), client.WithHTTPClient(httpClient(conc))))
+		browser, err := sessionClient(ctx, base, conc)
+		if err != nil {
+			return nil, err
+		}
+		opts := load.Options{Concurrency: conc, Duration: dur, Warmup: 50}
+		p := HTTPPair{Backend: "berth serve (in-process), SQLite"}
+		p.Baseline = load.Run(ctx, "signed GET /api/users/me (keypair)", opts,
+			func(ctx context.Context) error { return get(ctx, direct.HTTPClient(), base+"/api/users/me") })
+		p.Subject = load.Run(ctx, "session GET /api/users/me (cookie)", opts,
+			func(ctx context.Context) error { return get(ctx, browser, base+"/api/users/me") })
+		log.Println("  " + p.Baseline.String())
+		log.Println("  " + p.Subject.String())
+		pairs = append(pairs, p)
+	}
+	return pairs, nil
+}
+
+// sessionClient signs in like a browser and returns a client with the
+// session cookie.
+func sessionClient(ctx context.Context, webURL string, conc int) (*http.Client, error) {
+	jar, _ := cookiejar.New(nil)
+	hc := httpClient(conc)
+	hc.Jar = jar
+	body, _ := json.Marshal(map[string]string{"email": adminEmail, "password": adminPassword})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, webURL+"/server/login", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("web login: %s", resp.Status)
+	}
+	return hc, nil
+}
+
+// startNginx runs nginx as a plain reverse proxy (keep-alive to the
+// upstream, as one would configure it) in front of target.
+func startNginx(target string) (func(), string, error) {
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		return nil, "", fmt.Errorf("nginx is not installed (apt-get install nginx-light)")
+	}
+	dir, err := os.MkdirTemp("", "berth-bench-nginx-")
+	if err != nil {
+		return nil, "", err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	conf := fmt.Sprintf(`daemon off;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s/body; proxy_temp_path %[1]s/proxy; fastcgi_temp_path %[1]s/fcgi;
+  uwsgi_temp_path %[1]s/uwsgi; scgi_temp_path %[1]s/scgi;
+  upstream manager { server %[3]s; keepalive 128; }
+  server {
+    listen 127.0.0.1:%[2]d;
+    location / {
+      proxy_pass http://manager;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+    }
+  }
+}
+`, dir, port, strings.TrimPrefix(target, "http://"))
+	path := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		return nil, "", err
+	}
+	cmd := exec.Command(bin, "-c", path, "-p", dir)
+	cmd.WaitDelay = 2 * time.Second
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	u := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for i := 0; i < 50; i++ {
+		if c, err := net.Dial("tcp", u[len("http://"):]); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); os.RemoveAll(dir) }, u, nil
+}
