@@ -175,7 +175,7 @@ func (u *ui) file(w http.ResponseWriter, r *http.Request, name string) {
 		http.Error(w, "not found", http.StatusNotFound)
 		return
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only, embedded
 	ct := mime.TypeByExtension(path.Ext(name))
 	if ct == "" {
 		ct = "application/octet-stream"

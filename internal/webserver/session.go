@@ -87,8 +87,10 @@ func (s *Server) current(r *http.Request) (*current, error) {
 	}
 	sec, err := s.o.Sessions.Secret(sess)
 	if err != nil {
+		// A session sealed under another master key is no session: the
+		// user signs in again; the error is logged, not shown.
 		s.log.Error("session secret cannot be opened (master key changed?)", "event", "session_secret")
-		return nil, nil
+		return nil, nil //nolint:nilerr // see above
 	}
 	if info := infoOf(r); info != nil {
 		info.userID = sess.UserID
@@ -110,7 +112,9 @@ func (s *Server) open(ctx context.Context) (*current, error) {
 }
 
 func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{
+	// Secure whenever the browser came over HTTPS (directly or through a
+	// trusted proxy); plain HTTP is for loopback, where Secure would drop it.
+	http.SetCookie(w, &http.Cookie{ //nolint:gosec // G124: see above
 		Name: s.cookieName(r), Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: s.scheme(r) == "https", SameSite: http.SameSiteLaxMode,
 	})

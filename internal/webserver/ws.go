@@ -69,7 +69,8 @@ func (p *Pool) WebSocket(w http.ResponseWriter, out *http.Request, sign func(*ht
 		writeProblem(w, out, http.StatusServiceUnavailable, "unavailable", "no manager is reachable right now; retry shortly")
 		return
 	}
-	hs, _ := http.NewRequestWithContext(out.Context(), http.MethodGet, t.url.String()+out.URL.RequestURI(), nil)
+	// The host is a configured manager's; only the path comes from the client.
+	hs, _ := http.NewRequestWithContext(out.Context(), http.MethodGet, t.url.String()+out.URL.RequestURI(), nil) //nolint:gosec // G704: see above
 	hs.Host = t.url.Host
 	for k, v := range out.Header {
 		if strings.HasPrefix(k, "X-") {
@@ -81,7 +82,9 @@ func (p *Pool) WebSocket(w http.ResponseWriter, out *http.Request, sign func(*ht
 		return
 	}
 	wsURL := "ws" + strings.TrimPrefix(hs.URL.String(), "http")
-	upstream, resp, err := websocket.Dial(out.Context(), wsURL, &websocket.DialOptions{HTTPHeader: hs.Header, HTTPClient: p.client})
+	// coder/websocket closes resp.Body itself ("You never need to close resp.Body yourself").
+	upstream, resp, err := websocket.Dial(out.Context(), wsURL, //nolint:bodyclose // see above
+		&websocket.DialOptions{HTTPHeader: hs.Header, HTTPClient: p.client})
 	if err != nil {
 		status := http.StatusBadGateway
 		if resp != nil {
@@ -106,16 +109,18 @@ func relay(ctx context.Context, a, b *websocket.Conn) {
 	defer cancel()
 	a.SetReadLimit(1 << 20)
 	b.SetReadLimit(1 << 20)
-	errc := make(chan error, 2)
+	done := make(chan struct{}, 2) // one per direction; the first ends the relay
 	pipe := func(from, to *websocket.Conn) {
 		for {
 			typ, data, err := from.Read(ctx)
 			if err != nil {
-				errc <- closeWith(to, err)
+				_ = closeWith(to, err) // the other side may already be gone
+				done <- struct{}{}
 				return
 			}
 			if err := to.Write(ctx, typ, data); err != nil {
-				errc <- closeWith(from, err)
+				_ = closeWith(from, err)
+				done <- struct{}{}
 				return
 			}
 		}
@@ -126,7 +131,7 @@ func relay(ctx context.Context, a, b *websocket.Conn) {
 	defer ping.Stop()
 	for {
 		select {
-		case <-errc:
+		case <-done:
 			return
 		case <-ping.C:
 			for _, c := range []*websocket.Conn{a, b} {
