@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/berth-platform/berth/internal/httpstatus"
 )
 
 // requestInfo collects what a request's metrics and log line need as the
@@ -87,30 +89,6 @@ func (m *Metrics) Observe(method, endpoint, domain, operation, errorDetail strin
 	m.duration.With(labels).Observe(d.Seconds())
 }
 
-// statusWriter records the status code a handler wrote.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer (flush,
-// deadlines) through this wrapper.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // observe gives every request an id, and afterwards records its metrics and
 // one log line. The endpoint label is the matched route pattern, never the
 // raw path, so ids in paths cannot explode the label space.
@@ -119,12 +97,10 @@ func (m *Manager) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		info := &requestInfo{id: newRequestID(), clientAddr: m.proxies.Addr(r)}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-		sw := &statusWriter{ResponseWriter: w}
+		sw := httpstatus.Wrap(w)
 		w.Header().Set("X-Request-Id", info.id)
 		next.ServeHTTP(sw, r)
-		if sw.status == 0 {
-			sw.status = http.StatusOK
-		}
+		status := sw.Status()
 		elapsed := time.Since(start)
 		endpoint := info.endpoint
 		if endpoint == "" {
@@ -137,13 +113,13 @@ func (m *Manager) observe(next http.Handler) http.Handler {
 			endpoint = "unmatched"
 		}
 		if m.metrics != nil {
-			m.metrics.Observe(r.Method, endpoint, domainOf(endpoint), info.operation, info.errorDetail, sw.status, elapsed)
+			m.metrics.Observe(r.Method, endpoint, domainOf(endpoint), info.operation, info.errorDetail, status, elapsed)
 		}
-		if sw.status >= 500 {
-			m.noteServerError(info, r.Method, endpoint, sw.status)
+		if status >= 500 {
+			m.noteServerError(info, r.Method, endpoint, status)
 		}
-		m.log.LogAttrs(r.Context(), levelFor(sw.status), "request",
-			slogAttrs(info, r.Method, endpoint, sw.status, elapsed)...)
+		m.log.LogAttrs(r.Context(), levelFor(status), "request",
+			slogAttrs(info, r.Method, endpoint, status, elapsed)...)
 	})
 }
 

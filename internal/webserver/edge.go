@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/berth-platform/berth/internal/config"
+	"github.com/berth-platform/berth/internal/httpstatus"
 	"github.com/berth-platform/berth/internal/kv"
 )
 
@@ -41,10 +42,10 @@ func (s *Server) edge(next http.Handler) http.Handler {
 	protected := s.cop.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := httpstatus.Wrap(w)
 		info := &reqInfo{}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-		defer func() { s.observe(r, info, sw.status, time.Since(start)) }()
+		defer func() { s.observe(r, info, sw.Status(), time.Since(start)) }()
 		if reason := refuse(r); reason != "" {
 			s.metrics.refused.WithLabelValues(reason).Inc()
 			writeProblem(sw, r, http.StatusForbidden, "forbidden", "this request is not served ("+reason+")")
@@ -256,27 +257,3 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
 }
-
-// statusWriter records the status a handler wrote.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection (flushing,
-// hijacking for WebSockets) through this wrapper.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
