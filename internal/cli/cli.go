@@ -139,6 +139,17 @@ type notFoundError struct{ msg string }
 
 func (e notFoundError) Error() string { return e.msg }
 
+// function opens the session and finds the function ref names: the
+// first steps of every command that acts on one function.
+func (a *app) function(ctx context.Context, ref string) (*session, *client.Function, error) {
+	s, err := a.session()
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := s.resolveFunction(ctx, ref)
+	return s, f, err
+}
+
 // resolveFunction finds a function by id or by name. A name matches
 // exactly, among the caller's own functions (an admin lists everyone's, so
 // owners are compared); other users' functions are reached by id.

@@ -111,11 +111,7 @@ func (a *app) fnGetCommand() *cobra.Command {
 			if err := out.check(); err != nil {
 				return err
 			}
-			s, err := a.session()
-			if err != nil {
-				return err
-			}
-			f, err := s.resolveFunction(cmd.Context(), argv[0])
+			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
 			}
@@ -205,11 +201,7 @@ func (a *app) fnDeploymentsCommand() *cobra.Command {
 			if err := out.check(); err != nil {
 				return err
 			}
-			s, err := a.session()
-			if err != nil {
-				return err
-			}
-			f, err := s.resolveFunction(cmd.Context(), argv[0])
+			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
 			}
@@ -268,11 +260,7 @@ func (a *app) fnExecutionsCommand() *cobra.Command {
 			if limit < 1 {
 				return usagef("--limit must be at least 1")
 			}
-			s, err := a.session()
-			if err != nil {
-				return err
-			}
-			f, err := s.resolveFunction(cmd.Context(), argv[0])
+			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
 			}
@@ -375,11 +363,7 @@ func (a *app) fnRollbackCommand() *cobra.Command {
 			if to < 1 {
 				return usagef("--to VERSION is required: the version to activate ('berth fn deployments %s' lists them)", argv[0])
 			}
-			s, err := a.session()
-			if err != nil {
-				return err
-			}
-			f, err := s.resolveFunction(cmd.Context(), argv[0])
+			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
 			}
@@ -405,11 +389,7 @@ Until then 'berth fn undelete NAME' restores it with its versions and keys.`,
 		Example: "  berth fn delete hello\n  berth fn undelete hello",
 		Args:    args(1, 1, "a function NAME or id"),
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
-			s, err := a.session()
-			if err != nil {
-				return err
-			}
-			f, err := s.resolveFunction(cmd.Context(), argv[0])
+			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
 			}
@@ -435,11 +415,7 @@ func (a *app) fnUndeleteCommand() *cobra.Command {
 		Example: "  berth fn undelete hello",
 		Args:    args(1, 1, "a function NAME or id"),
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
-			s, err := a.session()
-			if err != nil {
-				return err
-			}
-			f, err := s.resolveFunction(cmd.Context(), argv[0])
+			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
 			}

@@ -252,11 +252,7 @@ object per line.`,
 			if limit < 1 || limit > 1000 {
 				return usagef("--limit must be between 1 and 1000")
 			}
-			s, err := a.session()
-			if err != nil {
-				return err
-			}
-			f, err := s.resolveFunction(cmd.Context(), argv[0])
+			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
 			}

@@ -171,11 +171,7 @@ never be read again: store it where the caller keeps secrets. Without
 			if err := out.check(); err != nil {
 				return err
 			}
-			s, err := a.session()
-			if err != nil {
-				return err
-			}
-			f, err := s.resolveFunction(cmd.Context(), argv[0])
+			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
 			}
@@ -211,11 +207,7 @@ func (a *app) keysListCommand() *cobra.Command {
 			if err := out.check(); err != nil {
 				return err
 			}
-			s, err := a.session()
-			if err != nil {
-				return err
-			}
-			f, err := s.resolveFunction(cmd.Context(), argv[0])
+			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
 			}

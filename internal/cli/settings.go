@@ -41,11 +41,7 @@ standard input. A berth.toml deployed with the function sets its
 			if err != nil {
 				return err
 			}
-			s, err := a.session()
-			if err != nil {
-				return err
-			}
-			f, err := s.resolveFunction(cmd.Context(), argv[0])
+			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
 			}
