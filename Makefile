@@ -67,7 +67,7 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 30s; CI runs FUZZTIME=
 		done; \
 	done
 
-reliability: ## The reliability suite in its long mode (~15 min, 10-minute soak); make test runs its short mode
+reliability: ## The reliability suite in its long mode (~12 min, 10-minute soak); make test runs its short mode
 	BERTH_RELIABILITY=full $(GO) test -count=1 -timeout 40m -v ./reliability/
 
 examples: ## Build the example functions (needs clang and wasi-libc for the C one)
