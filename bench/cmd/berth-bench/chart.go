@@ -75,6 +75,8 @@ func (c chart) write(path string) error {
 	p.X.Label.Text = "percentile"
 	p.Y.Label.Text = "latency (µs, log scale)"
 	p.X.Tick.Marker = percentileTicks{}
+	p.X.Min, p.X.Max = 0, 3.25 // room for the last label, p99.9
+	p.Title.Padding = vg.Points(8)
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Add(plotter.NewGrid())
