@@ -54,7 +54,7 @@ fmt: ## Format the Go code
 bench: ## Run the benchmarks; writes bench/results/<date>.json and .md
 	$(GO) run ./bench/cmd/berth-bench -out bench/results
 
-bench-stats: ## Stats at scale (5M executions, ~30 min); writes bench/results/<date>-stats.json and .md
+bench-stats: ## Stats at scale (5M executions, ~40 min); writes bench/results/<date>-stats.json and .md
 	$(GO) run ./bench/cmd/berth-statsbench -out bench/results
 
 fuzz: ## Run every fuzz target for FUZZTIME each (default 30s; CI runs FUZZTIME=3s)
