@@ -224,33 +224,36 @@ func forwardHeaders(in http.Header) http.Header {
 }
 
 // finish answers with the function's response, or the problem its failure
-// maps to, and records the execution.
+// maps to, and records the execution — before the answer leaves, so that a
+// caller never holds an answer whose record a crash could lose (with the
+// recorder's journal, the record is on disk by then).
 func (m *Manager) finish(w http.ResponseWriter, r *http.Request, f *berth.Function, e *berth.Execution, resp *berth.InvokeResponse, err error) {
 	e.DurationUS = m.now().UTC().Sub(e.StartedAt).Microseconds()
 	if resp != nil {
 		e.Logs, e.ColdStart = resp.Logs, resp.ColdStart
 	}
-	if err == nil {
-		e.Status, e.HTTPStatus, e.BytesOut = berth.ExecSuccess, resp.Status, int64(len(resp.Body))
-		h := w.Header()
-		for k, vs := range resp.Header {
-			h[k] = vs
-		}
-		for _, hh := range hopHeaders {
-			h.Del(hh)
-		}
-		h.Del("Set-Cookie") // functions share the dashboard's origin
-		h.Set("Content-Security-Policy", functionCSP)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
-		w.WriteHeader(resp.Status)
-		_, _ = w.Write(resp.Body) //nolint:gosec // G705: the function's own answer, sent under a sandbox CSP
-	} else {
+	if err != nil {
 		p := m.invokeProblem(r.Context(), err)
 		e.Status, e.HTTPStatus, e.Error = executionStatus(err), p.Status, p.Detail
+		m.record(r.Context(), f, e)
 		writeProblem(w, r, p, nil)
+		return
 	}
+	e.Status, e.HTTPStatus, e.BytesOut = berth.ExecSuccess, resp.Status, int64(len(resp.Body))
 	m.record(r.Context(), f, e)
+	h := w.Header()
+	for k, vs := range resp.Header {
+		h[k] = vs
+	}
+	for _, hh := range hopHeaders {
+		h.Del(hh)
+	}
+	h.Del("Set-Cookie") // functions share the dashboard's origin
+	h.Set("Content-Security-Policy", functionCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	w.WriteHeader(resp.Status)
+	_, _ = w.Write(resp.Body) //nolint:gosec // G705: the function's own answer, sent under a sandbox CSP
 }
 
 // finishRejected records and answers an invocation the platform refused
@@ -258,13 +261,14 @@ func (m *Manager) finish(w http.ResponseWriter, r *http.Request, f *berth.Functi
 func (m *Manager) finishRejected(w http.ResponseWriter, r *http.Request, e *berth.Execution, err error) {
 	e.DurationUS = m.now().UTC().Sub(e.StartedAt).Microseconds()
 	e.Status = berth.ExecRejected
-	m.writeErr(w, r, err)
+	perr := m.fail(r.Context(), err)
 	var em interface{ GetStatus() int }
-	if errors.As(m.fail(r.Context(), err), &em) {
+	if errors.As(perr, &em) {
 		e.HTTPStatus = em.GetStatus()
 	}
 	e.Error = err.Error()
 	m.record(r.Context(), nil, e)
+	m.writeErr(w, r, perr)
 }
 
 func executionStatus(err error) berth.ExecutionStatus {

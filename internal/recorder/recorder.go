@@ -2,7 +2,10 @@
 // invocation's path: an invocation hands its record over and returns; a
 // single writer flushes batches to the store. A record handed over is never
 // dropped: when the queue is full the caller waits, failed batches are
-// retried, and Close flushes what is left.
+// retried, and Close flushes what is left. With a journal (Open with
+// JournalDir), a record is also on disk before Record returns, until it is
+// in the store: a crash or a kill -9 loses none, and the next start writes
+// them.
 //
 // The recorder never logs a record's logs or errors' text beyond counts:
 // function logs may carry the function's secrets.
@@ -31,29 +34,49 @@ type Options struct {
 	// OnWritten, when set, is called after each successful batch write
 	// (for roll-ups and metrics).
 	OnWritten func(batch []berth.Execution)
+	// JournalDir, with Open, keeps every record on disk until it is in the
+	// store (see journal).
+	JournalDir string
+}
+
+// item is a queued record and the journal segment that holds it (0: none).
+type item struct {
+	e   berth.Execution
+	seg uint64
 }
 
 // Recorder batches executions into a berth.ExecutionStore.
 type Recorder struct {
-	store   berth.ExecutionStore
-	opts    Options
-	log     *slog.Logger
-	queue   chan berth.Execution
-	done    chan struct{}
-	closing chan struct{}
-	once    sync.Once
-	giveUp  sync.Once
-	written atomic.Int64
-	failed  atomic.Int64
-	mu      sync.RWMutex // held for reading by Record, for writing by Close
-	closed  bool
+	store         berth.ExecutionStore
+	opts          Options
+	log           *slog.Logger
+	queue         chan item
+	journal       *journal
+	left          []leftover // records a crash left in the journal, written first
+	done          chan struct{}
+	closing       chan struct{}
+	once          sync.Once
+	giveUp        sync.Once
+	written       atomic.Int64
+	journalWarned atomic.Int64 // Unix seconds of the last journal error logged
+	failed        atomic.Int64
+	mu            sync.RWMutex // held for reading by Record, for writing by Close
+	closed        bool
 }
 
 // ErrClosed is returned by Record after Close.
 var ErrClosed = errors.New("recorder: closed")
 
-// New starts a Recorder's writer.
+// New starts a Recorder's writer, without a journal.
 func New(store berth.ExecutionStore, o Options) *Recorder {
+	o.JournalDir = ""
+	r, _ := Open(store, o)
+	return r
+}
+
+// Open starts a Recorder's writer with the journal in o.JournalDir (when
+// set): records an earlier process left there are written first.
+func Open(store berth.ExecutionStore, o Options) (*Recorder, error) {
 	if o.QueueSize <= 0 {
 		o.QueueSize = 10000
 	}
@@ -66,27 +89,52 @@ func New(store berth.ExecutionStore, o Options) *Recorder {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	r := &Recorder{store: store, opts: o, log: o.Logger, queue: make(chan berth.Execution, o.QueueSize),
+	r := &Recorder{store: store, opts: o, log: o.Logger, queue: make(chan item, o.QueueSize),
 		done: make(chan struct{}), closing: make(chan struct{})}
+	if o.JournalDir != "" {
+		j, left, err := openJournal(o.JournalDir)
+		if err != nil {
+			return nil, err
+		}
+		r.journal, r.left = j, left
+		n, torn := 0, 0
+		for _, lo := range left {
+			n, torn = n+len(lo.records), torn+lo.torn
+		}
+		if n+torn > 0 {
+			r.log.Warn("execution records left by an earlier stop are written now", "event", "recorder_replay",
+				"count", n, "unreadable", torn)
+		}
+	}
 	go r.run()
-	return r
+	return r, nil
 }
 
-// Record hands e to the writer. It waits when the queue is full (until ctx
-// ends), so that no record is dropped under load.
+// Record hands e to the writer, after appending it to the journal when
+// there is one. It waits when the queue is full (until ctx ends), so that
+// no record is dropped under load. A journal that cannot be written (a
+// full disk) is logged; the record is still queued.
 func (r *Recorder) Record(ctx context.Context, e berth.Execution) error {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.closed {
 		return ErrClosed
 	}
+	it := item{e: e}
+	if r.journal != nil {
+		seg, err := r.journal.append(&e)
+		if err != nil {
+			r.journalFailed(err)
+		}
+		it.seg = seg
+	}
 	select {
-	case r.queue <- e:
+	case r.queue <- it:
 		return nil
 	default:
 	}
 	select {
-	case r.queue <- e:
+	case r.queue <- it:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -102,33 +150,80 @@ func (r *Recorder) Written() int64 { return r.written.Load() }
 // Failed counts records that could not be written before Close's deadline.
 func (r *Recorder) Failed() int64 { return r.failed.Load() }
 
+// journalFailed logs a journal write error, at most once a minute.
+func (r *Recorder) journalFailed(err error) {
+	now := time.Now().Unix()
+	if last := r.journalWarned.Load(); now-last < 60 || !r.journalWarned.CompareAndSwap(last, now) {
+		return
+	}
+	r.log.Error("execution journal not written: records wait in memory only until they are stored",
+		"event", "recorder_journal", "error", err)
+}
+
+// batch is the records of one write and their journal segments.
+type batch struct {
+	records []berth.Execution
+	segs    map[uint64]int
+}
+
+func (b *batch) add(it item) {
+	b.records = append(b.records, it.e)
+	if it.seg != 0 {
+		b.segs[it.seg]++
+	}
+}
+
+func (b *batch) reset() {
+	b.records = b.records[:0]
+	clear(b.segs)
+}
+
 func (r *Recorder) run() {
 	defer close(r.done)
-	batch := make([]berth.Execution, 0, r.opts.BatchSize)
+	if r.journal != nil {
+		defer func() {
+			if err := r.journal.close(); err != nil {
+				r.log.Warn("execution journal not closed", "event", "recorder_journal", "error", err)
+			}
+		}()
+	}
+	b := &batch{records: make([]berth.Execution, 0, r.opts.BatchSize), segs: map[uint64]int{}}
+	for _, lo := range r.left {
+		for _, e := range lo.records {
+			b.add(item{e: e, seg: lo.seq})
+			if len(b.records) >= r.opts.BatchSize {
+				r.flush(b)
+			}
+		}
+	}
+	r.flush(b)
+	r.left = nil
 	t := time.NewTicker(r.opts.FlushInterval)
 	defer t.Stop()
 	for {
 		select {
-		case e, ok := <-r.queue:
+		case it, ok := <-r.queue:
 			if !ok {
-				r.flush(batch, true)
+				r.flush(b)
 				return
 			}
-			batch = append(batch, e)
-			if len(batch) >= r.opts.BatchSize {
-				batch = r.flush(batch, false)
+			b.add(it)
+			if len(b.records) >= r.opts.BatchSize {
+				r.flush(b)
 			}
 		case <-t.C:
-			batch = r.flush(batch, false)
+			r.flush(b)
 		}
 	}
 }
 
-// flush writes batch, retrying with back-off until it is written or, when
-// final, until Close gives up. It returns the emptied batch.
-func (r *Recorder) flush(batch []berth.Execution, final bool) []berth.Execution {
+// flush writes b, retrying with back-off until it is written or Close
+// gives up, and empties it.
+func (r *Recorder) flush(b *batch) {
+	defer b.reset()
+	batch := b.records
 	if len(batch) == 0 {
-		return batch
+		return
 	}
 	backoff := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -137,21 +232,29 @@ func (r *Recorder) flush(batch []berth.Execution, final bool) []berth.Execution 
 		cancel()
 		if err == nil {
 			r.written.Add(int64(len(batch)))
+			if r.journal != nil {
+				r.journal.written(b.segs)
+			}
 			if r.opts.OnWritten != nil {
 				r.opts.OnWritten(batch)
 			}
-			return batch[:0]
+			return
 		}
 		r.log.Warn("execution records not written; retrying", "event", "recorder_retry",
 			"count", len(batch), "attempt", attempt, "error", err)
 		select {
 		case <-time.After(backoff):
 		case <-r.closing:
-			if final && attempt >= 3 {
+			if attempt >= 3 { // Close gave up waiting: so does every batch left
 				r.failed.Add(int64(len(batch)))
+				if r.journal != nil && len(b.segs) > 0 {
+					r.log.Error("execution records not written at shutdown: they stay in the journal and are written at the next start",
+						"event", "recorder_deferred", "count", len(batch), "error", err)
+					return
+				}
 				r.log.Error("execution records lost at shutdown: the store did not accept them",
 					"event", "recorder_lost", "count", len(batch), "error", err)
-				return batch[:0]
+				return
 			}
 		}
 		backoff = min(backoff*2, 5*time.Second)

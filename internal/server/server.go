@@ -206,7 +206,10 @@ func (s *Server) openManager(ctx context.Context, cfg *config.Config, o Options,
 			return err
 		}
 	}
-	s.recorder = recorder.New(s.store, recorder.Options{Logger: s.log})
+	s.recorder, err = recorder.Open(s.store, recorder.Options{Logger: s.log, JournalDir: filepath.Join(cfg.DataDir, "journal")})
+	if err != nil {
+		return err
+	}
 	s.manager = manager.New(manager.Options{
 		Store: s.store, KV: s.kv, Box: box, Hasher: hasher, Logger: s.log, Metrics: metrics,
 		Auth: cfg.Auth, Proxies: proxies, Version: o.Version, Now: o.Now,
