@@ -25,20 +25,25 @@ import (
 // write(2) per record: the kernel keeps the bytes when the process dies,
 // which is what a crash of berth needs (a crash of the machine needs the
 // database's own durability, and the journal is not synced for it). A
-// segment is removed once every record in it is written; the current one
-// is closed and replaced whenever all its records are written, so that
-// segments stay small and short-lived.
+// segment is removed once every record in it is written. The current one
+// is closed and replaced whenever all its records are written, or when it
+// holds segmentRecords records (under steady load it may never drain), so
+// that segments stay small and short-lived.
 type journal struct {
 	dir string
 
 	mu      sync.Mutex
 	f       *os.File // the current segment; nil until the next append
 	seq     uint64   // the current segment's number
+	count   int      // records appended to the current segment
 	pending map[uint64]int
 	buf     []byte
 }
 
 const journalExt = ".jsonl"
+
+// segmentRecords is the most records one segment takes.
+var segmentRecords = 1000
 
 func segmentName(seq uint64) string { return fmt.Sprintf("%020d%s", seq, journalExt) }
 
@@ -126,6 +131,10 @@ func (j *journal) append(e *berth.Execution) (uint64, error) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.f != nil && j.count >= segmentRecords {
+		_ = j.f.Close() // removed by written once its records are stored
+		j.f, j.seq, j.count = nil, j.seq+1, 0
+	}
 	if j.f == nil {
 		f, err := os.OpenFile(filepath.Join(j.dir, segmentName(j.seq)), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 		if err != nil {
@@ -139,6 +148,7 @@ func (j *journal) append(e *berth.Execution) (uint64, error) {
 		return 0, fmt.Errorf("recorder: journal: %w", err)
 	}
 	j.pending[j.seq]++
+	j.count++
 	return j.seq, nil
 }
 
@@ -158,8 +168,7 @@ func (j *journal) written(segs map[uint64]int) {
 				continue
 			}
 			_ = j.f.Close()
-			j.f = nil
-			j.seq++
+			j.f, j.seq, j.count = nil, j.seq+1, 0
 		}
 		_ = os.Remove(filepath.Join(j.dir, segmentName(seq)))
 	}

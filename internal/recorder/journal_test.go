@@ -1,10 +1,12 @@
 package recorder
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,36 +118,69 @@ func TestJournalTornLine(t *testing.T) {
 	}
 }
 
-// TestJournalStaysSmall: in normal running, segments are removed as their
-// records are stored; a graceful stop leaves none.
+// TestJournalStaysSmall: segments are removed as their records are
+// stored, none holds more than segmentRecords records even under steady
+// load (where the current one never drains), and a graceful stop leaves
+// none.
 func TestJournalStaysSmall(t *testing.T) {
+	defer func(n int) { segmentRecords = n }(segmentRecords)
+	segmentRecords = 200
 	dir := t.TempDir()
-	st := &fakeStore{}
-	r, err := Open(st, Options{JournalDir: dir, BatchSize: 50, FlushInterval: 2 * time.Millisecond})
+	st := &fakeStore{delay: time.Millisecond}
+	const queue, batchSize = 400, 50
+	r, err := Open(st, Options{JournalDir: dir, QueueSize: queue, BatchSize: batchSize, FlushInterval: 2 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	most := 0
-	for i := range 2000 {
-		if err := r.Record(t.Context(), berth.Execution{ID: strconv.Itoa(i)}); err != nil {
-			t.Fatal(err)
+	const writers, each = 4, 1000
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				if err := r.Record(t.Context(), berth.Execution{ID: strconv.Itoa(w) + "-" + strconv.Itoa(i)}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	mostSegments, mostLines := 0, 0
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for sampling := true; sampling; {
+		select {
+		case <-done:
+			sampling = false
+		case <-time.After(3 * time.Millisecond):
 		}
-		if i%100 == 0 {
-			most = max(most, len(segments(t, dir)))
+		names := segments(t, dir)
+		mostSegments = max(mostSegments, len(names))
+		for _, name := range names {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				continue // removed meanwhile
+			}
+			mostLines = max(mostLines, bytes.Count(b, []byte("\n")))
 		}
 	}
 	if err := r.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if st.count() != 2000 {
-		t.Fatalf("stored %d, want 2000", st.count())
+	if st.count() != writers*each {
+		t.Fatalf("stored %d, want %d", st.count(), writers*each)
 	}
 	if left := segments(t, dir); len(left) != 0 {
 		t.Fatalf("segments left after Close: %v", left)
 	}
-	if most > 5 {
-		t.Fatalf("up to %d segments at once: written ones are not removed", most)
+	if mostLines > segmentRecords {
+		t.Fatalf("a segment held %d records, more than %d", mostLines, segmentRecords)
 	}
+	// Records waiting (the queue, a batch, the writers' next ones) fill a
+	// few segments; the written ones must be gone.
+	if bound := (queue+batchSize+writers)/segmentRecords + 2; mostSegments > bound {
+		t.Fatalf("up to %d segments at once: written ones are not removed", mostSegments)
+	}
+	t.Logf("at most %d segments at once, %d records in one", mostSegments, mostLines)
 }
 
 // TestJournalKeepsWhatShutdownCouldNotWrite: when the store is down at
