@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -43,29 +44,41 @@ func main() {
 	pg := flag.String("postgres", envOr("BERTH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server for the PostgreSQL runs (empty: skip them)")
 	redis := flag.String("redis", envOr("BERTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis for the Redis runs (empty: skip them)")
 	skipMicro := flag.Bool("skip-micro", false, "skip the Go micro-benchmarks")
+	only := flag.String("only", "", "run only these sections, comma-separated: micro, http, web, functions")
 	flag.Parse()
+	run := func(section string) bool {
+		if *only == "" {
+			return section != "micro" || !*skipMicro
+		}
+		return slices.Contains(strings.Split(*only, ","), section)
+	}
 	log.SetFlags(0)
 
 	start := time.Now()
 	r := Report{Date: start.UTC(), Host: Host{runtime.GOOS, runtime.GOARCH, runtime.Version(), runtime.NumCPU()}}
 	ctx := context.Background()
-	if !*skipMicro {
+	var err error
+	if run("micro") {
 		log.Println("== Go micro-benchmarks")
 		r.Micro = runMicro(ctx)
 	}
-	log.Println("== HTTP load over loopback")
-	pairs, login, err := runHTTP(ctx, *dur, *pg, *redis)
-	if err != nil {
-		log.Fatalf("berth-bench: %v", err)
+	if run("http") {
+		log.Println("== HTTP load over loopback")
+		if r.HTTP, r.Login, err = runHTTP(ctx, *dur, *pg, *redis); err != nil {
+			log.Fatalf("berth-bench: %v", err)
+		}
 	}
-	r.HTTP, r.Login = pairs, login
-	log.Println("== Webserver: session proxy vs direct signed calls, and nginx")
-	if r.Web, err = measureWeb(ctx, *dur, *redis); err != nil {
-		log.Fatalf("berth-bench: %v", err)
+	if run("web") {
+		log.Println("== Webserver: session proxy vs direct signed calls, and nginx")
+		if r.Web, err = measureWeb(ctx, *dur, *redis); err != nil {
+			log.Fatalf("berth-bench: %v", err)
+		}
 	}
-	log.Println("== Functions: invoke overhead, records, cold start")
-	if r.Functions, err = measureFunctions(ctx, *dur); err != nil {
-		log.Fatalf("berth-bench: %v", err)
+	if run("functions") {
+		log.Println("== Functions: invoke overhead, records, cold start")
+		if r.Functions, err = measureFunctions(ctx, *dur); err != nil {
+			log.Fatalf("berth-bench: %v", err)
+		}
 	}
 	r.DurationNS = int64(time.Since(start))
 
