@@ -65,7 +65,10 @@ func (r *Runtime) Invoke(ctx context.Context, d berth.DeploymentRef, req *berth.
 			continue
 		}
 		if err != nil {
-			r.release(in, true)
+			// A caller that went away says nothing about the instance:
+			// it stays in service (a stuck handler is retired by the next
+			// call's timeout). Any other failure leaves it unusable.
+			r.release(in, ctx.Err() == nil)
 			return resp, err
 		}
 		out, ferr, retire := outcome(res, lim, dep.rec.Mode)

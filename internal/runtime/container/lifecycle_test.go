@@ -360,3 +360,26 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestCallerGoneKeepsInstance: a caller that gives up mid-call (a browser
+// closed, a client timeout) says nothing about the instance, which stays
+// warm for the next call instead of being stopped and started again.
+func TestCallerGoneKeepsInstance(t *testing.T) {
+	rt := newRuntime(t, nil)
+	d := prepared(t, rt, fnContext(t, "http", "/fn", "serve"))
+	mustInvoke(t, rt, d, get("/"))
+	before := rt.Instances()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	slow := get("/sleep")
+	slow.RawQuery = "2000"
+	if _, err := rt.Invoke(ctx, d, slow); err == nil {
+		t.Fatal("a call abandoned after 300 ms of a 2 s sleep succeeded")
+	}
+	resp := mustInvoke(t, rt, d, get("/"))
+	after := rt.Instances()
+	if resp.ColdStart || len(before) != 1 || len(after) != 1 || before[0].ID != after[0].ID {
+		t.Fatalf("after an abandoned call: cold start %v, instances before %v, after %v: want the same warm one",
+			resp.ColdStart, before, after)
+	}
+}
