@@ -133,6 +133,14 @@ func writeCharts(dir, prefix string, r *Report) ([]chartFile, error) {
 			})
 		}
 	}
+	if c := r.Containers; c != nil {
+		for _, p := range c.Invoke {
+			charts = append(charts, chart{
+				title:  fmt.Sprintf("Container invoke vs watchdog sockets, c=%d", p.Subject.Concurrency),
+				series: []*load.Result{&p.Baseline, &p.Subject},
+			})
+		}
+	}
 	var files []chartFile
 	for i, c := range charts {
 		name := fmt.Sprintf("%s-%02d-%s.svg", prefix, i+1, slug(c.title))

@@ -48,6 +48,7 @@ type backend struct {
 	databaseURL string
 	redisURL    string
 	dataDir     string // empty: a temporary one, removed at stop
+	watchdog    string // set: the container runtime on, with this berth-watchdog
 }
 
 func runHTTP(ctx context.Context, dur time.Duration, pgAdmin, redisURL string) ([]HTTPPair, *LoginStats, error) {
@@ -101,6 +102,9 @@ func startRole(ctx context.Context, b backend, hasher *password.Hasher, role ser
 	cfg.Admin = config.AdminConfig{Email: adminEmail, Password: adminPassword}
 	cfg.Auth.MaxAccountFailures, cfg.Auth.MaxAddressFailures = 1<<30, 1<<30
 	cfg.Web.ManagerURLs = managers
+	if b.watchdog != "" {
+		cfg.Container.Enabled, cfg.Container.WatchdogPath = true, b.watchdog
+	}
 	// The load generator is one address sending far beyond any sane
 	// per-client limit; the limits are measured elsewhere.
 	cfg.Web.LoginPerMinute, cfg.Web.LoginBurst = 1<<30, 1<<30

@@ -21,15 +21,16 @@ import (
 
 // Report is everything one run measured.
 type Report struct {
-	Date       time.Time      `json:"date"`
-	Host       Host           `json:"host"`
-	Micro      []Micro        `json:"micro"`
-	HTTP       []HTTPPair     `json:"http"`
-	Login      *LoginStats    `json:"login,omitempty"`
-	Functions  *FunctionStats `json:"functions,omitempty"`
-	Web        *WebStats      `json:"web,omitempty"`
-	Charts     []chartFile    `json:"charts,omitempty"`
-	DurationNS int64          `json:"duration_ns"`
+	Date       time.Time       `json:"date"`
+	Host       Host            `json:"host"`
+	Micro      []Micro         `json:"micro"`
+	HTTP       []HTTPPair      `json:"http"`
+	Login      *LoginStats     `json:"login,omitempty"`
+	Functions  *FunctionStats  `json:"functions,omitempty"`
+	Web        *WebStats       `json:"web,omitempty"`
+	Containers *ContainerStats `json:"containers,omitempty"`
+	Charts     []chartFile     `json:"charts,omitempty"`
+	DurationNS int64           `json:"duration_ns"`
 }
 
 // Host describes the machine.
@@ -44,7 +45,7 @@ func main() {
 	pg := flag.String("postgres", envOr("BERTH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server for the PostgreSQL runs (empty: skip them)")
 	redis := flag.String("redis", envOr("BERTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis for the Redis runs (empty: skip them)")
 	skipMicro := flag.Bool("skip-micro", false, "skip the Go micro-benchmarks")
-	only := flag.String("only", "", "run only these sections, comma-separated: micro, http, web, functions")
+	only := flag.String("only", "", "run only these sections, comma-separated: micro, http, web, functions, containers")
 	flag.Parse()
 	run := func(section string) bool {
 		if *only == "" {
@@ -77,6 +78,12 @@ func main() {
 	if run("functions") {
 		log.Println("== Functions: invoke overhead, records, cold start")
 		if r.Functions, err = measureFunctions(ctx, *dur); err != nil {
+			log.Fatalf("berth-bench: %v", err)
+		}
+	}
+	if run("containers") {
+		log.Println("== Containers: signed POST /invoke vs the watchdog sockets")
+		if r.Containers, err = measureContainers(ctx, *dur); err != nil {
 			log.Fatalf("berth-bench: %v", err)
 		}
 	}
@@ -169,6 +176,18 @@ func writeMarkdown(w io.Writer, r *Report) {
 		}
 		fmt.Fprintln(w, ".")
 		fmt.Fprintln(w)
+	}
+	if c := r.Containers; c != nil {
+		fmt.Fprintln(w, "## A warm container function (http mode): signed POST /invoke vs the same request straight to its watchdog sockets")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| conc. | socket p50 | invoke p50 | added p50 | socket p99 | invoke p99 | socket req/s | invoke req/s | req/s ratio | errors |")
+		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, p := range c.Invoke {
+			b, s := p.Baseline, p.Subject
+			fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %.0f | %.0f | %.2f | %d |\n", s.Concurrency, us(b.P50), us(s.P50),
+				us(s.P50-b.P50), us(b.P99), us(s.P99), b.RPS, s.RPS, s.RPS/max(b.RPS, 1), s.Errors+b.Errors)
+		}
+		fmt.Fprintf(w, "\nBefore each pair, the baseline takes the instances then serving (one at first, %d at the end) and sends them the requests berth would, at most %d at a time on each, as the runtime does; berth may start more under load (default limits: 4 instances, 8 calls each). Cold start and the runtime's own overhead are in the Go benchmarks above (ColdStart, WarmInvoke).\n\n", c.Instances, perInstance)
 	}
 	if len(r.Charts) > 0 {
 		fmt.Fprintln(w, "## Latency distributions")
