@@ -38,9 +38,6 @@ func TestWarmReuse(t *testing.T) {
 			if again := rt.Instances(); len(ins) != 1 || len(again) != 1 || ins[0].ID != again[0].ID {
 				t.Fatalf("instances before %v, after %v: want the same one", ins, again)
 			}
-			if warm*3 > cold {
-				t.Fatalf("warm call %s is not much faster than the cold one %s", warm, cold)
-			}
 		})
 	}
 }
