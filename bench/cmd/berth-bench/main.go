@@ -161,13 +161,7 @@ func writeMarkdown(w io.Writer, r *Report) {
 	if f := r.Functions; f != nil {
 		fmt.Fprintln(w, "## Invoking the C example: signed POST /invoke vs the same module straight on wazero")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| conc. | direct p50 | invoke p50 | added p50 | direct p99 | invoke p99 | direct req/s | invoke req/s | req/s ratio | errors |")
-		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-		for _, p := range f.Invoke {
-			b, s := p.Baseline, p.Subject
-			fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %.0f | %.0f | %.2f | %d |\n", s.Concurrency, us(b.P50), us(s.P50),
-				us(s.P50-b.P50), us(b.P99), us(s.P99), b.RPS, s.RPS, s.RPS/max(b.RPS, 1), s.Errors+b.Errors)
-		}
+		writeInvokeTable(w, "direct", f.Invoke)
 		fmt.Fprintf(w, "\nCalls sent %d, answered %d, executions recorded %d (calls cut off by the end of a run are recorded without their answer reaching the client; answered ≤ recorded ≤ sent is checked).\n\n", f.Sent, f.Calls, f.Recorded)
 		fmt.Fprintf(w, "Go example (%s): deploy with compilation %s; first call after a restart (compiled code from the disk cache) %s",
 			"examples/hello-go", f.GoDeploy.Round(time.Millisecond), f.GoColdAfterRestart.Round(time.Millisecond))
@@ -180,13 +174,7 @@ func writeMarkdown(w io.Writer, r *Report) {
 	if c := r.Containers; c != nil {
 		fmt.Fprintln(w, "## A warm container function (http mode): signed POST /invoke vs the same request straight to its watchdog sockets")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| conc. | socket p50 | invoke p50 | added p50 | socket p99 | invoke p99 | socket req/s | invoke req/s | req/s ratio | errors |")
-		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-		for _, p := range c.Invoke {
-			b, s := p.Baseline, p.Subject
-			fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %.0f | %.0f | %.2f | %d |\n", s.Concurrency, us(b.P50), us(s.P50),
-				us(s.P50-b.P50), us(b.P99), us(s.P99), b.RPS, s.RPS, s.RPS/max(b.RPS, 1), s.Errors+b.Errors)
-		}
+		writeInvokeTable(w, "socket", c.Invoke)
 		fmt.Fprintf(w, "\nBefore each pair, the baseline takes the instances then serving (one at first, %d at the end) and sends them the requests berth would, at most %d at a time on each, as the runtime does; berth may start more under load (default limits: 4 instances, 8 calls each). Cold start and the runtime's own overhead are in the Go benchmarks above (ColdStart, WarmInvoke).\n\n", c.Instances, perInstance)
 	}
 	if len(r.Charts) > 0 {
@@ -228,4 +216,16 @@ func writePairs(w io.Writer, pairs []HTTPPair, base, subject string) {
 			us(b.P99), us(s.P99), us(s.P99-b.P99), s.RPS/max(b.RPS, 1), s.Errors+b.Errors)
 	}
 	fmt.Fprintln(w)
+}
+
+// writeInvokeTable writes invocation pairs: the baseline (named base in
+// the headers) against signed POST /invoke, one row per concurrency.
+func writeInvokeTable(w io.Writer, base string, pairs []HTTPPair) {
+	fmt.Fprintf(w, "| conc. | %[1]s p50 | invoke p50 | added p50 | %[1]s p99 | invoke p99 | %[1]s req/s | invoke req/s | req/s ratio | errors |\n", base)
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, p := range pairs {
+		b, s := p.Baseline, p.Subject
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %.0f | %.0f | %.2f | %d |\n", s.Concurrency, us(b.P50), us(s.P50),
+			us(s.P50-b.P50), us(b.P99), us(s.P99), b.RPS, s.RPS, s.RPS/max(b.RPS, 1), s.Errors+b.Errors)
+	}
 }
