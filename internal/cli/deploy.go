@@ -53,9 +53,6 @@ call it at.`,
   berth fn deploy ./hello -o json | jq .deployment.version`,
 		Args: args(0, 1, "at most one DIR or FILE"),
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
 			src := "."
 			if len(argv) == 1 {
 				src = argv[0]

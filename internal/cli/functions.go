@@ -42,9 +42,6 @@ func (a *app) fnListCommand() *cobra.Command {
 		Example: "  berth fn list\n  berth fn list --status pending_deletion\n  berth fn list -o json",
 		Args:    args(0, 0, "no arguments"),
 		RunE: authed(func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
 			s, err := a.session()
 			if err != nil {
 				return err
@@ -108,9 +105,6 @@ func (a *app) fnGetCommand() *cobra.Command {
 		Example: "  berth fn get hello\n  berth fn get 6f0c2a9e-… -o yaml",
 		Args:    args(1, 1, "a function NAME or id"),
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
 			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
@@ -198,9 +192,6 @@ func (a *app) fnDeploymentsCommand() *cobra.Command {
 		Example: "  berth fn deployments hello\n  berth fn deployments hello -o json",
 		Args:    args(1, 1, "a function NAME or id"),
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
 			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
@@ -254,9 +245,6 @@ func (a *app) fnExecutionsCommand() *cobra.Command {
   berth fn executions hello 0b5f0d6e-…        # one invocation with its log lines`,
 		Args: args(1, 2, "a function NAME or id, and optionally an EXECUTION_ID"),
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
 			if limit < 1 {
 				return usagef("--limit must be at least 1")
 			}

@@ -242,9 +242,6 @@ object per line.`,
   berth fn logs hello --follow -o json | jq .line`,
 		Args: args(1, 1, "a function NAME or id"),
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
 			from, err := parseSince(since, time.Now())
 			if err != nil {
 				return err

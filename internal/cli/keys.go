@@ -63,9 +63,6 @@ func (a *app) keysGetCommand() *cobra.Command {
 	var out output
 	cmd := a.keyCommand("get KEY", "Show one API key (never its secret)", "  berth keys get BFXXXXXXXXXXXXXXXX\n  berth keys get 1f0e… -o json",
 		func(_ *cobra.Command, _ *session, k *client.APIKey) error {
-			if err := out.check(); err != nil {
-				return err
-			}
 			return out.print(a.env.Stdout, k, func(w io.Writer) error { return a.printKey(w, k) })
 		})
 	out.register(cmd)
@@ -168,9 +165,6 @@ never be read again: store it where the caller keeps secrets. Without
   berth keys create hello --name ci --expires 30d -o json > key.json`,
 		Args: args(1, 1, "a FUNCTION name or id"),
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
 			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
@@ -204,9 +198,6 @@ func (a *app) keysListCommand() *cobra.Command {
 		Example: "  berth keys list hello\n  berth keys list hello -o json",
 		Args:    args(1, 1, "a FUNCTION name or id"),
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
 			s, f, err := a.function(cmd.Context(), argv[0])
 			if err != nil {
 				return err
@@ -332,9 +323,6 @@ once. 'berth login' makes its own; this one is for elsewhere.`,
 		Example: "  berth keypair create --name 'deploy bot'\n  berth keypair create --name ci -o json",
 		Args:    args(0, 0, "no arguments"),
 		RunE: authed(func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
 			s, err := a.session()
 			if err != nil {
 				return err
@@ -364,9 +352,6 @@ func (a *app) keypairListCommand() *cobra.Command {
 		Example: "  berth keypair list\n  berth keypair list -o yaml",
 		Args:    args(0, 0, "no arguments"),
 		RunE: authed(func(cmd *cobra.Command, _ []string) error {
-			if err := listOut.check(); err != nil {
-				return err
-			}
 			s, err := a.session()
 			if err != nil {
 				return err

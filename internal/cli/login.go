@@ -245,9 +245,6 @@ func (a *app) whoamiCommand() *cobra.Command {
 		Example: "  berth whoami\n  berth whoami --context staging -o json",
 		Args:    args(0, 0, "no arguments"),
 		RunE: authed(func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
 			s, err := a.session()
 			if err != nil {
 				return err
@@ -285,9 +282,6 @@ func (a *app) contextCommand() *cobra.Command {
 		Example: "  berth context list\n  berth context list -o json",
 		Args:    args(0, 0, "no arguments"),
 		RunE: func(_ *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
 			cfg, err := loadConfig(a.env)
 			if err != nil {
 				return err

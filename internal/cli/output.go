@@ -17,9 +17,11 @@ type output struct{ format string }
 
 func (o *output) register(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.format, "output", "o", "table", "output format: table, json or yaml")
+	cmd.PreRunE = func(*cobra.Command, []string) error { return o.check() }
 }
 
-// check refuses an unknown format before anything is sent to the server.
+// check refuses an unknown format before anything is sent to the server
+// (register runs it before the command).
 func (o *output) check() error {
 	switch o.format {
 	case "table", "json", "yaml":

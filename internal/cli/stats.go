@@ -36,9 +36,6 @@ Errors show in red (▓ without colour). -o json or yaml prints
   berth stats --daily 30 -o json`,
 		Args: args(0, 1, "at most one function NAME"),
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
 			f := cmd.Flags()
 			if f.Changed("hourly") && f.Changed("daily") {
 				return usagef("--hourly and --daily: choose one")
