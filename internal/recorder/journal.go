@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,7 +59,7 @@ func openJournal(dir string) (*journal, []leftover, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("recorder: journal directory: %w", err)
 	}
-	entries, err := os.ReadDir(dir)
+	entries, err := os.ReadDir(dir) // sorted by name: zero-padded numbers, oldest first
 	if err != nil {
 		return nil, nil, fmt.Errorf("recorder: journal directory: %w", err)
 	}
@@ -80,15 +79,6 @@ func openJournal(dir string) (*journal, []leftover, error) {
 		left = append(left, lo)
 		j.seq = max(j.seq, seq)
 	}
-	slices.SortFunc(left, func(a, b leftover) int {
-		switch {
-		case a.seq < b.seq:
-			return -1
-		case a.seq > b.seq:
-			return 1
-		}
-		return 0
-	})
 	for _, lo := range left {
 		if len(lo.records) == 0 {
 			_ = os.Remove(filepath.Join(dir, segmentName(lo.seq)))

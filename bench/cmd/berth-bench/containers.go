@@ -19,7 +19,6 @@ import (
 
 	"github.com/berth-platform/berth/bench/load"
 	"github.com/berth-platform/berth/client"
-	"github.com/berth-platform/berth/internal/password"
 	"github.com/berth-platform/berth/internal/runtime/container/watchdog"
 )
 
@@ -60,7 +59,7 @@ func measureContainers(ctx context.Context, dur time.Duration) (*ContainerStats,
 		return nil, err
 	}
 
-	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 4, time.Second)
+	hasher := cheapHasher()
 	dataDir := filepath.Join(tmp, "data")
 	s, stop, err := startServer(ctx, backend{name: "SQLite, containers", dataDir: dataDir, watchdog: wd}, hasher)
 	if err != nil {
@@ -68,27 +67,11 @@ func measureContainers(ctx context.Context, dur time.Duration) (*ContainerStats,
 	}
 	defer stop()
 	base := "http://" + s.Addr()
-	tok, err := must(client.New(base)).Login(ctx, adminEmail, adminPassword)
+	f, key, err := callableFunction(ctx, base, "ct-echo", "container", "application/gzip", buildCtx)
 	if err != nil {
-		return nil, err
-	}
-	owner := must(client.New(base, client.WithBearer(tok.AccessToken)))
-	f, err := owner.InitFunction(ctx, "ct-echo", "container", "")
-	if err != nil {
-		return nil, err
-	}
-	mc := 1000
-	if _, err := owner.UpdateFunction(ctx, f.ID, client.SettingsPatch{MaxConcurrency: &mc}); err != nil {
-		return nil, err
-	}
-	if _, err := owner.Deploy(ctx, f.ID, "application/gzip", buildCtx); err != nil {
 		return nil, err
 	}
 	defer removeImages(f.ID)
-	key, err := owner.CreateAPIKey(ctx, f.ID, "bench", "")
-	if err != nil {
-		return nil, err
-	}
 	caller := must(client.New(base, client.WithKeypair(key.KeyID, key.Secret), client.WithHTTPClient(httpClient(64))))
 	invoke := func(ctx context.Context) error {
 		resp, err := caller.Invoke(ctx, f.ID, []byte(benchBody), nil)

@@ -19,7 +19,6 @@ import (
 	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/bench/load"
 	"github.com/berth-platform/berth/client"
-	"github.com/berth-platform/berth/internal/password"
 )
 
 // FunctionStats are the invocation figures.
@@ -122,30 +121,18 @@ func measureFunctions(ctx context.Context, dur time.Duration) (*FunctionStats, e
 // wazero calls at 1, 8 and 64 concurrent callers, then checks that every
 // call has its execution record.
 func measureInvoke(ctx context.Context, dur time.Duration, cPath string, stats *FunctionStats) error {
-	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 4, time.Second)
+	hasher := cheapHasher()
 	s, stop, err := startServer(ctx, backend{name: "SQLite"}, hasher)
 	if err != nil {
 		return err
 	}
 	defer stop()
 	base := "http://" + s.Addr()
-	tok, err := must(client.New(base)).Login(ctx, adminEmail, adminPassword)
+	module, err := os.ReadFile(cPath)
 	if err != nil {
 		return err
 	}
-	owner := must(client.New(base, client.WithBearer(tok.AccessToken)))
-	f, err := owner.InitFunction(ctx, "hello-c", "wasm", "")
-	if err != nil {
-		return err
-	}
-	mc := 1000
-	if _, err := owner.UpdateFunction(ctx, f.ID, client.SettingsPatch{MaxConcurrency: &mc}); err != nil {
-		return err
-	}
-	if _, err := owner.DeployFile(ctx, f.ID, "application/wasm", cPath); err != nil {
-		return err
-	}
-	key, err := owner.CreateAPIKey(ctx, f.ID, "bench", "")
+	f, key, err := callableFunction(ctx, base, "hello-c", "wasm", "application/wasm", module)
 	if err != nil {
 		return err
 	}
@@ -204,7 +191,7 @@ func measureInvoke(ctx context.Context, dur time.Duration, cPath string, stats *
 // data directory and times the first call (compiled code comes from the
 // disk cache) and then warm calls.
 func measureGoRestart(ctx context.Context, dur time.Duration, goPath, dataDir string, stats *FunctionStats) error {
-	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 4, time.Second)
+	hasher := cheapHasher()
 	b := backend{name: "SQLite", dataDir: dataDir}
 	s, stop, err := startServer(ctx, b, hasher)
 	if err != nil {
@@ -253,4 +240,31 @@ func measureGoRestart(ctx context.Context, dur time.Duration, goPath, dataDir st
 		stats.GoColdAfterRestart.Round(time.Millisecond))
 	log.Println("  " + warm.String())
 	return nil
+}
+
+// callableFunction signs in as the admin, creates a function that takes
+// any number of calls at once, deploys artefact to it and makes an API
+// key to call it with.
+func callableFunction(ctx context.Context, base, name, runtime, contentType string, artefact []byte) (*client.Function, *client.NewAPIKey, error) {
+	tok, err := must(client.New(base)).Login(ctx, adminEmail, adminPassword)
+	if err != nil {
+		return nil, nil, err
+	}
+	owner := must(client.New(base, client.WithBearer(tok.AccessToken)))
+	f, err := owner.InitFunction(ctx, name, runtime, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	mc := 1000
+	if _, err := owner.UpdateFunction(ctx, f.ID, client.SettingsPatch{MaxConcurrency: &mc}); err != nil {
+		return nil, nil, err
+	}
+	if _, err := owner.Deploy(ctx, f.ID, contentType, artefact); err != nil {
+		return nil, nil, err
+	}
+	key, err := owner.CreateAPIKey(ctx, f.ID, "bench", "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, key, nil
 }

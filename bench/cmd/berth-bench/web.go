@@ -17,7 +17,6 @@ import (
 
 	"github.com/berth-platform/berth/bench/load"
 	"github.com/berth-platform/berth/client"
-	"github.com/berth-platform/berth/internal/password"
 	"github.com/berth-platform/berth/internal/server"
 )
 
@@ -61,7 +60,7 @@ func measureWeb(ctx context.Context, dur time.Duration, redisURL string) (*WebSt
 }
 
 func measureWebSetup(ctx context.Context, dur time.Duration, name, redisURL string, withNginx bool) ([]HTTPPair, []HTTPPair, error) {
-	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 4, time.Second)
+	hasher := cheapHasher()
 	key := "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc="
 	m, stopM, err := startRole(ctx, backend{name: "manager", redisURL: redisURL}, hasher, server.RoleManager, nil, key)
 	if err != nil {
@@ -128,7 +127,7 @@ func measureWebSetup(ctx context.Context, dur time.Duration, name, redisURL stri
 // signed GET sent with a keypair — the webserver's cost without a second
 // network hop.
 func measureServeSession(ctx context.Context, dur time.Duration) ([]HTTPPair, error) {
-	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 4, time.Second)
+	hasher := cheapHasher()
 	s, stop, err := startServer(ctx, backend{name: "serve"}, hasher)
 	if err != nil {
 		return nil, err
