@@ -3,6 +3,7 @@ package berth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -37,6 +38,23 @@ type Limits struct {
 	MaxLogBytes    int           // captured stderr; the rest is dropped
 }
 
+// Or returns l with every unset (zero or negative) field taken from def.
+func (l Limits) Or(def Limits) Limits {
+	if l.MemoryMB <= 0 {
+		l.MemoryMB = def.MemoryMB
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = def.Timeout
+	}
+	if l.MaxOutputBytes <= 0 {
+		l.MaxOutputBytes = def.MaxOutputBytes
+	}
+	if l.MaxLogBytes <= 0 {
+		l.MaxLogBytes = def.MaxLogBytes
+	}
+	return l
+}
+
 // DeploymentRef names a deployment for a runtime.
 type DeploymentRef struct {
 	FunctionID string
@@ -61,6 +79,32 @@ type InvokeRequest struct {
 	RemoteAddr    string
 	Env           map[string]string // the function's environment and secrets
 	Limits        Limits
+}
+
+// ReadBody reads the request body, never more than ContentLength (when
+// known) or max bytes; a body over max is an *InvalidError for the caller.
+func (r *InvokeRequest) ReadBody(max int64) ([]byte, error) {
+	if r.Body == nil || r.ContentLength == 0 {
+		return nil, nil
+	}
+	limit := max
+	if r.ContentLength > limit {
+		return nil, Invalid("body", fmt.Sprintf("the request body is larger than %d bytes", limit))
+	}
+	if r.ContentLength > 0 {
+		limit = r.ContentLength
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read request body: %w", err)
+	}
+	if int64(len(body)) > limit {
+		if r.ContentLength > 0 {
+			return body[:limit], nil // extra bytes past the declared length are not the body
+		}
+		return nil, Invalid("body", fmt.Sprintf("the request body is larger than %d bytes", limit))
+	}
+	return body, nil
 }
 
 // InvokeResponse is what the function answered.

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -37,7 +36,7 @@ func (r *Runtime) Invoke(ctx context.Context, d berth.DeploymentRef, req *berth.
 	if err != nil {
 		return nil, err
 	}
-	body, err := r.readBody(req)
+	body, err := req.ReadBody(r.cfg.MaxRequestBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -104,46 +103,9 @@ func spec(mode string, lim berth.Limits, env map[string]string) string {
 }
 
 func (r *Runtime) effectiveLimits(l berth.Limits) berth.Limits {
-	if l.MemoryMB <= 0 {
-		l.MemoryMB = r.limits.MemoryMB
-	}
+	l = l.Or(r.limits)
 	l.MemoryMB = max(min(l.MemoryMB, r.cfg.MaxMemoryMB), MinMemoryMB)
-	if l.Timeout <= 0 {
-		l.Timeout = r.limits.Timeout
-	}
-	if l.MaxOutputBytes <= 0 {
-		l.MaxOutputBytes = r.limits.MaxOutputBytes
-	}
-	if l.MaxLogBytes <= 0 {
-		l.MaxLogBytes = r.limits.MaxLogBytes
-	}
 	return l
-}
-
-// readBody reads the request body, never more than ContentLength (when
-// known) or MaxRequestBytes.
-func (r *Runtime) readBody(req *berth.InvokeRequest) ([]byte, error) {
-	if req.Body == nil || req.ContentLength == 0 {
-		return nil, nil
-	}
-	limit := r.cfg.MaxRequestBytes
-	if req.ContentLength > limit {
-		return nil, berth.Invalid("body", fmt.Sprintf("the request body is larger than %d bytes", limit))
-	}
-	if req.ContentLength > 0 {
-		limit = req.ContentLength
-	}
-	body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read request body: %w", err)
-	}
-	if int64(len(body)) > limit {
-		if req.ContentLength > 0 {
-			return body[:limit], nil
-		}
-		return nil, berth.Invalid("body", fmt.Sprintf("the request body is larger than %d bytes", limit))
-	}
-	return body, nil
 }
 
 // errUnreachable: the instance's socket refused the connection.
