@@ -195,6 +195,12 @@ func (c *Client) Deploy(ctx context.Context, id, contentType string, artefact []
 // DeployFile uploads an artefact from disk, streaming it; it reads the
 // file twice (once to hash it for the signature).
 func (c *Client) DeployFile(ctx context.Context, id, contentType, path string) (*DeployResult, error) {
+	return c.DeployFileWatched(ctx, id, contentType, path, nil)
+}
+
+// DeployFileWatched is DeployFile with watch, when not nil, wrapping the
+// file's reader once its size is known: to show the upload's progress.
+func (c *Client) DeployFileWatched(ctx context.Context, id, contentType, path string, watch func(r io.Reader, size int64) io.Reader) (*DeployResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -208,7 +214,11 @@ func (c *Client) DeployFile(ctx context.Context, id, contentType, path string) (
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	return c.deploy(ctx, id, contentType, f, n, hex.EncodeToString(h.Sum(nil)))
+	var body io.Reader = f
+	if watch != nil {
+		body = watch(f, n)
+	}
+	return c.deploy(ctx, id, contentType, body, n, hex.EncodeToString(h.Sum(nil)))
 }
 
 func (c *Client) deploy(ctx context.Context, id, contentType string, body io.Reader, size int64, sha string) (*DeployResult, error) {

@@ -4,8 +4,6 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -394,24 +392,14 @@ func addFile(tw *tar.Writer, name, src string) error {
 	return err
 }
 
-// upload sends the artefact, hashed first so that the body streams, with
-// a progress bar on a terminal.
+// upload sends the artefact (streamed, hashed first by the client) with a
+// progress bar on a terminal.
 func (a *app) upload(ctx context.Context, s *session, id string, u *upload) (*client.DeployResult, error) {
-	f, err := os.Open(u.path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	bar := newProgress(a.env.Stderr, "Uploading "+u.label, n)
-	res, err := s.c.DeployReader(ctx, id, u.contentType, bar.reader(f), n, hex.EncodeToString(h.Sum(nil)))
+	var bar *progress
+	res, err := s.c.DeployFileWatched(ctx, id, u.contentType, u.path, func(r io.Reader, n int64) io.Reader {
+		bar = newProgress(a.env.Stderr, "Uploading "+u.label, n)
+		return bar.reader(r)
+	})
 	bar.clear()
 	return res, err
 }
