@@ -44,12 +44,6 @@ func (c *Client) Build(ctx context.Context, buildContext io.Reader, o BuildOptio
 	q.Set("dockerfile", o.Dockerfile)
 	q.Set("rm", "1")
 	q.Set("forcerm", "1")
-	// No layer from the build cache: a cached layer may belong to another
-	// scope (another installation on the same engine, or a test), whose
-	// prune of dangling images can remove it while this build uses it as a
-	// parent ("image not known" right after a successful build). Build
-	// contexts are small; a fresh build costs little.
-	q.Set("nocache", "1")
 	if o.NetworkMode != "" {
 		q.Set("networkmode", o.NetworkMode)
 	}
