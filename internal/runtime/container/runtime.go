@@ -314,7 +314,9 @@ func (r *Runtime) pruneImages(ctx context.Context) int {
 		return 0
 	}
 	defer r.builds.Unlock()
-	n, err := r.eng.PruneImages(ctx, []string{labelScope + "=" + r.cfg.Scope})
+	// The lock covers this process's builds; the age covers every other
+	// process building on the same engine (another installation, a test).
+	n, err := r.eng.PruneImages(ctx, []string{labelScope + "=" + r.cfg.Scope}, r.cfg.BuildTimeout)
 	if err != nil {
 		r.log.Warn("dangling images not pruned", "event", "container.prune", "error", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // BuildOptions describe one image build.
@@ -177,11 +178,14 @@ func (c *Client) ListImages(ctx context.Context, labels []string) ([]ImageSummar
 	return out, nil
 }
 
-// PruneImages removes the dangling (untagged, unused) images that carry
-// every given label: the cache layers and stage images builds leave
-// behind. It returns how many were removed.
-func (c *Client) PruneImages(ctx context.Context, labels []string) (int, error) {
-	f, _ := json.Marshal(map[string][]string{"dangling": {"true"}, "label": labels})
+// PruneImages removes the dangling (untagged, unused) images older than
+// minAge that carry every given label: the cache layers and stage images
+// builds leave behind. minAge spares the images of builds still running
+// anywhere on the engine (a build's new image is untagged until its last
+// step). It returns how many were removed.
+func (c *Client) PruneImages(ctx context.Context, labels []string, minAge time.Duration) (int, error) {
+	until := strconv.FormatInt(time.Now().Add(-minAge).Unix(), 10)
+	f, _ := json.Marshal(map[string][]string{"dangling": {"true"}, "label": labels, "until": {until}})
 	var out struct {
 		ImagesDeleted []json.RawMessage `json:"ImagesDeleted"`
 	}
