@@ -45,7 +45,8 @@ type TokenStore interface {
 	TokenOwner(ctx context.Context, hash []byte, kind TokenKind) (*Token, *User, error)
 	// RotateRefreshToken spends the refresh token with oldHash and adds the
 	// new pair to its family, atomically. The new tokens' FamilyID and
-	// UserID are filled in from the old one. Outcomes: nil; ErrNotFound (no
+	// UserID are filled in from the old one, and the family's earlier access
+	// tokens are spent with the old refresh token. Outcomes: nil; ErrNotFound (no
 	// such live token, expired, or family ended); ErrTokenReused (it was
 	// already spent: the family is ended before returning).
 	RotateRefreshToken(ctx context.Context, oldHash []byte, now time.Time, access, refresh *Token) error

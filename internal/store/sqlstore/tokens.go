@@ -66,6 +66,13 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, now time
 		if err != nil {
 			return s.wrap(op, err)
 		}
+		// The access tokens issued before this rotation end with it: a
+		// refreshed login has one live access token, as the source system's
+		// blacklist of the replaced token gives.
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE tokens SET spent_at = ? WHERE family_id = ? AND kind = 'access' AND spent_at IS NULL`),
+			dbTime(now), family); err != nil {
+			return s.wrap(op, err)
+		}
 		for _, t := range []*berth.Token{access, refresh} {
 			t.FamilyID, t.UserID = family, user
 			if _, err := tx.ExecContext(ctx, s.q(insertToken), tokenArgs(t)...); err != nil {

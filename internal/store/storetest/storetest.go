@@ -324,13 +324,17 @@ func testTokensRotate(t *testing.T, s berth.Store) {
 	ctx := t.Context()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	u := newUser(t, s)
-	f, _, refresh := newFamily(t, s, u, now)
+	f, access, refresh := newFamily(t, s, u, now)
 	a2, r2 := pair(now)
 	if err := s.RotateRefreshToken(ctx, refresh.Hash, now, a2, r2); err != nil {
 		t.Fatal(err)
 	}
 	if a2.FamilyID != f.ID || r2.UserID != u.ID {
 		t.Fatalf("rotation did not fill family and user: %+v", a2)
+	}
+	// The access token the new pair replaces ends with the rotation.
+	if got, err := token(ctx, s, access.Hash, berth.TokenAccess); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("replaced access token still found after rotation: %+v, %v", got, err)
 	}
 	if got, err := token(ctx, s, a2.Hash, berth.TokenAccess); err != nil || got.FamilyID != f.ID {
 		t.Fatalf("new access token: %+v, %v", got, err)
