@@ -1,5 +1,5 @@
 // Package websession keeps the webserver's browser sessions in the shared
-// kv store (in-process, or Redis under berth:websession:<id>), as JSON with
+// kv store (in-process, or Redis under berth:websession:<sha256(id)>), as JSON with
 // a TTL. A session holds the keypair the webserver signs the browser's API
 // calls with; its secret is stored sealed under the master key, never in
 // clear, and never reaches the browser.
@@ -12,7 +12,9 @@ package websession
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,7 +78,7 @@ type Store struct {
 	opts Options
 
 	mu    sync.Mutex
-	cache map[string]cached
+	cache map[string]cached // by hashID, like the store
 }
 
 type cached struct {
@@ -104,7 +106,15 @@ func New(store kv.Store, box *secret.Box, o Options) *Store {
 // Options returns the store's effective options.
 func (st *Store) Options() Options { return st.opts }
 
-func key(id string) string { return "websession:" + id }
+// key is where a session is kept: under the SHA-256 of its id, so that
+// whoever reads the store (a Redis dump, a memory snapshot) finds no id a
+// browser could present.
+func key(id string) string { return "websession:" + hashID(id) }
+
+func hashID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
+}
 
 // NewID returns a fresh random session id: 256 bits, base64url.
 func NewID() string {
@@ -150,6 +160,20 @@ func (st *Store) put(ctx context.Context, s *Session) error {
 // Get returns a live session, or ErrNotFound. Using it extends its idle
 // timeout (written back at most every TouchEvery).
 func (st *Store) Get(ctx context.Context, id string) (*Session, error) {
+	s, err := st.Lookup(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Touch(ctx, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Lookup returns a live session, or ErrNotFound, without extending it:
+// for a caller that checks the session's credential first, so that a
+// revoked session is never kept alive by being looked at.
+func (st *Store) Lookup(ctx context.Context, id string) (*Session, error) {
 	if !ValidID(id) {
 		return nil, ErrNotFound
 	}
@@ -172,14 +196,23 @@ func (st *Store) Get(ctx context.Context, id string) (*Session, error) {
 	if !now.Before(s.IdleEnd(st.opts.Idle)) {
 		return nil, ErrNotFound
 	}
-	if now.Sub(s.LastSeen) >= st.opts.TouchEvery {
-		s.LastSeen = now.UTC()
-		if err := st.put(ctx, &s); err != nil {
-			return nil, err
-		}
-	}
 	st.remember(&s, now)
 	return &s, nil
+}
+
+// Touch records a use of s: its idle timeout restarts, written back at
+// most every TouchEvery.
+func (st *Store) Touch(ctx context.Context, s *Session) error {
+	now := st.opts.Now()
+	if now.Sub(s.LastSeen) < st.opts.TouchEvery {
+		return nil
+	}
+	s.LastSeen = now.UTC()
+	if err := st.put(ctx, s); err != nil {
+		return err
+	}
+	st.remember(s, now)
+	return nil
 }
 
 func (st *Store) cached(id string, now time.Time) (*Session, bool) {
@@ -188,11 +221,12 @@ func (st *Store) cached(id string, now time.Time) (*Session, bool) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	c, ok := st.cache[id]
+	c, ok := st.cache[hashID(id)]
 	if !ok || now.After(c.until) || !now.Before(c.s.IdleEnd(st.opts.Idle)) {
 		return nil, false
 	}
 	s := c.s
+	s.ID = id
 	return &s, true
 }
 
@@ -208,7 +242,9 @@ func (st *Store) remember(s *Session, now time.Time) {
 	if len(st.cache) >= cacheMax {
 		st.cache = map[string]cached{}
 	}
-	st.cache[s.ID] = cached{s: *s, until: now.Add(st.opts.CacheFor)}
+	c := cached{s: *s, until: now.Add(st.opts.CacheFor)}
+	c.s.ID = "" // the id itself is kept nowhere but in the browser
+	st.cache[hashID(s.ID)] = c
 }
 
 // Detached fills s (sealing secretKey, setting its times) without
@@ -233,7 +269,7 @@ func (st *Store) Extend(ctx context.Context, s *Session) (time.Time, error) {
 // Delete ends a session; ending a missing one is not an error.
 func (st *Store) Delete(ctx context.Context, id string) error {
 	st.mu.Lock()
-	delete(st.cache, id)
+	delete(st.cache, hashID(id))
 	st.mu.Unlock()
 	if !ValidID(id) {
 		return nil

@@ -3,6 +3,9 @@ package websession_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"sync/atomic"
@@ -63,6 +66,7 @@ func TestConformance(t *testing.T) {
 			tests := map[string]func(t *testing.T, kvs kv.Store){
 				"CreateGetDelete":   testCreateGetDelete,
 				"SecretSealed":      testSecretSealed,
+				"IDNotStored":       testIDNotStored,
 				"IdleTimeout":       testIdleTimeout,
 				"AbsoluteTimeout":   testAbsoluteTimeout,
 				"ExtendKeepsAlive":  testExtend,
@@ -110,6 +114,39 @@ func testCreateGetDelete(t *testing.T, kvs kv.Store) {
 	}
 }
 
+// storedKey is where a session with id is expected in the store: under
+// the SHA-256 of the id, never the id itself.
+func storedKey(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return "websession:" + hex.EncodeToString(sum[:])
+}
+
+// testIDNotStored: whoever can read the store finds no id a browser could
+// present — neither under the id itself nor by presenting the stored key.
+func testIDNotStored(t *testing.T, kvs kv.Store) {
+	ctx := t.Context()
+	st := websession.New(kvs, box(t), websession.Options{})
+	s := newSession()
+	if err := st.Create(ctx, s, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kvs.Get(ctx, "websession:"+s.ID); !errors.Is(err, kv.ErrNotFound) {
+		t.Fatalf("the session is stored under its own id: %v", err)
+	}
+	raw, err := kvs.Get(ctx, storedKey(s.ID))
+	if err != nil {
+		t.Fatalf("the session is not under the hash of its id: %v", err)
+	}
+	if strings.Contains(string(raw), s.ID) {
+		t.Fatal("the stored value holds the session id")
+	}
+	// The stored key's hash, presented as an id, is no session.
+	sum := sha256.Sum256([]byte(s.ID))
+	if _, err := st.Get(ctx, base64.RawURLEncoding.EncodeToString(sum[:])); !errors.Is(err, websession.ErrNotFound) {
+		t.Fatalf("the stored hash works as a session id: %v", err)
+	}
+}
+
 func testSecretSealed(t *testing.T, kvs kv.Store) {
 	ctx := t.Context()
 	st := websession.New(kvs, box(t), websession.Options{})
@@ -117,7 +154,7 @@ func testSecretSealed(t *testing.T, kvs kv.Store) {
 	if err := st.Create(ctx, s, "very-secret-value"); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := kvs.Get(ctx, "websession:"+s.ID)
+	raw, err := kvs.Get(ctx, storedKey(s.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +275,7 @@ func testStoredTTL(t *testing.T, kvs kv.Store) {
 	// The backend itself forgets the session after its idle end.
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		_, err := kvs.Get(ctx, "websession:"+s.ID)
+		_, err := kvs.Get(ctx, storedKey(s.ID))
 		if errors.Is(err, kv.ErrNotFound) {
 			return
 		}
