@@ -15,6 +15,15 @@ type User struct {
 	AdminRole string    `json:"admin_role,omitempty"`
 	Status    string    `json:"status"`
 	CreatedAt time.Time `json:"created_at"`
+	// Ended is set by UpdateMe after a password change: what it ended.
+	Ended *Ended `json:"ended,omitempty"`
+}
+
+// Ended counts the credentials a revocation ended.
+type Ended struct {
+	WebSessions   int64 `json:"web_sessions"`
+	Keypairs      int64 `json:"keypairs"`
+	TokenFamilies int64 `json:"token_families"`
 }
 
 // Tokens is the answer to a login or a refresh.
@@ -65,6 +74,14 @@ func (c *Client) Logout(ctx context.Context, all bool) error {
 		body = map[string]bool{"all": true}
 	}
 	return c.Do(ctx, http.MethodPost, "/api/auth/logout", body, nil)
+}
+
+// LogoutEverywhere ends every login of the user — bearer tokens, web
+// sessions and CLI keypairs, this client's own credential included — and
+// returns how many of each ended.
+func (c *Client) LogoutEverywhere(ctx context.Context) (*Ended, error) {
+	var out Ended
+	return ptr(&out, c.Do(ctx, http.MethodPost, "/api/auth/logout", map[string]bool{"all": true}, &out))
 }
 
 // Authorize exchanges an email and password for a keypair bound to a web

@@ -1,9 +1,11 @@
 package graphql
 
 import (
+	"context"
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -28,6 +30,14 @@ func Handler(r *Resolver) http.Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](256))
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if r.Recheck != nil {
+			if err := r.Recheck(ctx); err != nil {
+				return graphql.OneShot(graphql.ErrorResponse(ctx, "the credential this connection was opened with has ended; sign in again"))
+			}
+		}
+		return next(ctx)
+	})
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(500))
 	return srv

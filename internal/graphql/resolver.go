@@ -21,6 +21,12 @@ type Resolver struct {
 	Now func() time.Time
 	// LogPoll is how often the logs subscription looks for new lines.
 	LogPoll time.Duration
+	// Recheck reads the request's credential again and fails once it has
+	// ended (logout, password change, blocked account). It runs before
+	// every operation — each one on a WebSocket too — and every
+	// RecheckEvery while a subscription is open; nil: never.
+	Recheck      func(ctx context.Context) error
+	RecheckEvery time.Duration
 }
 
 // errUnauthenticated is answered when no user is known (the manager
@@ -232,10 +238,21 @@ func (r *subscriptionResolver) Logs(ctx context.Context, functionID string) (<-c
 		seen := map[string]time.Time{} // execution id -> its start, while it may come again
 		t := time.NewTicker(poll)
 		defer t.Stop()
+		every := r.RecheckEvery
+		if r.Recheck == nil || every <= 0 {
+			every = time.Hour
+		}
+		check := time.NewTicker(every)
+		defer check.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
+			case <-check.C:
+				if r.Recheck != nil && r.Recheck(ctx) != nil {
+					return // the credential ended: the subscription completes
+				}
+				continue
 			case <-t.C:
 			}
 			lines, err := r.Store.RecentLogs(ctx, f.ID, since, 1000)

@@ -43,6 +43,13 @@ type logoutInput struct {
 	} `required:"false"`
 }
 
+// logoutOutput is empty (204) for one session; "log out everywhere"
+// answers 200 with what it ended.
+type logoutOutput struct {
+	Status int
+	Body   *Ended
+}
+
 type authorizeOutput struct {
 	Body struct {
 		AccessKey string    `json:"access_key"`
@@ -73,6 +80,8 @@ func (m *Manager) registerAuth() {
 	huma.Register(m.api, huma.Operation{
 		OperationID: "logout", Method: http.MethodPost, Path: "/api/auth/logout", Tags: tags,
 		Summary: "End this session, or every session with {\"all\": true}", Security: authenticated,
+		Description: "With {\"all\": true} every login of the user ends — bearer tokens, web sessions and CLI keypairs, " +
+			"this one included — and the answer (200) counts each; otherwise 204.",
 		DefaultStatus: http.StatusNoContent,
 	}, m.logout)
 	huma.Register(m.api, huma.Operation{
@@ -273,15 +282,17 @@ func (m *Manager) refresh(ctx context.Context, in *refreshInput) (*tokensOutput,
 	return &tokensOutput{Body: out}, nil
 }
 
-func (m *Manager) logout(ctx context.Context, in *logoutInput) (*struct{}, error) {
+func (m *Manager) logout(ctx context.Context, in *logoutInput) (*logoutOutput, error) {
 	p := PrincipalFrom(ctx)
 	now := m.now()
 	all := in.Body != nil && in.Body.All
+	out := &logoutOutput{Status: http.StatusNoContent}
 	var err error
 	switch {
 	case all:
-		if _, err = m.store.RevokeUserTokenFamilies(ctx, p.User.ID, "", now); err == nil {
-			_, err = m.store.DeleteUserKeypairs(ctx, p.User.ID, berth.KeypairSession, "")
+		var ended Ended
+		if ended, err = m.endSessions(ctx, p.User.ID, "", ""); err == nil {
+			out.Status, out.Body = http.StatusOK, &ended
 		}
 	case p.Via == "bearer":
 		err = m.store.RevokeTokenFamily(ctx, p.FamilyID, now)
@@ -296,7 +307,7 @@ func (m *Manager) logout(ctx context.Context, in *logoutInput) (*struct{}, error
 		detail = "all sessions"
 	}
 	m.auditUser(ctx, p.User, actLogout, p.FamilyID+p.AccessKey, berth.AuditSuccess, detail)
-	return nil, nil
+	return out, nil
 }
 
 func (m *Manager) authorize(ctx context.Context, in *loginInput) (*authorizeOutput, error) {

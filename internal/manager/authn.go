@@ -32,8 +32,10 @@ type Principal struct {
 	keyFunction *berth.Function
 	// Via is "bearer" or "keypair".
 	Via string
-	// FamilyID is the token family of a bearer token.
-	FamilyID string
+	// FamilyID is the token family of a bearer token, and tokenHash the
+	// token's hash, so that a long-lived connection can check it again.
+	FamilyID  string
+	tokenHash []byte
 	// AccessKey and KeyKind identify the keypair of a signed request.
 	AccessKey string
 	KeyKind   berth.KeypairKind
@@ -122,7 +124,8 @@ func (m *Manager) bearer(ctx context.Context, token string) (*Principal, error) 
 	if !strings.HasPrefix(token, accessTokenPrefix) || len(token) > maxTokenLen {
 		return nil, invalid
 	}
-	t, u, err := m.store.TokenOwner(ctx, hashToken(token), berth.TokenAccess)
+	hash := hashToken(token)
+	t, u, err := m.store.TokenOwner(ctx, hash, berth.TokenAccess)
 	if errors.Is(err, berth.ErrNotFound) {
 		return nil, invalid
 	}
@@ -132,7 +135,7 @@ func (m *Manager) bearer(ctx context.Context, token string) (*Principal, error) 
 	if t.FamilyRevoked || !m.now().Before(t.ExpiresAt) || !u.Active() {
 		return nil, invalid
 	}
-	return &Principal{User: u, Via: "bearer", FamilyID: t.FamilyID}, nil
+	return &Principal{User: u, Via: "bearer", FamilyID: t.FamilyID, tokenHash: hash}, nil
 }
 
 // signed verifies a BERTH-HMAC-SHA256 request: the signature first, then —

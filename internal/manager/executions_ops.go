@@ -148,9 +148,9 @@ func (m *Manager) logs(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case isWebSocket(r):
-		m.logsWebSocket(w, r, f, lines)
+		m.logsWebSocket(w, r, f, since, lines)
 	case q.Get("follow") == "true":
-		m.followLogs(w, r, f, lines)
+		m.followLogs(w, r, f, since, lines)
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"lines": nonNil(lines)})
 	}
@@ -169,7 +169,7 @@ func queryInvalid(param, reason string) error {
 }
 
 // followLogs streams lines as server-sent events (event "log").
-func (m *Manager) followLogs(w http.ResponseWriter, r *http.Request, f *berth.Function, first []berth.LogLine) {
+func (m *Manager) followLogs(w http.ResponseWriter, r *http.Request, f *berth.Function, since time.Time, first []berth.LogLine) {
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -191,14 +191,17 @@ func (m *Manager) followLogs(w http.ResponseWriter, r *http.Request, f *berth.Fu
 		}
 		return rc.Flush()
 	}
-	m.tail(r.Context(), f, first, emit, alive)
+	if m.tail(r.Context(), f, since, first, emit, alive) {
+		_, _ = fmt.Fprint(w, "event: end\ndata: {\"reason\":\"the credential this stream was opened with has ended; sign in again\"}\n\n")
+		_ = rc.Flush()
+	}
 }
 
 // logsWebSocket streams lines over a WebSocket, one JSON text message
 // each. The request is authenticated by its signature (the webserver
 // signed the handshake), never by a cookie, so the origin needs no check
 // here; the webserver checks it for browsers.
-func (m *Manager) logsWebSocket(w http.ResponseWriter, r *http.Request, f *berth.Function, first []berth.LogLine) {
+func (m *Manager) logsWebSocket(w http.ResponseWriter, r *http.Request, f *berth.Function, since time.Time, first []berth.LogLine) {
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return
@@ -218,18 +221,27 @@ func (m *Manager) logsWebSocket(w http.ResponseWriter, r *http.Request, f *berth
 		defer cancel()
 		return c.Ping(pctx)
 	}
-	m.tail(ctx, f, first, emit, alive)
+	if m.tail(ctx, f, since, first, emit, alive) {
+		_ = c.Close(websocket.StatusPolicyViolation, "credential ended: sign in again")
+		return
+	}
 	_ = c.Close(websocket.StatusNormalClosure, "stream ended")
 }
 
 // tail sends first, then polls the store for lines of executions recorded
-// after the last one sent, until ctx ends, an hour passes, or the client
-// goes away.
-func (m *Manager) tail(ctx context.Context, f *berth.Function, first []berth.LogLine, emit func([]berth.LogLine) error, alive func() error) {
+// after the last one sent (at first: after since), until ctx ends, an hour
+// passes, the client goes away, or the credential the stream was opened
+// with ends — it is checked again at every RecheckInterval, so a logout, a password
+// change or a blocked account closes the stream within RecheckInterval on
+// every replica. It reports whether the credential ended it.
+func (m *Manager) tail(ctx context.Context, f *berth.Function, since time.Time, first []berth.LogLine,
+	emit func([]berth.LogLine) error, alive func() error,
+) (revoked bool) {
 	ctx, cancel := context.WithTimeout(ctx, maxFollow)
 	defer cancel()
+	p := PrincipalFrom(ctx)
 	seen := map[string]bool{}
-	var last time.Time
+	last := since
 	send := func(lines []berth.LogLine) error {
 		for _, l := range lines {
 			seen[l.ExecutionID] = true
@@ -240,19 +252,25 @@ func (m *Manager) tail(ctx context.Context, f *berth.Function, first []berth.Log
 		return emit(lines)
 	}
 	if send(first) != nil {
-		return
+		return false
 	}
 	poll := time.NewTicker(logPollInterval)
 	defer poll.Stop()
 	keep := time.NewTicker(logKeepAlive)
 	defer keep.Stop()
+	check := time.NewTicker(RecheckInterval)
+	defer check.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-keep.C:
 			if alive() != nil {
-				return
+				return false
+			}
+		case <-check.C:
+			if err := m.recheck(ctx, p); errors.Is(err, errRevoked) {
+				return true
 			}
 		case <-poll.C:
 			lines, err := m.store.RecentLogs(ctx, f.ID, last, maxLogLines)
@@ -266,7 +284,7 @@ func (m *Manager) tail(ctx context.Context, f *berth.Function, first []berth.Log
 				}
 			}
 			if len(fresh) > 0 && send(fresh) != nil {
-				return
+				return false
 			}
 		}
 	}

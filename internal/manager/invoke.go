@@ -84,6 +84,15 @@ func (m *Manager) invoke(w http.ResponseWriter, r *http.Request, id, path string
 		m.refuse(w, r, err)
 		return
 	}
+	if who.kind == berth.CallerPublic {
+		// Nobody's credential vouches for a public call: the owner's
+		// account must still be active (API keys and owners were checked
+		// with their credential).
+		if err := m.ownerActive(ctx, f); err != nil {
+			m.writeErr(w, r, err)
+			return
+		}
+	}
 	switch {
 	case f.Status == berth.FunctionPendingDeletion:
 		m.writeErr(w, r, problem(http.StatusGone, codePendingDeletion, "function "+f.ID+" is scheduled for deletion and cannot be invoked"))

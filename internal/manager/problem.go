@@ -32,6 +32,7 @@ const (
 	codeInternal        = "internal"
 	codeRegistrationOff = "registration-disabled"
 	codeAccountBlocked  = "account-blocked"
+	codeOwnerInactive   = "function-owner-inactive"
 	codePendingDeletion = "function-pending-deletion"
 	codeNotDeployed     = "function-not-deployed"
 	codeBadArtefact     = "bad-artefact"

@@ -24,7 +24,7 @@ func (m *Manager) registerPlainRoutes(mux *http.ServeMux) {
 			return p.User
 		}
 		return nil
-	}})
+	}, Recheck: func(ctx context.Context) error { return m.recheck(ctx, PrincipalFrom(ctx)) }, RecheckEvery: RecheckInterval})
 	mux.HandleFunc("/api/graphql", func(w http.ResponseWriter, r *http.Request) {
 		markRoute(r.Context(), "/api/graphql", "graphql")
 		if p := PrincipalFrom(r.Context()); p == nil || p.User == nil {

@@ -69,7 +69,17 @@ func (m *Manager) getMe(ctx context.Context, _ *struct{}) (*userOutput, error) {
 	return &userOutput{Body: userOut(PrincipalFrom(ctx).User)}, nil
 }
 
-func (m *Manager) updateMe(ctx context.Context, in *updateMeInput) (*userOutput, error) {
+// updateMeOutput is the account, and after a password change what the
+// change ended.
+type updateMeOutput struct {
+	Body struct {
+		User
+		Ended *Ended `json:"ended,omitempty" doc:"Set after a password change: the other sessions and keypairs it ended."`
+	}
+}
+
+func (m *Manager) updateMe(ctx context.Context, in *updateMeInput) (*updateMeOutput, error) {
+	out := &updateMeOutput{}
 	p := PrincipalFrom(ctx)
 	u := *p.User
 	if in.Body.Name != nil {
@@ -84,55 +94,56 @@ func (m *Manager) updateMe(ctx context.Context, in *updateMeInput) (*userOutput,
 		m.auditUser(ctx, &u, actUserUpdate, u.ID, berth.AuditSuccess, "name")
 	}
 	if in.Body.Password != nil {
-		if err := m.changePassword(ctx, p, *in.Body.Password, in.Body.CurrentPassword); err != nil {
+		ended, err := m.changePassword(ctx, p, *in.Body.Password, in.Body.CurrentPassword)
+		if err != nil {
 			return nil, err
 		}
+		out.Body.Ended = &ended
 	}
-	return &userOutput{Body: userOut(&u)}, nil
+	out.Body.User = userOut(&u)
+	return out, nil
 }
 
 // changePassword checks the current password (counting failures like a
 // login), applies the policy, stores the new hash and ends every other
-// session of the user: other token families and other web-session keypairs.
-// Long-lived CLI keypairs stay; they are managed under /api/keypairs.
-func (m *Manager) changePassword(ctx context.Context, p *Principal, newPassword string, current *string) error {
+// session of the user: other token families, other web-session keypairs
+// and CLI keypairs (all but the one that signed this request), as a
+// password change is what a user does when a credential may have leaked.
+func (m *Manager) changePassword(ctx context.Context, p *Principal, newPassword string, current *string) (Ended, error) {
 	u := p.User
 	if current == nil {
-		return m.fail(ctx, berth.Invalid("current_password", "is required to change the password"))
+		return Ended{}, m.fail(ctx, berth.Invalid("current_password", "is required to change the password"))
 	}
 	if err := m.checkLockout(ctx, u.Email, clientAddrFrom(ctx)); err != nil {
-		return m.fail(ctx, err)
+		return Ended{}, m.fail(ctx, err)
 	}
 	ok, err := m.verifyPassword(ctx, u, *current)
 	if err != nil {
-		return m.fail(ctx, err)
+		return Ended{}, m.fail(ctx, err)
 	}
 	if !ok {
 		m.auditUser(ctx, u, actPasswordChange, u.ID, berth.AuditFailure, "wrong current password")
 		if err := m.recordFailure(ctx, u.Email, clientAddrFrom(ctx)); err != nil {
-			return m.fail(ctx, err)
+			return Ended{}, m.fail(ctx, err)
 		}
-		return m.fail(ctx, berth.Invalid("current_password", "is not the current password"))
+		return Ended{}, m.fail(ctx, berth.Invalid("current_password", "is not the current password"))
 	}
 	if err := password.Check(newPassword, u.Email); err != nil {
-		return m.fail(ctx, err)
+		return Ended{}, m.fail(ctx, err)
 	}
 	hash, err := m.hasher.Hash(ctx, newPassword)
 	if err != nil {
-		return m.fail(ctx, err)
+		return Ended{}, m.fail(ctx, err)
 	}
 	if err := m.store.UpdatePasswordHash(ctx, u.ID, hash); err != nil {
-		return m.fail(ctx, err)
+		return Ended{}, m.fail(ctx, err)
 	}
-	now := m.now()
-	if _, err := m.store.RevokeUserTokenFamilies(ctx, u.ID, p.FamilyID, now); err != nil {
-		return m.fail(ctx, err)
-	}
-	if _, err := m.store.DeleteUserKeypairs(ctx, u.ID, berth.KeypairSession, p.AccessKey); err != nil {
-		return m.fail(ctx, err)
+	ended, err := m.endSessions(ctx, u.ID, p.FamilyID, p.AccessKey)
+	if err != nil {
+		return Ended{}, m.fail(ctx, err)
 	}
 	m.auditUser(ctx, u, actPasswordChange, u.ID, berth.AuditSuccess, "other sessions ended")
-	return nil
+	return ended, nil
 }
 
 func (m *Manager) getPreferences(ctx context.Context, _ *struct{}) (*preferencesOutput, error) {

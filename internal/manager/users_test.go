@@ -52,8 +52,12 @@ func TestUpdateMe(t *testing.T) {
 			t.Fatal(err)
 		}
 		newPW := "the new password is long"
-		if _, err := c.UpdateMe(ctx, client.UpdateMe{Password: &newPW, CurrentPassword: &pw}); err != nil {
+		me, err := c.UpdateMe(ctx, client.UpdateMe{Password: &newPW, CurrentPassword: &pw})
+		if err != nil {
 			t.Fatal(err)
+		}
+		if me.Ended == nil || me.Ended.WebSessions != 1 || me.Ended.Keypairs != 1 || me.Ended.TokenFamilies < 1 {
+			t.Errorf("the answer does not count what ended: %+v", me.Ended)
 		}
 		if _, err := c.Me(ctx); err != nil {
 			t.Fatalf("the session that changed the password was ended: %v", err)
@@ -67,8 +71,10 @@ func TestUpdateMe(t *testing.T) {
 		if _, err := ts.signer(web.AccessKey, web.SecretKey).Me(ctx); client.StatusOf(err) != 401 {
 			t.Errorf("web session keypair survives: %v", err)
 		}
-		if _, err := ts.signer(cli.AccessKey, cli.SecretKey).Me(ctx); err != nil {
-			t.Errorf("long-lived CLI keypair ended by a password change: %v", err)
+		// A password change is what a user does when a credential may have
+		// leaked: CLI keypairs end with it too.
+		if _, err := ts.signer(cli.AccessKey, cli.SecretKey).Me(ctx); client.StatusOf(err) != 401 {
+			t.Errorf("CLI keypair survives a password change: %v", err)
 		}
 		if _, err := ts.anon().Login(ctx, email, pw); client.StatusOf(err) != 401 {
 			t.Errorf("old password still works: %v", err)

@@ -245,7 +245,7 @@ func TestProxyLargeBodiesConstantMemory(t *testing.T) {
 	g := newGateway(t, config.WebConfig{})
 	const size = 1 << 30
 	g.up.respond = func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
+		if r.Method == http.MethodGet && r.URL.Path == "/api/download" {
 			w.Header().Set("Content-Length", "1073741824")
 			chunk := make([]byte, 1<<20)
 			for range size >> 20 {

@@ -65,20 +65,46 @@ func (s *Server) sessionID(r *http.Request, allowHeader bool) string {
 	return ""
 }
 
-// current returns the request's session, nil when it has none (or an
-// expired or forged one), or an error when the store cannot answer.
-func (s *Server) current(r *http.Request) (*current, error) {
+// current returns the request's session from its cookie, nil when it has
+// none (or an expired, forged or revoked one), or an error when the store,
+// the manager or the validator cannot answer.
+//
+// When no manager can confirm the credential, the session is taken as the
+// store has it: everything it is used for goes through a manager, which
+// checks the credential itself (the dashboard shows the outage, not a
+// sign-out).
+func (s *Server) current(r *http.Request) (*current, error) { return s.session(r, false, false) }
+
+// session finds the request's session — its cookie, or with allowHeader
+// also X-Session-Token — and has the manager confirm that the session's
+// keypair and its user still hold (reused for confirmFor) before the
+// request counts as a use. A session whose credential has ended is
+// deleted, whoever ended it and through whichever replica. With strict,
+// a session no manager could confirm is an error (errManagerDown), not a
+// session.
+func (s *Server) session(r *http.Request, allowHeader, strict bool) (*current, error) {
+	ctx := r.Context()
 	if s.valid != nil {
-		return s.valid.current(r)
+		cur, err := s.valid.current(r)
+		if err != nil || cur == nil {
+			return nil, err
+		}
+		if err := s.confirm(ctx, r, cur); errors.Is(err, errSessionEnded) {
+			s.valid.forget(cur.sess.Email) // the next request asks the validator and the manager anew
+			return nil, nil
+		} else if err != nil && strict {
+			return nil, err
+		}
+		return cur, nil
 	}
-	id := s.sessionID(r, false)
+	id := s.sessionID(r, allowHeader)
 	if id == "" {
 		if s.o.OpenSession != nil {
-			return s.open(r.Context())
+			return s.open(ctx)
 		}
 		return nil, nil
 	}
-	sess, err := s.o.Sessions.Get(r.Context(), id)
+	sess, err := s.o.Sessions.Lookup(ctx, id)
 	if errors.Is(err, websession.ErrNotFound) {
 		return nil, nil
 	}
@@ -92,10 +118,21 @@ func (s *Server) current(r *http.Request) (*current, error) {
 		s.log.Error("session secret cannot be opened (master key changed?)", "event", "session_secret")
 		return nil, nil //nolint:nilerr // see above
 	}
+	cur := &current{sess: sess, secret: sec}
+	if err := s.confirm(ctx, r, cur); errors.Is(err, errSessionEnded) {
+		_ = s.o.Sessions.Delete(ctx, id)
+		s.log.InfoContext(ctx, "web session ended: its credential was revoked", "event", "web_session_revoked", "user_id", sess.UserID)
+		return nil, nil
+	} else if err != nil && strict {
+		return nil, err
+	}
+	if err := s.o.Sessions.Touch(ctx, sess); err != nil {
+		return nil, err
+	}
 	if info := infoOf(r); info != nil {
 		info.userID = sess.UserID
 	}
-	return &current{sess: sess, secret: sec}, nil
+	return cur, nil
 }
 
 // open is the first admin's session when authentication is disabled.
@@ -312,6 +349,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		_ = s.o.Sessions.Delete(r.Context(), cur.sess.ID)
+		s.confirmed.forget(cur.sess.AccessKey)
 		s.log.InfoContext(r.Context(), "signed out", "event", "web_logout", "user_id", cur.sess.UserID)
 	}
 	s.clearCookie(w, r)
@@ -363,7 +401,29 @@ func (s *Server) extendSession(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"authenticated": true, "expires_at": end, "absolute_expires_at": cur.sess.ExpiresAt})
 }
 
+// storeDown answers 503 when a session cannot be checked, naming what did
+// not answer: the session store, the manager or the external validator.
 func (s *Server) storeDown(w http.ResponseWriter, r *http.Request, err error) {
+	var md errManagerDown
+	var vd errValidatorDown
+	switch {
+	case errors.As(err, &vd):
+		s.metrics.proxyErrors.WithLabelValues("validator").Inc()
+		event, detail := "validator_down", "the session validator could not be reached; retry shortly"
+		if vd.timeout {
+			event, detail = "validator_timeout", "the session validator did not answer in time; retry shortly"
+		}
+		s.log.WarnContext(r.Context(), "session validator failed", "event", event, "error", err)
+		w.Header().Set("Retry-After", "2")
+		writeProblem(w, r, http.StatusServiceUnavailable, "validator-unavailable", detail)
+		return
+	case errors.As(err, &md):
+		s.metrics.proxyErrors.WithLabelValues("session_check").Inc()
+		s.log.WarnContext(r.Context(), "session not checked: manager unavailable", "event", "session_check_down", "error", err)
+		w.Header().Set("Retry-After", "2")
+		writeProblem(w, r, http.StatusServiceUnavailable, "unavailable", "the session cannot be checked right now (no manager answered); retry shortly")
+		return
+	}
 	s.metrics.proxyErrors.WithLabelValues("session_store").Inc()
 	s.log.WarnContext(r.Context(), "session store unavailable", "event", "session_store_down", "error", err)
 	w.Header().Set("Retry-After", "2")

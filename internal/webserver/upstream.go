@@ -181,7 +181,10 @@ func (p *Pool) Forward(w http.ResponseWriter, out *http.Request, sign func(*http
 	rp := *t.proxy
 	rp.Rewrite = func(pr *httputil.ProxyRequest) {
 		pr.SetURL(t.url)
-		pr.Out.Host = t.url.Host
+		// The Host stays the one the client used: a request the CLI or an
+		// API key signed for the public URL signed that Host, and the
+		// session's signature is made below over the same one.
+		pr.Out.Host = pr.In.Host
 		pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
 		pr.Out.Header["X-Forwarded-Proto"] = pr.In.Header["X-Forwarded-Proto"]
 		pr.Out.Header["X-Forwarded-Host"] = pr.In.Header["X-Forwarded-Host"]
@@ -201,7 +204,10 @@ func (p *Pool) Do(req *http.Request) (*http.Response, error) {
 	}
 	u := *t.url
 	u.Path, u.RawQuery = req.URL.Path, req.URL.RawQuery
-	req.URL, req.Host = &u, u.Host
+	req.URL = &u
+	if req.Host == "" {
+		req.Host = u.Host // a request signed before it was sent keeps the Host it signed
+	}
 	t.inflight.Add(1)
 	defer t.inflight.Add(-1)
 	return p.client.Do(req)

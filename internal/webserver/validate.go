@@ -22,19 +22,13 @@ import (
 // and whose is it. It never returns a token or a key.
 func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	var cur *current
-	var err error
-	if s.valid != nil {
-		cur, err = s.valid.current(r)
-	} else if id := s.sessionID(r, true); id != "" {
-		var sess *websession.Session
-		sess, err = s.o.Sessions.Get(r.Context(), id)
-		if err == nil {
-			cur = &current{sess: sess}
-		} else if errors.Is(err, websession.ErrNotFound) {
-			err = nil
-		}
-	}
+	// The same path as every other request: the session store, then the
+	// manager's word on the keypair and the user (so a logout, a password
+	// change or a blocked account ends it here too), then the use is
+	// recorded; without authentication, the open session.
+	// Other services gate access on this answer: a session no manager
+	// could confirm is refused with 503, never vouched for.
+	cur, err := s.session(r, true, true)
 	if err != nil {
 		s.storeDown(w, r, err)
 		return
@@ -94,6 +88,28 @@ func (v *validator) cacheKey(r *http.Request) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// errValidatorDown reports that the external validator did not answer.
+type errValidatorDown struct {
+	err     error
+	timeout bool
+}
+
+func (e errValidatorDown) Error() string { return "webserver: session validator: " + e.err.Error() }
+func (e errValidatorDown) Unwrap() error { return e.err }
+
+// forget drops every decision and the delegated keypair of a user whose
+// berth credential ended, so that the next request asks again.
+func (v *validator) forget(email string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	delete(v.keys, email)
+	for k, c := range v.cache {
+		if c.cur != nil && c.cur.sess.Email == email {
+			delete(v.cache, k)
+		}
+	}
+}
+
 func (v *validator) current(r *http.Request) (*current, error) {
 	if r.Header.Get("Cookie") == "" && r.Header.Get("X-Session-Token") == "" {
 		return nil, nil
@@ -133,8 +149,8 @@ func (v *validator) ask(r *http.Request) (*current, error) {
 	}
 	resp, err := v.client.Do(req)
 	if err != nil {
-		v.s.metrics.proxyErrors.WithLabelValues("validator").Inc()
-		return nil, err
+		var ne interface{ Timeout() bool }
+		return nil, errValidatorDown{err: err, timeout: errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())}
 	}
 	defer resp.Body.Close()
 	var ans struct {

@@ -69,6 +69,8 @@ type Server struct {
 	origins map[string]bool
 	limits  limits
 	valid   *validator
+	// confirmed remembers the manager's recent word on session credentials.
+	confirmed confirmations
 }
 
 // New builds the webserver's routes.

@@ -1,0 +1,88 @@
+package webserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// confirmFor bounds how long the manager's word that a session's
+// credential holds is reused. A logout, a password change, a blocked or
+// deleted account or an expired keypair — made through any replica, or
+// straight in the database — ends the session within this time everywhere,
+// for /session/validate and /server/login-check as for the proxy.
+const confirmFor = 500 * time.Millisecond
+
+// errSessionEnded reports that the manager no longer accepts a session's
+// keypair or its user.
+var errSessionEnded = errors.New("webserver: the session's credential has ended")
+
+// errManagerDown reports that no manager could say whether a session's
+// credential holds.
+type errManagerDown struct{ err error }
+
+func (e errManagerDown) Error() string { return "webserver: manager unreachable: " + e.err.Error() }
+func (e errManagerDown) Unwrap() error { return e.err }
+
+// confirmations remembers recent confirmations, by access key.
+type confirmations struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+}
+
+// confirmMax bounds the remembered confirmations; the map is emptied when full.
+const confirmMax = 100_000
+
+func (c *confirmations) fresh(key string, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.until[key]
+	return ok && now.Before(t)
+}
+
+func (c *confirmations) remember(key string, until time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.until == nil || len(c.until) >= confirmMax {
+		c.until = map[string]time.Time{}
+	}
+	c.until[key] = until
+}
+
+func (c *confirmations) forget(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.until, key)
+}
+
+// confirm asks the manager whether cur's keypair and its user still hold,
+// with a signed GET /api/users/me — the check every proxied call gets. It
+// returns nil, errSessionEnded, or errManagerDown.
+func (s *Server) confirm(ctx context.Context, r *http.Request, cur *current) error {
+	now := s.o.Now()
+	if s.confirmed.fresh(cur.sess.AccessKey, now) {
+		return nil
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/api/users/me", nil)
+	s.asClient(r, req)
+	if err := s.signInternal(req, cur); err != nil {
+		return errManagerDown{err}
+	}
+	resp, err := s.o.Upstream.Do(req)
+	if err != nil {
+		return errManagerDown{err}
+	}
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		s.confirmed.remember(cur.sess.AccessKey, now.Add(confirmFor))
+		return nil
+	case http.StatusUnauthorized, http.StatusForbidden:
+		s.confirmed.forget(cur.sess.AccessKey)
+		return errSessionEnded
+	}
+	return errManagerDown{fmt.Errorf("GET /api/users/me answered %d", resp.StatusCode)}
+}
