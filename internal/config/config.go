@@ -77,6 +77,11 @@ type WebConfig struct {
 	// AllowedOrigins may call the API from a browser with credentials
 	// (CORS); the default is none: same origin only.
 	AllowedOrigins []string `koanf:"allowed_origins"`
+	// AllowedHosts are host names served besides public_url's host,
+	// functions.public_url's host and the loopback names; any other Host
+	// is refused (421), so a DNS-rebinding page cannot reach berth. "*"
+	// serves every host, and is refused while auth.enabled is false.
+	AllowedHosts []string `koanf:"allowed_hosts"`
 	// SessionIdle and SessionAbsolute end web sessions.
 	SessionIdle     time.Duration `koanf:"session_idle"`
 	SessionAbsolute time.Duration `koanf:"session_absolute"`
@@ -132,6 +137,11 @@ type FunctionsConfig struct {
 	MaxTimeout  time.Duration `koanf:"max_timeout"`
 	// PrepareTimeout bounds compiling (or building) one deployment.
 	PrepareTimeout time.Duration `koanf:"prepare_timeout"`
+	// PublicURL, when set, is the origin functions are served from (a
+	// host of their own, e.g. https://fn.example.com): /fn/ on the
+	// dashboard's origin then redirects there. The recommended production
+	// setup; empty serves functions under /fn/ on the dashboard's origin.
+	PublicURL string `koanf:"public_url"`
 }
 
 // LogConfig selects the log format and level.
@@ -193,7 +203,7 @@ func Default() Config {
 			MaxInstances: 4, InstanceConcurrency: 8, PidsLimit: 128, TmpfsMB: 64, CPUs: 1,
 		},
 		Web: WebConfig{
-			ManagerURLs: []string{}, AllowedOrigins: []string{}, Balance: "round_robin",
+			ManagerURLs: []string{}, AllowedOrigins: []string{}, AllowedHosts: []string{}, Balance: "round_robin",
 			SessionIdle: 30 * time.Minute, SessionAbsolute: 12 * time.Hour,
 			LoginPerMinute: 20, LoginBurst: 10, APIPerSecond: 100, APIBurst: 200, InvokePerSecond: 200, InvokeBurst: 400,
 		},
@@ -284,7 +294,7 @@ func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
 			if !ok {
 				return "", nil
 			}
-			if key == "trusted_proxies" || key == "web.manager_urls" || key == "web.allowed_origins" {
+			if key == "trusted_proxies" || key == "web.manager_urls" || key == "web.allowed_origins" || key == "web.allowed_hosts" {
 				return key, splitList(v)
 			}
 			return key, v
@@ -451,6 +461,26 @@ func (c *Config) Validate() error {
 			bad("web.allowed_origins", "%q is not an origin such as https://app.example.com", o)
 		}
 	}
+	for _, h := range c.Web.AllowedHosts {
+		if h == "*" {
+			if !c.Auth.Enabled {
+				bad("web.allowed_hosts", `"*" is refused while auth.enabled is false: a page on any site could reach the open dashboard through DNS rebinding`)
+			}
+			continue
+		}
+		if h == "" || strings.ContainsAny(h, "/:@ ") {
+			bad("web.allowed_hosts", "%q is not a host name such as berth.example.com (no scheme, no port)", h)
+		}
+	}
+	if c.Functions.PublicURL != "" {
+		fu, err := url.Parse(c.Functions.PublicURL)
+		switch {
+		case err != nil || (fu.Scheme != "http" && fu.Scheme != "https") || fu.Host == "" || (fu.Path != "" && fu.Path != "/"):
+			bad("functions.public_url", "use an origin of its own such as https://fn.example.com (no path)")
+		case c.PublicURL != "" && sameHost(fu, c.PublicURL):
+			bad("functions.public_url", "must be another host than public_url: functions need an origin of their own")
+		}
+	}
 	if (c.Web.TLSCert == "") != (c.Web.TLSKey == "") {
 		bad("web.tls_cert", "set both web.tls_cert and web.tls_key, or neither")
 	}
@@ -476,6 +506,11 @@ func (c *Config) Validate() error {
 		bad("admin.email", "set both BERTH_ADMIN_EMAIL and BERTH_ADMIN_PASSWORD, or neither")
 	}
 	return errors.Join(errs...)
+}
+
+func sameHost(u *url.URL, other string) bool {
+	o, err := url.Parse(other)
+	return err == nil && strings.EqualFold(u.Hostname(), o.Hostname())
 }
 
 // DatabaseKind is "sqlite" or "postgres", or "" for an unsupported URL.

@@ -251,13 +251,8 @@ func (m *Manager) finish(w http.ResponseWriter, r *http.Request, f *berth.Functi
 	e.Status, e.HTTPStatus, e.BytesOut = berth.ExecSuccess, resp.Status, int64(len(resp.Body))
 	m.record(r.Context(), f, e)
 	h := w.Header()
-	for k, vs := range resp.Header {
-		h[k] = vs
-	}
-	for _, hh := range hopHeaders {
-		h.Del(hh)
-	}
-	h.Del("Set-Cookie") // functions share the dashboard's origin
+	copyFunctionHeaders(h, resp.Header, f.ID)
+	h.Set(HeaderExecutionID, e.ID)
 	h.Set("Content-Security-Policy", functionCSP)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))

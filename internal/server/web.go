@@ -43,6 +43,7 @@ func (s *Server) openWebserver(ctx context.Context, cfg *config.Config, o Option
 	wo := webserver.Options{
 		Upstream: upstream, Sessions: sessions, KV: s.kv, Proxies: proxies, Web: cfg.Web, Auth: cfg.Auth,
 		UI: files, UIBuilt: built, TLS: cfg.Web.TLSCert != "", LogProxied: s.role == RoleWebserver,
+		PublicURL: publicURL(cfg), FunctionsURL: cfg.Functions.PublicURL,
 		Logger: s.log, Registry: reg, Observe: metrics.Observe, Now: o.Now,
 	}
 	if !cfg.Auth.Enabled {
@@ -55,6 +56,18 @@ func (s *Server) openWebserver(ctx context.Context, cfg *config.Config, o Option
 	var err error
 	s.web, err = webserver.New(wo)
 	return err
+}
+
+// publicURL is public_url, or the URL the listen address gives.
+func publicURL(cfg *config.Config) string {
+	if cfg.PublicURL != "" {
+		return cfg.PublicURL
+	}
+	scheme := "http"
+	if cfg.Web.TLSCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + cfg.Listen
 }
 
 // openSession is the first admin's session for a server whose

@@ -51,6 +51,15 @@ func (s *Server) edge(next http.Handler) http.Handler {
 			writeProblem(sw, r, http.StatusForbidden, "forbidden", "this request is not served ("+reason+")")
 			return
 		}
+		if !s.hosts.known(r) {
+			s.misdirected(sw, r)
+			return
+		}
+		if s.hosts.functionsOnly(r) && !strings.HasPrefix(r.URL.Path, "/fn/") {
+			s.metrics.refused.WithLabelValues("functions-origin").Inc()
+			writeProblem(sw, r, http.StatusNotFound, "not-found", "this origin serves functions only, under /fn/{id}/…; the dashboard and the API are at public_url")
+			return
+		}
 		var b [16]byte
 		_, _ = rand.Read(b[:])
 		// URL-safe base64: valid in a CSP nonce-source and unchanged by

@@ -106,6 +106,11 @@ func safeNext(next string) string {
 	if strings.HasSuffix(next, "/..") || strings.HasSuffix(next, "/.") {
 		return "/"
 	}
+	// Functions answer under /fn/ on this origin: a sign-in never lands
+	// the fresh session on a page a function wrote.
+	if p := strings.ToLower(u.Path); p == "/fn" || strings.HasPrefix(p, "/fn/") {
+		return "/"
+	}
 	return next
 }
 

@@ -46,7 +46,13 @@ func TestSafeNextCorpus(t *testing.T) {
 			t.Errorf("safeNext(%q) = %q", next, got)
 		}
 	}
-	for _, ok := range []string{"/", "/functions", "/functions/abc?tab=logs#x", "/a-b_c~d/e.f"} {
+	// A sign-in never lands on a function's answer.
+	for _, fn := range []string{"/fn/0b9a2c1e-1111-4222-8333-944445555666/", "/fn/x", "/fn", "/FN/x", "/fn?x=1", "/fn/x?next=/"} {
+		if got := safeNext(fn); got != "/" {
+			t.Errorf("safeNext(%q) = %q; it points into /fn/", fn, got)
+		}
+	}
+	for _, ok := range []string{"/", "/functions", "/functions/abc?tab=logs#x", "/a-b_c~d/e.f", "/fnord"} {
 		if got := safeNext(ok); got != ok {
 			t.Errorf("safeNext(%q) = %q; a same-site path was refused", ok, got)
 		}

@@ -40,6 +40,12 @@ type Options struct {
 	Proxies *clientaddr.Resolver
 	Web     config.WebConfig
 	Auth    config.AuthConfig
+	// PublicURL is where people reach berth, and FunctionsURL the origin
+	// of functions when they have their own (functions.public_url; empty:
+	// /fn/ on PublicURL). Their hosts are served, with web.allowed_hosts
+	// and the loopback names; other hosts are refused.
+	PublicURL    string
+	FunctionsURL string
 	// UI is the dashboard's files; UIBuilt false means the placeholder.
 	UI      fs.FS
 	UIBuilt bool
@@ -71,6 +77,7 @@ type Server struct {
 	valid   *validator
 	// confirmed remembers the manager's recent word on session credentials.
 	confirmed confirmations
+	hosts     hosts
 }
 
 // New builds the webserver's routes.
@@ -81,7 +88,7 @@ func New(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{o: o, log: o.Logger, origins: map[string]bool{}}
+	s := &Server{o: o, log: o.Logger, origins: map[string]bool{}, hosts: newHosts(o.PublicURL, o.FunctionsURL, o.Web.AllowedHosts)}
 	s.metrics = newMetrics(o.Registry)
 	if c, ok := o.KV.(kv.Counter); ok && o.Registry != nil {
 		o.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "berth_web_sessions",
@@ -122,7 +129,7 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("GET /session/validate", s.validate)
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("/api/", s.proxy)
-	mux.HandleFunc("/fn/", s.passThrough)
+	mux.HandleFunc("/fn/", s.fnRoute)
 	for _, p := range []string{"/health", "/livez", "/readyz"} {
 		mux.HandleFunc("GET "+p, s.passThrough)
 	}

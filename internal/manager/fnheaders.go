@@ -1,0 +1,95 @@
+package manager
+
+import (
+	"net/http"
+	"strings"
+)
+
+// originWide are response headers whose effect reaches past the one
+// answer — the whole origin, every later visit, or the platform's own
+// protections. Functions answer on the dashboard's origin by default, so a
+// function never sends them; the platform's versions (set by the web edge
+// and below) are the only ones.
+var originWide = map[string]bool{
+	"Clear-Site-Data":                     true,
+	"Strict-Transport-Security":           true,
+	"Alt-Svc":                             true,
+	"Service-Worker-Allowed":              true,
+	"Origin-Agent-Cluster":                true,
+	"Nel":                                 true,
+	"Report-To":                           true,
+	"Reporting-Endpoints":                 true,
+	"Content-Security-Policy":             true,
+	"Content-Security-Policy-Report-Only": true,
+	"Cross-Origin-Opener-Policy":          true,
+	"Cross-Origin-Embedder-Policy":        true,
+	"Cross-Origin-Resource-Policy":        true,
+	"X-Frame-Options":                     true,
+	"X-Content-Type-Options":              true,
+	"Permissions-Policy":                  true,
+	"Access-Control-Allow-Origin":         true,
+	"Access-Control-Allow-Credentials":    true,
+	"Access-Control-Allow-Headers":        true,
+	"Access-Control-Allow-Methods":        true,
+	"Access-Control-Expose-Headers":       true,
+	"Access-Control-Max-Age":              true,
+	"X-Request-Id":                        true,
+	"Content-Length":                      true, // set from the body the platform sends
+}
+
+// platformCookies are the names the platform's own cookies use; a
+// function never sets one, wherever it scopes it.
+func platformCookie(name string) bool {
+	n := strings.ToLower(name)
+	return strings.HasPrefix(n, "berth") || strings.HasPrefix(n, "__host-")
+}
+
+// copyFunctionHeaders adds to dst what the function's answer may carry:
+// everything but hop-by-hop headers (and those Connection names), the
+// platform's X-Berth-* and RateLimit-* headers, the origin-wide headers
+// above, and cookies not scoped to the function's own path. The caller
+// sets the platform's own headers after it, so that they always win.
+func copyFunctionHeaders(dst, fn http.Header, functionID string) {
+	drop := map[string]bool{}
+	for _, c := range fn.Values("Connection") {
+		for name := range strings.SplitSeq(c, ",") {
+			drop[http.CanonicalHeaderKey(strings.TrimSpace(name))] = true
+		}
+	}
+	for _, h := range hopHeaders {
+		drop[h] = true
+	}
+	for k, vs := range fn {
+		ck := http.CanonicalHeaderKey(k)
+		switch {
+		case drop[ck], originWide[ck], strings.HasPrefix(strings.ReplaceAll(strings.ToLower(ck), "_", "-"), "x-berth-"):
+		case ck == "Set-Cookie":
+			for _, v := range vs {
+				if functionCookie(v, functionID) {
+					dst.Add("Set-Cookie", v)
+				}
+			}
+		case strings.HasPrefix(ck, "Ratelimit-"): // the platform's rate limits
+		default:
+			dst[ck] = vs
+		}
+	}
+}
+
+// functionCookie reports whether a Set-Cookie value is the function's own:
+// well formed, no Domain, an explicit Path inside /fn/{id}, and not a name
+// the platform uses. A cookie without Path would default to the request's
+// directory, which for /fn/{id} is /fn — every function's.
+func functionCookie(v, functionID string) bool {
+	c, err := http.ParseSetCookie(v)
+	if err != nil || c.Domain != "" || platformCookie(c.Name) {
+		return false
+	}
+	for _, attr := range strings.Split(v, ";")[1:] {
+		if k, _, _ := strings.Cut(strings.TrimSpace(attr), "="); strings.EqualFold(k, "domain") {
+			return false // even an empty Domain attribute is refused
+		}
+	}
+	own := "/fn/" + functionID
+	return c.Path == own || strings.HasPrefix(c.Path, own+"/")
+}
