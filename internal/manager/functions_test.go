@@ -307,6 +307,34 @@ func TestHostileModules(t *testing.T) {
 	}
 }
 
+// TestSleepingFunctionTimeout: a function asleep in the host past its
+// deadline, which answers the moment it wakes, is answered 504 and
+// recorded as a timeout, every time.
+func TestSleepingFunctionTimeout(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	ctx := t.Context()
+	_, _, c := ts.newUser()
+	f, err := c.InitFunction(ctx, "sleepexit", "wasm", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateFunction(ctx, f.ID, client.SettingsPatch{TimeoutMS: intp(100)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Deploy(ctx, f.ID, "application/wasm", module(t, "sleepexit")); err != nil {
+		t.Fatal(err)
+	}
+	const calls = 10
+	for range calls {
+		_, err := c.Invoke(ctx, f.ID, nil, nil)
+		wantStatus(t, err, 504, "function-timeout")
+	}
+	waitFor(t, func() bool {
+		l, err := c.Executions(ctx, f.ID, client.ListOptions{Status: "timeout"})
+		return err == nil && l.Total == calls
+	})
+}
+
 func atoi(s string) int {
 	n := 0
 	for _, c := range s {

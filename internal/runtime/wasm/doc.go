@@ -28,8 +28,10 @@
 // allocator refuses to grow linear memory past Limits.MemoryMB, which is also
 // how an out-of-memory death is told apart from any other crash. The
 // deadline closes the instance (wazero's CloseOnContextDone); host sleeps
-// are cut short by it too. Output past Limits.MaxOutputBytes cancels the
-// instance.
+// are cut short by it too. A call whose deadline passed before it ended is
+// a timeout, even when the module managed to answer and exit normally in
+// between (it is stopped only when it next runs guest code). Output past
+// Limits.MaxOutputBytes cancels the instance.
 //
 // # What it must never do
 //

@@ -109,12 +109,12 @@ func (r *Runtime) run(ctx context.Context, dep *deployment, req *berth.InvokeReq
 		cfg = cfg.WithEnv(kv[0], kv[1])
 	}
 	mod, err := r.wz.InstantiateModule(experimental.WithMemoryAllocator(ctx, res.alloc), dep.mod.compiled, cfg)
+	res.err = err
+	res.cause = context.Cause(ctx) // the call ends here: what has passed by now counts
+	res.parent = parent.Err()
 	if mod != nil {
 		_ = mod.Close(context.Background())
 	}
-	res.err = err
-	res.cause = context.Cause(ctx)
-	res.parent = parent.Err()
 	return res
 }
 
@@ -128,8 +128,18 @@ func sleep(ctx context.Context, ns int64) {
 }
 
 // outcome turns what the instance did into a response or a function error.
+//
+// A call whose deadline passed before it ended is a timeout, whatever the
+// module did: the first reason the instance was stopped decides, before
+// the output is looked at or how the module ended. wazero stops a module
+// from a watcher goroutine, and only when the module next enters a
+// function or loop, so a module woken from a host sleep at the deadline can
+// still write an answer and return, or call proc_exit(0), before it is
+// stopped; wazero then reports a normal end.
 func (res *runResult) outcome(lim berth.Limits) (*cgi.Response, error) {
 	switch {
+	case errors.Is(res.cause, errDeadline), errors.Is(res.parent, context.DeadlineExceeded):
+		return nil, fmt.Errorf("%w after %s", berth.ErrTimeout, lim.Timeout)
 	case errors.Is(res.stdout.stopped, errOutputTooLarge):
 		return nil, fmt.Errorf("%w: more than %d bytes on stdout", berth.ErrOutputTooLarge, lim.MaxOutputBytes)
 	case errors.Is(res.stdout.stopped, errHeaderTooLarge):
@@ -137,8 +147,6 @@ func (res *runResult) outcome(lim berth.Limits) (*cgi.Response, error) {
 	}
 	if res.err != nil {
 		switch {
-		case errors.Is(res.cause, errDeadline), errors.Is(res.parent, context.DeadlineExceeded):
-			return nil, fmt.Errorf("%w after %s", berth.ErrTimeout, lim.Timeout)
 		case res.parent != nil:
 			return nil, fmt.Errorf("invocation abandoned by the caller: %w", res.parent)
 		case res.alloc.refused.Load():
