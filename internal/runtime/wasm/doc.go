@@ -26,7 +26,9 @@
 // One wazero runtime serves every invocation. Memory is capped per
 // invocation through wazero's experimental memory-allocator hook: the
 // allocator refuses to grow linear memory past Limits.MemoryMB, which is also
-// how an out-of-memory death is told apart from any other crash. The
+// how an out-of-memory death is told apart from any other crash. On Linux
+// linear memory is mapped outside the Go heap and unmapped when the call
+// ends, so a peak of calls leaves nothing resident behind it. The
 // deadline closes the instance (wazero's CloseOnContextDone); host sleeps
 // are cut short by it too. A call whose deadline passed before it ended is
 // a timeout, even when the module managed to answer and exit normally in

@@ -97,6 +97,7 @@ func (r *Runtime) run(ctx context.Context, dep *deployment, req *berth.InvokeReq
 		logs:   &logs{max: lim.MaxLogBytes},
 		alloc:  newAllocator(lim.MemoryMB),
 	}
+	defer res.alloc.release() // after the instance has stopped and closed
 	cfg := r.base.
 		WithArgs(dep.argv0).
 		WithStdin(bytes.NewReader(body)).
