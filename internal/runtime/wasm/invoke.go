@@ -20,8 +20,10 @@ import (
 // berth.Runtime for the outcomes. Zero fields of req.Limits take
 // Config.DefaultLimits; MemoryMB is lowered to Config.MaxMemoryMB. A body
 // larger than Config.MaxRequestBytes is refused with berth.ErrInvalid before
-// the module runs. Every function failure returns a non-nil response with
-// the captured logs.
+// the module runs. The call's MemoryMB is reserved from Config.MemoryBudgetMB
+// for as long as its instance lives; berth.ErrBusy (with a nil response)
+// when there is no room within Config.MemoryWait. Every function failure
+// returns a non-nil response with the captured logs.
 func (r *Runtime) Invoke(ctx context.Context, d berth.DeploymentRef, req *berth.InvokeRequest) (*berth.InvokeResponse, error) {
 	dep, cold, err := r.hold(ctx, d)
 	if err != nil {
@@ -37,7 +39,12 @@ func (r *Runtime) Invoke(ctx context.Context, d berth.DeploymentRef, req *berth.
 	if need := dep.mod.minPages; uint64(need)*pageBytes > uint64(lim.MemoryMB)<<20 {
 		return resp, fmt.Errorf("%w: the module needs %d MiB at start, over its limit of %d MiB", berth.ErrOutOfMemory, pagesToMB(need), lim.MemoryMB)
 	}
+	release, err := r.budget.reserve(ctx, lim.MemoryMB)
+	if err != nil {
+		return nil, err
+	}
 	run := r.run(ctx, dep, req, body, lim)
+	release() // run returns once the instance and its memory are gone
 	resp.Logs = run.logs.lines()
 	out, err := run.outcome(lim)
 	if out != nil {
