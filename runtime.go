@@ -28,6 +28,9 @@ var (
 	ErrCrashed = errors.New("function crashed")
 	// ErrNotDeployed: the runtime holds nothing for that deployment.
 	ErrNotDeployed = errors.New("deployment not prepared")
+	// ErrBusy: the runtime had no room for the invocation (its memory
+	// budget was spent) and did not run it; a retry shortly may succeed.
+	ErrBusy = errors.New("runtime busy")
 )
 
 // Limits bound one invocation.
@@ -129,6 +132,7 @@ type Runtime interface {
 	// ErrBadResponse or ErrCrashed, with the response's Logs still filled
 	// when the response is non-nil. ErrNotDeployed when Prepare never
 	// succeeded for d (after a restart the runtime may prepare lazily).
+	// ErrBusy when the runtime had no room for the call and did not run it.
 	Invoke(ctx context.Context, d DeploymentRef, req *InvokeRequest) (*InvokeResponse, error)
 	// Remove frees what the runtime holds for a deployment (compiled code,
 	// images, instances). Removing an unknown deployment is not an error.

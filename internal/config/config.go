@@ -135,6 +135,12 @@ type FunctionsConfig struct {
 	// MaxMemoryMB and MaxTimeout cap what a function's settings may ask for.
 	MaxMemoryMB int           `koanf:"max_memory_mb"`
 	MaxTimeout  time.Duration `koanf:"max_timeout"`
+	// MemoryBudgetMB bounds the memory of every wasm instance running at
+	// once: a call reserves its memory_mb from it, waits up to 2 s for room
+	// and is otherwise answered 503. 0 (the default) is automatic: half of
+	// the machine's memory (or of its cgroup limit), at most 32 GiB and at
+	// least MaxMemoryMB.
+	MemoryBudgetMB int `koanf:"memory_budget_mb"`
 	// PrepareTimeout bounds compiling (or building) one deployment.
 	PrepareTimeout time.Duration `koanf:"prepare_timeout"`
 	// PublicURL, when set, is the origin functions are served from (a
@@ -441,6 +447,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Functions.MaxMemoryMB < 16 || c.Functions.MaxMemoryMB > 4096 {
 		bad("functions.max_memory_mb", "must be between 16 and 4096")
+	}
+	if b := c.Functions.MemoryBudgetMB; b != 0 && (b < c.Functions.MaxMemoryMB || b > 1<<20) {
+		bad("functions.memory_budget_mb", "must be 0 (automatic: half of the machine's memory) or between functions.max_memory_mb (%d) and 1048576: a call at the largest memory_mb must fit", c.Functions.MaxMemoryMB)
 	}
 	if c.Container.Engine != "" && !strings.HasPrefix(c.Container.Engine, "unix://") {
 		bad("container.engine", "use unix:///path/to/podman.sock (or docker.sock), or leave it empty to start a private Podman service")

@@ -91,6 +91,29 @@ func TestEnvNestedAndLists(t *testing.T) {
 	}
 }
 
+func TestMemoryBudget(t *testing.T) {
+	tests := []struct {
+		name    string
+		environ []string
+		want    int
+	}{
+		{"AutomaticByDefault", nil, 0},
+		{"FromEnv", []string{"BERTH_FUNCTIONS_MEMORY_BUDGET_MB=8192"}, 8192},
+		{"EqualToMaxMemory", []string{"BERTH_FUNCTIONS_MEMORY_BUDGET_MB=256", "BERTH_FUNCTIONS_MAX_MEMORY_MB=256"}, 256},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(flags(t), tt.environ)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Functions.MemoryBudgetMB != tt.want {
+				t.Fatalf("memory_budget_mb = %d, want %d", c.Functions.MemoryBudgetMB, tt.want)
+			}
+		})
+	}
+}
+
 func TestConfigFileFromEnv(t *testing.T) {
 	path := writeFile(t, `listen = "127.0.0.1:4444"`)
 	c, err := Load(flags(t), []string{"BERTH_CONFIG=" + path})
@@ -123,6 +146,8 @@ func TestLoadErrors(t *testing.T) {
 		"ShortExecutionRetention": {environ: []string{"BERTH_STATS_EXECUTION_RETENTION=10m"}, want: "stats.execution_retention"},
 		"ShortHourlyRetention":    {environ: []string{"BERTH_STATS_HOURLY_RETENTION=24h"}, want: "stats.hourly_retention"},
 		"ShortRollupRetention":    {file: "[stats]\nrollup_retention = \"720h\"", want: "stats.rollup_retention"},
+		"BudgetUnderMaxMemory":    {environ: []string{"BERTH_FUNCTIONS_MEMORY_BUDGET_MB=512"}, want: "functions.memory_budget_mb"},
+		"NegativeBudget":          {file: "[functions]\nmemory_budget_mb = -1", want: "BERTH_FUNCTIONS_MEMORY_BUDGET_MB"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -303,6 +304,85 @@ func TestHostileModules(t *testing.T) {
 			if err := ts.anon().Ready(ctx); err != nil {
 				t.Fatalf("not ready after %s: %v", tt.module, err)
 			}
+		})
+	}
+}
+
+// TestSleepingFunctionTimeout: a function asleep in the host past its
+// deadline, which answers the moment it wakes, is answered 504 and
+// recorded as a timeout, every time.
+func TestSleepingFunctionTimeout(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	ctx := t.Context()
+	_, _, c := ts.newUser()
+	f, err := c.InitFunction(ctx, "sleepexit", "wasm", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateFunction(ctx, f.ID, client.SettingsPatch{TimeoutMS: intp(100)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Deploy(ctx, f.ID, "application/wasm", module(t, "sleepexit")); err != nil {
+		t.Fatal(err)
+	}
+	const calls = 10
+	for range calls {
+		_, err := c.Invoke(ctx, f.ID, nil, nil)
+		wantStatus(t, err, 504, "function-timeout")
+	}
+	waitFor(t, func() bool {
+		l, err := c.Executions(ctx, f.ID, client.ListOptions{Status: "timeout"})
+		return err == nil && l.Total == calls
+	})
+}
+
+// TestInvokeOverMemoryBudget: with a memory budget that holds one call,
+// of two calls at once one runs (here until its deadline) and the other,
+// after waiting for room, is answered 503 with Retry-After and recorded as
+// rejected.
+func TestInvokeOverMemoryBudget(t *testing.T) {
+	ts := startServer(t, withRegistration, func(c *config.Config) {
+		c.Functions.MaxMemoryMB, c.Functions.MemoryBudgetMB = 16, 16
+	})
+	ctx := t.Context()
+	_, _, c := ts.newUser()
+	f, err := c.InitFunction(ctx, "sleep", "wasm", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The call that gets the budget holds it 4 s; the other waits 2 s.
+	if _, err := c.UpdateFunction(ctx, f.ID, client.SettingsPatch{TimeoutMS: intp(4000), MemoryMB: intp(16)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Deploy(ctx, f.ID, "application/wasm", module(t, "sleep")); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := c.Invoke(ctx, f.ID, nil, nil)
+			errs <- err
+		}()
+	}
+	var statuses []int
+	for range 2 {
+		var ce *client.Error
+		if err := <-errs; !errors.As(err, &ce) {
+			t.Fatalf("got %v; want a problem", err)
+		} else if ce.Status == 503 && (ce.Code() != "unavailable" || ce.RetryAfter < time.Second) {
+			t.Fatalf("503 %s with Retry-After %s; want unavailable and at least 1 s", ce.Code(), ce.RetryAfter)
+		} else {
+			statuses = append(statuses, ce.Status)
+		}
+	}
+	slices.Sort(statuses)
+	if !slices.Equal(statuses, []int{503, 504}) {
+		t.Fatalf("statuses %v; want one 503 (no room in the budget) and one 504 (the call that ran)", statuses)
+	}
+	for _, status := range []string{"rejected", "timeout"} {
+		waitFor(t, func() bool {
+			l, err := c.Executions(ctx, f.ID, client.ListOptions{Status: status})
+			return err == nil && l.Total == 1
 		})
 	}
 }

@@ -123,6 +123,12 @@ func (m *Manager) invoke(w http.ResponseWriter, r *http.Request, id, path string
 	}
 	e.BytesIn = int64(len(body))
 	resp, err := m.run(ctx, f, r, path, body, e.ID)
+	if errors.Is(err, berth.ErrBusy) {
+		// The runtime had no room for the call and never ran it.
+		m.finishRejected(w, r, &e, withRetryAfter(problem(http.StatusServiceUnavailable, codeUnavailable,
+			"the server is running as many function calls as its memory budget allows; retry shortly"), 1))
+		return
+	}
 	m.finish(w, r, f, &e, resp, err)
 }
 

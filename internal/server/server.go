@@ -194,7 +194,7 @@ func (s *Server) openManager(ctx context.Context, cfg *config.Config, o Options,
 	}
 	s.wasm, err = wasm.New(wasm.Config{
 		CacheDir: filepath.Join(cfg.DataDir, "cache", "wasm"), MaxMemoryMB: cfg.Functions.MaxMemoryMB,
-		MaxRequestBytes: cfg.Functions.MaxInvokeBodyBytes, Logger: s.log,
+		MemoryBudgetMB: cfg.Functions.MemoryBudgetMB, MaxRequestBytes: cfg.Functions.MaxInvokeBodyBytes, Logger: s.log,
 	})
 	if err != nil {
 		return err

@@ -26,10 +26,17 @@
 // One wazero runtime serves every invocation. Memory is capped per
 // invocation through wazero's experimental memory-allocator hook: the
 // allocator refuses to grow linear memory past Limits.MemoryMB, which is also
-// how an out-of-memory death is told apart from any other crash. The
+// how an out-of-memory death is told apart from any other crash. On Linux
+// linear memory is mapped outside the Go heap and unmapped when the call
+// ends, so a peak of calls leaves nothing resident behind it. Across calls,
+// Config.MemoryBudgetMB bounds the memory limits of the instances alive at
+// once: a call reserves its limit before it starts and is refused with
+// berth.ErrBusy when no room frees up within Config.MemoryWait. The
 // deadline closes the instance (wazero's CloseOnContextDone); host sleeps
-// are cut short by it too. Output past Limits.MaxOutputBytes cancels the
-// instance.
+// are cut short by it too. A call whose deadline passed before it ended is
+// a timeout, even when the module managed to answer and exit normally in
+// between (it is stopped only when it next runs guest code). Output past
+// Limits.MaxOutputBytes cancels the instance.
 //
 // # What it must never do
 //

@@ -20,8 +20,10 @@ import (
 // berth.Runtime for the outcomes. Zero fields of req.Limits take
 // Config.DefaultLimits; MemoryMB is lowered to Config.MaxMemoryMB. A body
 // larger than Config.MaxRequestBytes is refused with berth.ErrInvalid before
-// the module runs. Every function failure returns a non-nil response with
-// the captured logs.
+// the module runs. The call's MemoryMB is reserved from Config.MemoryBudgetMB
+// for as long as its instance lives; berth.ErrBusy (with a nil response)
+// when there is no room within Config.MemoryWait. Every function failure
+// returns a non-nil response with the captured logs.
 func (r *Runtime) Invoke(ctx context.Context, d berth.DeploymentRef, req *berth.InvokeRequest) (*berth.InvokeResponse, error) {
 	dep, cold, err := r.hold(ctx, d)
 	if err != nil {
@@ -37,7 +39,12 @@ func (r *Runtime) Invoke(ctx context.Context, d berth.DeploymentRef, req *berth.
 	if need := dep.mod.minPages; uint64(need)*pageBytes > uint64(lim.MemoryMB)<<20 {
 		return resp, fmt.Errorf("%w: the module needs %d MiB at start, over its limit of %d MiB", berth.ErrOutOfMemory, pagesToMB(need), lim.MemoryMB)
 	}
+	release, err := r.budget.reserve(ctx, lim.MemoryMB)
+	if err != nil {
+		return nil, err
+	}
 	run := r.run(ctx, dep, req, body, lim)
+	release() // run returns once the instance and its memory are gone
 	resp.Logs = run.logs.lines()
 	out, err := run.outcome(lim)
 	if out != nil {
@@ -97,6 +104,7 @@ func (r *Runtime) run(ctx context.Context, dep *deployment, req *berth.InvokeReq
 		logs:   &logs{max: lim.MaxLogBytes},
 		alloc:  newAllocator(lim.MemoryMB),
 	}
+	defer res.alloc.release() // after the instance has stopped and closed
 	cfg := r.base.
 		WithArgs(dep.argv0).
 		WithStdin(bytes.NewReader(body)).
@@ -109,12 +117,12 @@ func (r *Runtime) run(ctx context.Context, dep *deployment, req *berth.InvokeReq
 		cfg = cfg.WithEnv(kv[0], kv[1])
 	}
 	mod, err := r.wz.InstantiateModule(experimental.WithMemoryAllocator(ctx, res.alloc), dep.mod.compiled, cfg)
+	res.err = err
+	res.cause = context.Cause(ctx) // the call ends here: what has passed by now counts
+	res.parent = parent.Err()
 	if mod != nil {
 		_ = mod.Close(context.Background())
 	}
-	res.err = err
-	res.cause = context.Cause(ctx)
-	res.parent = parent.Err()
 	return res
 }
 
@@ -128,8 +136,18 @@ func sleep(ctx context.Context, ns int64) {
 }
 
 // outcome turns what the instance did into a response or a function error.
+//
+// A call whose deadline passed before it ended is a timeout, whatever the
+// module did: the first reason the instance was stopped decides, before
+// the output is looked at or how the module ended. wazero stops a module
+// from a watcher goroutine, and only when the module next enters a
+// function or loop, so a module woken from a host sleep at the deadline can
+// still write an answer and return, or call proc_exit(0), before it is
+// stopped; wazero then reports a normal end.
 func (res *runResult) outcome(lim berth.Limits) (*cgi.Response, error) {
 	switch {
+	case errors.Is(res.cause, errDeadline), errors.Is(res.parent, context.DeadlineExceeded):
+		return nil, fmt.Errorf("%w after %s", berth.ErrTimeout, lim.Timeout)
 	case errors.Is(res.stdout.stopped, errOutputTooLarge):
 		return nil, fmt.Errorf("%w: more than %d bytes on stdout", berth.ErrOutputTooLarge, lim.MaxOutputBytes)
 	case errors.Is(res.stdout.stopped, errHeaderTooLarge):
@@ -137,8 +155,6 @@ func (res *runResult) outcome(lim berth.Limits) (*cgi.Response, error) {
 	}
 	if res.err != nil {
 		switch {
-		case errors.Is(res.cause, errDeadline), errors.Is(res.parent, context.DeadlineExceeded):
-			return nil, fmt.Errorf("%w after %s", berth.ErrTimeout, lim.Timeout)
 		case res.parent != nil:
 			return nil, fmt.Errorf("invocation abandoned by the caller: %w", res.parent)
 		case res.alloc.refused.Load():

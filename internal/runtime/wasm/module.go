@@ -63,6 +63,7 @@ func (r *Runtime) check(ctx context.Context, c wazero.CompiledModule) (uint32, e
 	// Instantiate without running _start: catches what only linking finds
 	// (data segments out of bounds, missing tables or globals).
 	alloc := newAllocator(r.cfg.MaxMemoryMB)
+	defer alloc.release()
 	mod, err := r.wz.InstantiateModule(experimental.WithMemoryAllocator(ctx, alloc), c, r.base.WithStartFunctions())
 	if err != nil {
 		return 0, badf("the module cannot be instantiated (%s): build it as a WASI command", firstLine(err))

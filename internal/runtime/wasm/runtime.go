@@ -53,6 +53,14 @@ type Config struct {
 	// MaxRequestBytes caps the request body handed to a module on stdin.
 	// Default DefaultMaxRequestBytes.
 	MaxRequestBytes int64
+	// MemoryBudgetMB bounds the linear memory of every instance alive at
+	// once: each call reserves its Limits.MemoryMB before it starts, and a
+	// call that finds no room within MemoryWait fails with berth.ErrBusy.
+	// Zero: AutoMemoryBudgetMB. It must be at least MaxMemoryMB.
+	MemoryBudgetMB int
+	// MemoryWait is how long a call waits for room in the budget. Default
+	// DefaultMemoryWait.
+	MemoryWait time.Duration
 	// Artefact bounds the reading of uploaded archives (links are always
 	// refused for wasm artefacts).
 	Artefact artefact.Options
@@ -69,6 +77,7 @@ type Runtime struct {
 	wasi   map[string]api.FunctionDefinition
 	base   wazero.ModuleConfig
 	limits berth.Limits
+	budget *budget
 
 	mu       sync.Mutex
 	deployed map[string]*deployment // by deployKey
@@ -116,7 +125,10 @@ func New(cfg Config) (*Runtime, error) {
 		modules:  map[string]*module{},
 		removed:  map[string]struct{}{},
 		limits:   cfg.DefaultLimits,
+		budget:   newBudget(cfg.MemoryBudgetMB, cfg.MemoryWait),
 	}
+	r.log.Info("wasm memory budget", "event", "wasm.budget", "memory_budget_mb", cfg.MemoryBudgetMB,
+		"max_memory_mb", cfg.MaxMemoryMB, "wait", cfg.MemoryWait)
 	// Memory is limited per invocation by the allocator (memory.go), so the
 	// runtime-wide limit stays at wasm32's maximum: a lower one would refuse
 	// to compile modules that merely declare a larger maximum.
@@ -156,6 +168,15 @@ func withDefaults(cfg Config) (Config, error) {
 	}
 	if cfg.MaxMemoryMB < 0 || cfg.MaxMemoryMB > maxMemoryMB {
 		return cfg, fmt.Errorf("wasm: MaxMemoryMB %d must be between 1 and %d", cfg.MaxMemoryMB, maxMemoryMB)
+	}
+	if cfg.MemoryBudgetMB == 0 {
+		cfg.MemoryBudgetMB = AutoMemoryBudgetMB(os.DirFS("/"), cfg.MaxMemoryMB)
+	}
+	if cfg.MemoryBudgetMB < cfg.MaxMemoryMB {
+		return cfg, fmt.Errorf("wasm: MemoryBudgetMB %d must be at least MaxMemoryMB (%d): a call at the largest limit could never run", cfg.MemoryBudgetMB, cfg.MaxMemoryMB)
+	}
+	if cfg.MemoryWait <= 0 {
+		cfg.MemoryWait = DefaultMemoryWait
 	}
 	if cfg.MaxRequestBytes <= 0 {
 		cfg.MaxRequestBytes = DefaultMaxRequestBytes

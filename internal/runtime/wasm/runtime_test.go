@@ -360,6 +360,37 @@ func TestDeadlineCutsHostSleep(t *testing.T) {
 	}
 }
 
+// TestDeadlineDuringHostSleep runs modules that sleep in poll_oneoff past
+// their deadline and answer as soon as they wake. wazero stops a module
+// only when it next enters guest code, so such a module often finishes
+// normally after the deadline; every call must still be a timeout. Many
+// iterations, because it is a race.
+func TestDeadlineDuringHostSleep(t *testing.T) {
+	rt := newRuntime(t, Config{})
+	for _, module := range []string{"sleep.wasm", "sleepexit.wasm"} {
+		t.Run(strings.TrimSuffix(module, ".wasm"), func(t *testing.T) {
+			d := prepared(t, rt, "fn-"+module, module)
+			for i := range 50 {
+				start := time.Now()
+				resp, err := rt.Invoke(context.Background(), d, get(berth.Limits{Timeout: 20 * time.Millisecond}))
+				if !errors.Is(err, berth.ErrTimeout) {
+					status := 0
+					if resp != nil {
+						status = resp.Status
+					}
+					t.Fatalf("call %d: error = %v (status %d), want ErrTimeout", i, err, status)
+				}
+				if resp == nil {
+					t.Fatalf("call %d: a timeout must come with a response carrying the logs", i)
+				}
+				if took := time.Since(start); took > 5*time.Second {
+					t.Fatalf("call %d took %s: the host sleep outlived the deadline", i, took)
+				}
+			}
+		})
+	}
+}
+
 func TestCallerCancels(t *testing.T) {
 	rt := newRuntime(t, Config{})
 	d := prepared(t, rt, "fn-loop", "loop.wasm")
