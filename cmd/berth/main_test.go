@@ -247,7 +247,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	defer conn.Close()
 	body := `{"email":"nobody@example.test","password":"wrong password entirely"}`
-	fmt.Fprintf(conn, "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
+	fmt.Fprintf(conn, "POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
 	_, _ = io.WriteString(conn, body[:10])
 	time.Sleep(100 * time.Millisecond)
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
