@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/clientaddr"
 )
 
 // HeaderExecutionID names the execution record on every invocation answer.
@@ -230,6 +231,7 @@ func forwardHeaders(in http.Header) http.Header {
 	}
 	out.Del("Authorization")
 	out.Del("Cookie")
+	out.Del(clientaddr.HeaderClientAddress)
 	for k := range out {
 		if strings.HasPrefix(strings.ReplaceAll(strings.ToLower(k), "_", "-"), "x-berth-") {
 			delete(out, k)

@@ -54,6 +54,9 @@ type Options struct {
 	// Stats sets how long executions and roll-ups are kept.
 	Stats   config.StatsConfig
 	Proxies *clientaddr.Resolver
+	// Gateway checks the client address a berth webserver asserts; nil
+	// believes none.
+	Gateway *clientaddr.Gateway
 	Version string
 	// Now is the clock; nil means time.Now. Tests move it.
 	Now func() time.Time
@@ -69,6 +72,7 @@ type Manager struct {
 	metrics  *Metrics
 	auth     config.AuthConfig
 	proxies  *clientaddr.Resolver
+	gateway  *clientaddr.Gateway
 	version  string
 	now      func() time.Time
 	verifier *signing.Verifier
@@ -92,7 +96,7 @@ type Manager struct {
 func New(o Options) *Manager {
 	m := &Manager{
 		store: o.Store, kv: o.KV, box: o.Box, hasher: o.Hasher, log: o.Logger, metrics: o.Metrics,
-		auth: o.Auth, proxies: o.Proxies, version: o.Version, now: o.Now,
+		auth: o.Auth, proxies: o.Proxies, gateway: o.Gateway, version: o.Version, now: o.Now,
 		fn: o.Functions, runtimes: o.Runtimes, recorder: o.Recorder, dataDir: o.DataDir, readyChecks: o.ReadyChecks,
 		stats: o.Stats, apiErrors: newErrorRing(maxAPIErrors),
 	}

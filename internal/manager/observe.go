@@ -40,6 +40,16 @@ func requestID(ctx context.Context) string {
 	return ""
 }
 
+// clientAddr is the address a berth webserver asserts for the request
+// (made under the master key: no configuration needed), else the one the
+// trusted proxies give (see clientaddr).
+func (m *Manager) clientAddr(r *http.Request) string {
+	if addr, ok := m.gateway.Verified(r); ok {
+		return addr
+	}
+	return m.proxies.Addr(r)
+}
+
 // clientAddrFrom returns the client address of the request (see clientaddr).
 func clientAddrFrom(ctx context.Context) string {
 	if i := infoFrom(ctx); i != nil {
@@ -95,7 +105,7 @@ func (m *Metrics) Observe(method, endpoint, domain, operation, errorDetail strin
 func (m *Manager) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{id: newRequestID(), clientAddr: m.proxies.Addr(r)}
+		info := &requestInfo{id: newRequestID(), clientAddr: m.clientAddr(r)}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		sw := httpstatus.Wrap(w)
 		w.Header().Set("X-Request-Id", info.id)

@@ -9,7 +9,9 @@ package secret
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -159,4 +161,15 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 		d.Close()
 	}
 	return nil
+}
+
+// DeriveKey returns a 32-byte key for one purpose, derived from the master
+// key with HKDF-SHA256 under label: processes that share the master key
+// share it, and it reveals nothing of the master key or of other labels.
+func DeriveKey(master []byte, label string) []byte {
+	k, err := hkdf.Key(sha256.New, master, nil, label, KeySize)
+	if err != nil {
+		panic("secret: HKDF of a 32-byte key cannot fail: " + err.Error())
+	}
+	return k
 }

@@ -55,6 +55,7 @@ type Server struct {
 	wasm              *wasm.Runtime
 	containers        *container.Runtime // nil unless container.enabled
 	recorder          *recorder.Recorder
+	gateway           *clientaddr.Gateway // client-address assertions between webserver and manager
 	manager           *manager.Manager
 	public            *http.Server
 	metrics           *http.Server
@@ -141,6 +142,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *Server, err erro
 	if err != nil {
 		return nil, err
 	}
+	// Webservers and managers that share the master key trust each other's
+	// client-address assertions (docs/webserver.md).
+	s.gateway = clientaddr.NewGateway(secret.DeriveKey(key, "berth gateway client address v1"), o.Now)
 	if o.Role == "" {
 		o.Role = RoleServe
 	}
@@ -212,7 +216,7 @@ func (s *Server) openManager(ctx context.Context, cfg *config.Config, o Options,
 	}
 	s.manager = manager.New(manager.Options{
 		Store: s.store, KV: s.kv, Box: box, Hasher: hasher, Logger: s.log, Metrics: metrics,
-		Auth: cfg.Auth, Proxies: proxies, Version: o.Version, Now: o.Now,
+		Auth: cfg.Auth, Proxies: proxies, Gateway: s.gateway, Version: o.Version, Now: o.Now,
 		Functions: cfg.Functions, Runtimes: runtimes, ReadyChecks: ready,
 		Recorder: s.recorder, DataDir: cfg.DataDir, Stats: cfg.Stats,
 	})

@@ -41,7 +41,7 @@ func (s *Server) openWebserver(ctx context.Context, cfg *config.Config, o Option
 	}
 	files, built := web.UI()
 	wo := webserver.Options{
-		Upstream: upstream, Sessions: sessions, KV: s.kv, Proxies: proxies, Web: cfg.Web, Auth: cfg.Auth,
+		Upstream: upstream, Sessions: sessions, KV: s.kv, Proxies: proxies, Gateway: s.gateway, Web: cfg.Web, Auth: cfg.Auth,
 		UI: files, UIBuilt: built, TLS: cfg.Web.TLSCert != "", LogProxied: s.role == RoleWebserver,
 		PublicURL: publicURL(cfg), FunctionsURL: cfg.Functions.PublicURL,
 		Logger: s.log, Registry: reg, Observe: metrics.Observe, Now: o.Now,

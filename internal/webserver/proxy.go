@@ -116,6 +116,7 @@ func (s *Server) outgoing(w http.ResponseWriter, r *http.Request, stripBerth, ha
 		}
 	}
 	s.forwardedFor(r, h)
+	s.o.Gateway.Assert(out, s.o.Proxies.Addr(r))
 	cleanup := func() {}
 	if !hash {
 		return out, cleanup, nil
@@ -133,11 +134,18 @@ func (s *Server) outgoing(w http.ResponseWriter, r *http.Request, stripBerth, ha
 	return out, cleanup, nil
 }
 
-// forwardedFor sets X-Forwarded-For/Proto/Host. A client's own values are
-// kept only when it is a configured trusted proxy.
+// forwardedFor sets X-Forwarded-For/Proto/Host and Forwarded (RFC 7239).
+// A client's own values are kept only when it is a configured trusted
+// proxy.
 func (s *Server) forwardedFor(r *http.Request, h http.Header) {
 	trusted := s.o.Proxies.FromTrustedProxy(r)
 	peer := clientaddr.Peer(r)
+	hop := "for=" + forwardedNode(peer) + ";host=\"" + strings.ReplaceAll(r.Host, "\"", "") + "\";proto=" + s.scheme(r)
+	if prior := r.Header.Values("Forwarded"); trusted && len(prior) > 0 {
+		h.Set("Forwarded", strings.Join(prior, ", ")+", "+hop)
+	} else {
+		h.Set("Forwarded", hop)
+	}
 	if prior := r.Header.Values("X-Forwarded-For"); trusted && len(prior) > 0 {
 		h.Set("X-Forwarded-For", strings.Join(prior, ", ")+", "+peer)
 	} else {
@@ -147,6 +155,14 @@ func (s *Server) forwardedFor(r *http.Request, h http.Header) {
 	if !trusted || h.Get("X-Forwarded-Host") == "" {
 		h.Set("X-Forwarded-Host", r.Host)
 	}
+}
+
+// forwardedNode quotes an address for Forwarded: IPv6 in brackets.
+func forwardedNode(addr string) string {
+	if strings.Contains(addr, ":") {
+		return "\"[" + addr + "]\""
+	}
+	return addr
 }
 
 // scheme is https under TLS or when a trusted proxy says so.

@@ -330,6 +330,7 @@ func (s *Server) asClient(r, req *http.Request) {
 	req.RemoteAddr = r.RemoteAddr
 	req.Header.Set("X-Forwarded-For", clientaddr.Peer(r))
 	req.Header.Set("User-Agent", r.UserAgent())
+	s.o.Gateway.Assert(req, s.o.Proxies.Addr(r))
 }
 
 // logout revokes the session's keypair at the manager, deletes the

@@ -38,6 +38,9 @@ type Options struct {
 	// KV holds rate-limit and lock-out counters.
 	KV      kv.Store
 	Proxies *clientaddr.Resolver
+	// Gateway asserts the client's address to the manager (a MAC under a
+	// key derived from the master key); nil asserts nothing.
+	Gateway *clientaddr.Gateway
 	Web     config.WebConfig
 	Auth    config.AuthConfig
 	// PublicURL is where people reach berth, and FunctionsURL the origin

@@ -45,6 +45,7 @@ func (s *Server) proxyWebSocket(w http.ResponseWriter, r *http.Request, cur *cur
 		}
 	}
 	s.forwardedFor(r, out.Header)
+	s.o.Gateway.Assert(out, s.o.Proxies.Addr(r))
 	out.Header.Set(signing.HeaderContentSHA256, signing.EmptyBodyHash)
 	s.o.Upstream.WebSocket(w, out, func(req *http.Request) error { return s.sign(req, cur) })
 }
