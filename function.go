@@ -237,6 +237,12 @@ type FunctionStore interface {
 	ListAPIKeys(ctx context.Context, functionID string, p Page) ([]APIKey, int, error)
 	// UpdateAPIKey sets name, expiry and revocation of a key; ErrNotFound.
 	UpdateAPIKey(ctx context.Context, k *APIKey) error
+	// ReplaceAPIKeySecret swaps a key's sealed secret from old to sealed in
+	// one statement, so that the old secret stops signing the moment the new
+	// one starts. Outcomes: nil; ErrNotFound (no such key); ErrConflict (the
+	// secret is no longer old: another replacement came first, and sealed
+	// was not stored).
+	ReplaceAPIKeySecret(ctx context.Context, id string, old, sealed []byte) error
 	// DeleteAPIKey removes a key for good; ErrNotFound.
 	DeleteAPIKey(ctx context.Context, id string) error
 	// TouchAPIKey records a use; best effort, coalesced like TouchKeypair.

@@ -368,6 +368,13 @@ func (c *Client) RollAPIKey(ctx context.Context, id, expiresIn string) (*APIKey,
 	return ptr(&k, c.Do(ctx, http.MethodPost, "/api/api-keys/"+url.PathEscape(id)+"/roll", body, &k))
 }
 
+// ReplaceAPIKeySecret gives a key a new secret, returned this once; the
+// old secret stops working at once.
+func (c *Client) ReplaceAPIKeySecret(ctx context.Context, id string) (*NewAPIKey, error) {
+	var k NewAPIKey
+	return ptr(&k, c.Do(ctx, http.MethodPost, "/api/api-keys/"+url.PathEscape(id)+"/secret", nil, &k))
+}
+
 // RevokeAPIKey stops a key at once; EnableAPIKey undoes it.
 func (c *Client) RevokeAPIKey(ctx context.Context, id string) (*APIKey, error) {
 	var k APIKey

@@ -28,12 +28,14 @@ func TestGatewayAssertion(t *testing.T) {
 		}
 	})
 	refused := map[string]func(r *http.Request){
-		"OtherKey":      func(r *http.Request) {},
-		"AltereAddress": func(r *http.Request) { r.Header.Set(HeaderClientAddress, strings.Replace(r.Header.Get(HeaderClientAddress), "7;", "8;", 1)) },
-		"OtherPath":     func(r *http.Request) { r.URL.Path = "/api/auth/login" },
-		"OtherMethod":   func(r *http.Request) { r.Method = http.MethodGet },
-		"Garbage":       func(r *http.Request) { r.Header.Set(HeaderClientAddress, "127.0.0.1") },
-		"NotAnAddress":  func(r *http.Request) { r.Header.Set(HeaderClientAddress, "evil; t=1800000000; mac=00") },
+		"OtherKey": func(r *http.Request) {},
+		"AltereAddress": func(r *http.Request) {
+			r.Header.Set(HeaderClientAddress, strings.Replace(r.Header.Get(HeaderClientAddress), "7;", "8;", 1))
+		},
+		"OtherPath":    func(r *http.Request) { r.URL.Path = "/api/auth/login" },
+		"OtherMethod":  func(r *http.Request) { r.Method = http.MethodGet },
+		"Garbage":      func(r *http.Request) { r.Header.Set(HeaderClientAddress, "127.0.0.1") },
+		"NotAnAddress": func(r *http.Request) { r.Header.Set(HeaderClientAddress, "evil; t=1800000000; mac=00") },
 	}
 	for name, spoil := range refused {
 		t.Run("Err"+name, func(t *testing.T) {

@@ -107,6 +107,10 @@ func (m *Manager) registerAPIKeys() {
 		Summary: "Stop a key at once; it stays listed"}), m.revokeAPIKey)
 	huma.Register(m.api, reg(huma.Operation{OperationID: "enable-api-key", Method: http.MethodPost, Path: "/api/api-keys/{id}/enable",
 		Summary: "Re-enable a revoked key"}), m.enableAPIKey)
+	huma.Register(m.api, reg(huma.Operation{OperationID: "replace-api-key-secret", Method: http.MethodPost, Path: "/api/api-keys/{id}/secret",
+		Summary: "Replace a key's secret; the new one is shown once",
+		Description: "The key keeps its id, key_id, name, expiry and status; the old secret stops working at once. " +
+			"Two replacements racing: one wins, the other answers 409 and nothing of it is kept."}), m.replaceAPIKeySecret)
 }
 
 var lifetimeRe = regexp.MustCompile(`^([0-9]{1,7})([smhd])$`)
@@ -127,22 +131,31 @@ func parseLifetime(field, s string) (time.Duration, error) {
 }
 
 func (m *Manager) createAPIKey(ctx context.Context, in *createAPIKeyInput) (*createAPIKeyOutput, error) {
-	f, err := m.liveFunction(ctx, in.ID)
+	var life time.Duration
+	if in.Body.ExpiresIn != "" {
+		var err error
+		if life, err = parseLifetime("expires_in", in.Body.ExpiresIn); err != nil {
+			return nil, m.fail(ctx, err)
+		}
+	}
+	return m.issueAPIKey(ctx, in.ID, in.Body.Name, life)
+}
+
+// issueAPIKey creates a key for a function the principal may change and
+// answers with its secret, once. life zero: the key never expires.
+func (m *Manager) issueAPIKey(ctx context.Context, functionID, name string, life time.Duration) (*createAPIKeyOutput, error) {
+	f, err := m.liveFunction(ctx, functionID)
 	if err != nil {
 		return nil, err
 	}
-	name := strings.TrimSpace(in.Body.Name)
+	name = strings.TrimSpace(name)
 	if name == "" || !berth.ValidText(name) {
 		return nil, m.fail(ctx, berth.Invalid("name", "must be 1 to 100 printable characters"))
 	}
 	now := m.now().UTC()
 	k := &berth.APIKey{FunctionID: f.ID, Name: name, CreatedAt: now}
-	if in.Body.ExpiresIn != "" {
-		d, err := parseLifetime("expires_in", in.Body.ExpiresIn)
-		if err != nil {
-			return nil, m.fail(ctx, err)
-		}
-		k.ExpiresAt = now.Add(d)
+	if life > 0 {
+		k.ExpiresAt = now.Add(life)
 	}
 	var id [10]byte
 	_, _ = rand.Read(id[:])
@@ -159,6 +172,28 @@ func (m *Manager) createAPIKey(ctx context.Context, in *createAPIKeyInput) (*cre
 }
 
 func apiKeyAAD(keyID string) []byte { return []byte("apikey:" + keyID) }
+
+// replaceAPIKeySecret gives a key a new secret and answers with it, once.
+func (m *Manager) replaceAPIKeySecret(ctx context.Context, in *APIKeyParam) (*createAPIKeyOutput, error) {
+	k, err := m.apiKey(ctx, in.ID, true)
+	if err != nil {
+		return nil, err
+	}
+	secret := randomToken()
+	sealed := m.box.Seal([]byte(secret), apiKeyAAD(k.KeyID))
+	if err := m.store.ReplaceAPIKeySecret(ctx, k.ID, k.SecretSealed, sealed); err != nil {
+		if errors.Is(err, berth.ErrConflict) {
+			return nil, problem(http.StatusConflict, codeConflict, "the key's secret was replaced by another request at the same time; "+
+				"that request's secret is the one kept")
+		}
+		return nil, m.fail(ctx, err)
+	}
+	m.auditUser(ctx, PrincipalFrom(ctx).User, actAPIKeySecret, k.KeyID, berth.AuditSuccess, "")
+	k.SecretSealed = sealed
+	out := &createAPIKeyOutput{}
+	out.Body.APIKey, out.Body.Secret = apiKeyOut(k, m.now()), secret
+	return out, nil
+}
 
 func (m *Manager) listAPIKeys(ctx context.Context, in *apiKeysInput) (*apiKeysOutput, error) {
 	f, err := m.readableFunction(ctx, in.ID)

@@ -29,6 +29,7 @@ const (
 	actAPIKeyCreate     = "api_key.create"
 	actAPIKeyUpdate     = "api_key.update"
 	actAPIKeyRoll       = "api_key.roll"
+	actAPIKeySecret     = "api_key.secret_replace"
 	actAPIKeyRevoke     = "api_key.revoke"
 	actAPIKeyEnable     = "api_key.enable"
 	actAPIKeyDelete     = "api_key.delete"

@@ -376,12 +376,15 @@ func TestBlockedUserRefusedEverywhere(t *testing.T) {
 	if err := ts.Store().UpdateUserStatus(ctx, u.ID, berth.UserBlocked); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Me(ctx); client.StatusOf(err) != 401 {
-		t.Errorf("bearer token of a blocked user: %v", err)
-	}
-	if _, err := signer.Me(ctx); client.StatusOf(err) != 401 {
-		t.Errorf("keypair of a blocked user: %v", err)
-	}
+	// Valid credentials of a blocked account say so; anything less reveals nothing.
+	_, err = c.Me(ctx)
+	wantStatus(t, err, 403, "account-blocked")
+	_, err = signer.Me(ctx)
+	wantStatus(t, err, 403, "account-blocked")
+	_, err = ts.signer(kp.AccessKey, "not the secret key at all").Me(ctx)
+	wantStatus(t, err, 401, "invalid-credentials")
+	_, err = ts.bearer("bat_not-a-token-of-anyone").Me(ctx)
+	wantStatus(t, err, 401, "unauthorized")
 	_, err = ts.anon().Login(ctx, email, pw)
 	wantStatus(t, err, 403, "account-blocked")
 	_, err = ts.anon().Login(ctx, email, "wrong password entirely")
@@ -391,6 +394,10 @@ func TestBlockedUserRefusedEverywhere(t *testing.T) {
 	}
 	_, err = ts.anon().Login(ctx, email, pw)
 	wantStatus(t, err, 401, "unauthorized")
+	_, err = c.Me(ctx)
+	wantStatus(t, err, 401, "unauthorized")
+	_, err = signer.Me(ctx)
+	wantStatus(t, err, 401, "invalid-credentials")
 }
 
 func TestAuditTrail(t *testing.T) {

@@ -132,10 +132,21 @@ func (m *Manager) bearer(ctx context.Context, token string) (*Principal, error) 
 	if err != nil {
 		return nil, err
 	}
-	if t.FamilyRevoked || !m.now().Before(t.ExpiresAt) || !u.Active() {
+	if t.FamilyRevoked || !m.now().Before(t.ExpiresAt) || u.Status == berth.UserDeleted {
 		return nil, invalid
 	}
+	if !u.Active() {
+		return nil, accountBlocked()
+	}
 	return &Principal{User: u, Via: "bearer", FamilyID: t.FamilyID, tokenHash: hash}, nil
+}
+
+// accountBlocked refuses a valid credential of a blocked account. It is
+// answered only after the credential itself has been verified, so that it
+// reveals nothing to someone who does not hold one; a deleted account's
+// credentials stay plainly invalid.
+func accountBlocked() error {
+	return problem(http.StatusForbidden, codeAccountBlocked, "this account is blocked; contact an administrator")
 }
 
 // signed verifies a BERTH-HMAC-SHA256 request: the signature first, then —
@@ -145,6 +156,9 @@ func (m *Manager) signed(w http.ResponseWriter, r *http.Request) (*Principal, er
 	s, err := m.verifier.Check(r.Context(), r)
 	if err != nil {
 		return nil, err
+	}
+	if owner, ok := s.Key.Owner.(*Principal); ok && owner.User != nil && !owner.User.Active() {
+		return nil, accountBlocked() // the signature is valid: LookupKey lets blocked owners through to here
 	}
 	limit, stream := m.bodyPolicy(r)
 	if stream {
@@ -205,7 +219,9 @@ func (l keyLookup) LookupKey(ctx context.Context, id string) (signing.Key, error
 		return signing.Key{}, err
 	}
 	now := m.now()
-	if k.Expired(now) || !u.Active() {
+	// A blocked owner's key is returned so that the signature is checked
+	// before signed answers 403; a deleted owner's is unknown.
+	if k.Expired(now) || u.Status == berth.UserDeleted {
 		return signing.Key{}, signing.ErrUnknownKey
 	}
 	sec, err := m.box.Open(k.SecretSealed, keypairAAD(k.AccessKey))

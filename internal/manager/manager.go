@@ -127,6 +127,7 @@ func New(o Options) *Manager {
 	m.registerExecutions()
 	m.registerStats()
 	m.registerAdmin()
+	m.registerLegacy()
 	m.registerPlainRoutes(mux)
 	mux.HandleFunc("GET /health", m.health)
 	mux.HandleFunc("GET /livez", m.health)

@@ -98,9 +98,9 @@ type functionStatsOutput struct{ Body FunctionStats }
 
 type seriesOutput struct{ Body Series }
 
-// The counts are strings so that a bad value answers 400 from the handler
-// (huma's own validation answers 422); the OpenAPI document describes them
-// as the integers they are (countParam).
+// The counts are strings so that the handler can name the parameter and
+// its range in the problem (422, like every other validation error); the
+// OpenAPI document describes them as the integers they are (countParam).
 type hourlyInput struct {
 	Hours string `query:"hours"`
 }
@@ -122,7 +122,7 @@ type functionDailyInput struct {
 func countParam(name string, hi, def int) *huma.Param {
 	lo, top := 1.0, float64(hi)
 	return &huma.Param{Name: name, In: "query",
-		Description: fmt.Sprintf("Number of points, 1–%d (default %d); anything else answers 400.", hi, def),
+		Description: fmt.Sprintf("Number of points, 1–%d (default %d); anything else answers 422.", hi, def),
 		Schema:      &huma.Schema{Type: "integer", Minimum: &lo, Maximum: &top, Default: def}}
 }
 
@@ -134,7 +134,7 @@ func (m *Manager) registerStats() {
 	op := func(id, path, summary, desc string, params []*huma.Param) huma.Operation {
 		var errs []int
 		if params != nil {
-			errs = append(errs, http.StatusBadRequest)
+			errs = append(errs, http.StatusUnprocessableEntity)
 		}
 		if strings.Contains(path, "{id}") {
 			errs = append(errs, http.StatusNotFound)
@@ -277,7 +277,7 @@ func (m *Manager) statsSeries(ctx context.Context, sc berth.StatsScope, g berth.
 }
 
 // parseCount reads a count parameter: empty gives def; anything but a
-// whole number from 1 to hi is a 400 validation problem naming it.
+// whole number from 1 to hi is a 422 validation problem naming it.
 func parseCount(param, raw string, hi, def int) (int, error) {
 	if raw == "" {
 		return def, nil
@@ -285,8 +285,7 @@ func parseCount(param, raw string, hi, def int) (int, error) {
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < 1 || n > hi {
 		reason := fmt.Sprintf("must be a whole number from 1 to %d", hi)
-		return 0, problem(http.StatusBadRequest, codeValidation, "validation failed: "+param+": "+reason,
-			&huma.ErrorDetail{Location: "query." + param, Message: reason})
+		return 0, queryInvalid(param, reason)
 	}
 	return n, nil
 }

@@ -102,13 +102,13 @@ func TestStatsCountParameters(t *testing.T) {
 		{fn + "/daily?days=91", "days"},
 	}
 	for _, b := range bad {
-		t.Run("400 "+b.path, func(t *testing.T) {
+		t.Run("422 "+b.path, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodGet, ts.url+b.path, nil)
 			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 			status, header, body := ts.raw(req)
 			p := problemOf(t, status, header, body)
-			if status != http.StatusBadRequest || p["type"] != "urn:berth:problem:validation" {
-				t.Fatalf("%d %v, want 400 urn:berth:problem:validation", status, p["type"])
+			if status != http.StatusUnprocessableEntity || p["type"] != "urn:berth:problem:validation" {
+				t.Fatalf("%d %v, want 422 urn:berth:problem:validation", status, p["type"])
 			}
 			errs, _ := p["errors"].([]any)
 			if len(errs) != 1 || errs[0].(map[string]any)["location"] != "query."+b.param ||

@@ -2,9 +2,11 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,7 +33,8 @@ type preferencesOutput struct{ Body preferencesBody }
 
 type patchPreferencesInput struct {
 	Body struct {
-		PinnedFunctions *[]string `json:"pinned_functions,omitempty" maxItems:"50" uniqueItems:"true"`
+		PinnedFunctions *[]string `json:"pinned_functions,omitempty" maxItems:"50" uniqueItems:"true" doc:"Ids of your own functions, at most 50."`
+		AppIDs          *[]string `json:"app_ids,omitempty" maxItems:"50" uniqueItems:"true" doc:"Deprecated: another name for pinned_functions, for clients of the systems berth replaces. Send one or the other; answers name it pinned_functions."`
 		Theme           *string   `json:"theme,omitempty" enum:"light,dark,system"`
 	}
 }
@@ -47,7 +50,30 @@ type profileBody struct {
 
 type profileOutput struct{ Body profileBody }
 
-type profileInput struct{ Body profileBody }
+// profilePutBody is profileBody with every field optional: PUT replaces
+// the whole profile, so a field left out is cleared.
+type profilePutBody struct {
+	FullName  string `json:"full_name,omitempty" maxLength:"200"`
+	Phone     string `json:"phone,omitempty" maxLength:"32" doc:"Digits with an optional leading +, spaces, dashes, dots or parentheses."`
+	Country   string `json:"country,omitempty" maxLength:"2" doc:"ISO 3166-1 alpha-2 code, e.g. DE."`
+	City      string `json:"city,omitempty" maxLength:"100"`
+	Address   string `json:"address,omitempty" maxLength:"500"`
+	AvatarURL string `json:"avatar_url,omitempty" maxLength:"2048" doc:"An https:// URL."`
+}
+
+type profileInput struct{ Body profilePutBody }
+
+// profilePatchBody changes only the fields sent; an empty string clears one.
+type profilePatchBody struct {
+	FullName  *string `json:"full_name,omitempty" maxLength:"200"`
+	Phone     *string `json:"phone,omitempty" maxLength:"32"`
+	Country   *string `json:"country,omitempty" maxLength:"2"`
+	City      *string `json:"city,omitempty" maxLength:"100"`
+	Address   *string `json:"address,omitempty" maxLength:"500"`
+	AvatarURL *string `json:"avatar_url,omitempty" maxLength:"2048"`
+}
+
+type patchProfileInput struct{ Body profilePatchBody }
 
 func (m *Manager) registerUsers() {
 	tags := []string{"users"}
@@ -62,7 +88,9 @@ func (m *Manager) registerUsers() {
 	huma.Register(m.api, huma.Operation{OperationID: "get-profile", Method: http.MethodGet, Path: "/api/users/me/profile",
 		Tags: tags, Summary: "Personal details", Security: authenticated}, m.getProfile)
 	huma.Register(m.api, huma.Operation{OperationID: "put-profile", Method: http.MethodPut, Path: "/api/users/me/profile",
-		Tags: tags, Summary: "Replace the personal details", Security: authenticated}, m.putProfile)
+		Tags: tags, Summary: "Replace the personal details; fields left out are cleared", Security: authenticated}, m.putProfile)
+	huma.Register(m.api, huma.Operation{OperationID: "patch-profile", Method: http.MethodPatch, Path: "/api/users/me/profile",
+		Tags: tags, Summary: "Change only the personal details sent", Security: authenticated}, m.patchProfile)
 }
 
 func (m *Manager) getMe(ctx context.Context, _ *struct{}) (*userOutput, error) {
@@ -160,14 +188,18 @@ func (m *Manager) patchPreferences(ctx context.Context, in *patchPreferencesInpu
 	if err != nil {
 		return nil, m.fail(ctx, err)
 	}
-	if in.Body.PinnedFunctions != nil {
-		pinned := *in.Body.PinnedFunctions
-		for i, id := range pinned {
-			if !uuidPattern.MatchString(id) {
-				return nil, m.fail(ctx, berth.Invalid("pinned_functions", "item "+strconv.Itoa(i)+" is not a function id (a UUID)"))
-			}
+	field, pinned := "pinned_functions", in.Body.PinnedFunctions
+	if in.Body.AppIDs != nil {
+		if pinned != nil {
+			return nil, m.fail(ctx, berth.Invalid("app_ids", "is another name for pinned_functions; send only one of them"))
 		}
-		prefs.PinnedFunctions = pinned
+		field, pinned = "app_ids", in.Body.AppIDs
+	}
+	if pinned != nil {
+		if err := m.checkPinned(ctx, u, field, *pinned, prefs.PinnedFunctions); err != nil {
+			return nil, m.fail(ctx, err)
+		}
+		prefs.PinnedFunctions = *pinned
 	}
 	if in.Body.Theme != nil {
 		prefs.Theme = berth.Theme(*in.Body.Theme)
@@ -177,6 +209,30 @@ func (m *Manager) patchPreferences(ctx context.Context, in *patchPreferencesInpu
 	}
 	m.auditUser(ctx, u, actPrefsUpdate, u.ID, berth.AuditSuccess, "")
 	return &preferencesOutput{Body: preferencesBody{PinnedFunctions: prefs.PinnedFunctions, Theme: string(prefs.Theme)}}, nil
+}
+
+// checkPinned makes sure every newly pinned id is one of the user's own
+// functions (pending deletion included), naming the first that is not.
+// Ids pinned before are not checked again: a function deleted since must
+// not stop the user from reordering or unpinning the others.
+func (m *Manager) checkPinned(ctx context.Context, u *berth.User, field string, ids, before []string) error {
+	for i, id := range ids {
+		item := "item " + strconv.Itoa(i) + " (" + strconv.Quote(id) + ")"
+		if !uuidPattern.MatchString(id) {
+			return berth.Invalid(field, item+" is not a function id (a UUID)")
+		}
+		if slices.Contains(before, id) {
+			continue
+		}
+		f, err := m.store.Function(ctx, id)
+		if errors.Is(err, berth.ErrNotFound) || (err == nil && f.OwnerID != u.ID) {
+			return berth.Invalid(field, item+" is not one of your functions")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var (
@@ -204,6 +260,22 @@ func (m *Manager) putProfile(ctx context.Context, in *profileInput) (*profileOut
 	}
 	m.auditUser(ctx, u, actProfileUpdate, u.ID, berth.AuditSuccess, "")
 	return &profileOutput{Body: profileBody(p)}, nil
+}
+
+func (m *Manager) patchProfile(ctx context.Context, in *patchProfileInput) (*profileOutput, error) {
+	u := PrincipalFrom(ctx).User
+	p, err := m.store.Profile(ctx, u.ID)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	b := &in.Body
+	for _, f := range []struct{ to, from *string }{{&p.FullName, b.FullName}, {&p.Phone, b.Phone}, {&p.Country, b.Country},
+		{&p.City, b.City}, {&p.Address, b.Address}, {&p.AvatarURL, b.AvatarURL}} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
+	}
+	return m.putProfile(ctx, &profileInput{Body: profilePutBody(p)})
 }
 
 // validateProfile trims every field and checks its form; empty means unset.

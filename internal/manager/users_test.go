@@ -93,7 +93,14 @@ func TestPreferences(t *testing.T) {
 	if err != nil || p.Theme != "system" || p.PinnedFunctions == nil || len(p.PinnedFunctions) != 0 {
 		t.Fatalf("defaults %+v %v", p, err)
 	}
-	pinned := []string{uuid.NewString(), uuid.NewString()}
+	var pinned []string
+	for _, name := range []string{"pinned-a", "pinned-b"} {
+		f, err := c.InitFunction(ctx, name, "wasm", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pinned = append(pinned, f.ID)
+	}
 	p, err = c.UpdatePreferences(ctx, client.PreferencesPatch{PinnedFunctions: &pinned})
 	if err != nil || len(p.PinnedFunctions) != 2 || p.Theme != "system" {
 		t.Fatalf("%+v %v", p, err)
@@ -167,4 +174,95 @@ func TestProfile(t *testing.T) {
 	if got, _ := c.Profile(ctx); *got != want {
 		t.Fatalf("a refused update changed the profile: %+v", got)
 	}
+}
+
+func TestPinnedFunctionsMustBeOwn(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	ctx := t.Context()
+	_, _, c := ts.newUser()
+	_, _, other := ts.newUser()
+	mine, err := c.InitFunction(ctx, "mine", "wasm", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := other.InitFunction(ctx, "theirs", "wasm", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, id := range map[string]string{"ErrInvalidOthers": theirs.ID, "ErrInvalidMissing": uuid.NewString()} {
+		t.Run(name, func(t *testing.T) {
+			_, err := c.UpdatePreferences(ctx, client.PreferencesPatch{PinnedFunctions: &[]string{mine.ID, id}})
+			ce := wantStatus(t, err, 422, "validation")
+			if len(ce.Errors) != 1 || ce.Errors[0].Location != "body.pinned_functions" || !strings.Contains(ce.Errors[0].Message, id) {
+				t.Fatalf("the problem does not name %s in pinned_functions: %+v", id, ce)
+			}
+		})
+	}
+	t.Run("AppIDsAlias", func(t *testing.T) {
+		var out map[string]any
+		if err := c.Do(ctx, "PATCH", "/api/users/me/preferences", map[string]any{"app_ids": []string{mine.ID}}, &out); err != nil {
+			t.Fatal(err)
+		}
+		if pins, _ := out["pinned_functions"].([]any); len(pins) != 1 || pins[0] != mine.ID {
+			t.Fatalf("app_ids not stored as pinned_functions: %v", out)
+		}
+		if _, echoed := out["app_ids"]; echoed {
+			t.Fatalf("answers name the pins pinned_functions only: %v", out)
+		}
+		err := c.Do(ctx, "PATCH", "/api/users/me/preferences", map[string]any{"app_ids": []string{theirs.ID}}, nil)
+		ce := wantStatus(t, err, 422, "validation")
+		if ce.Errors[0].Location != "body.app_ids" || !strings.Contains(ce.Errors[0].Message, theirs.ID) {
+			t.Fatalf("the problem does not name %s in app_ids: %+v", theirs.ID, ce)
+		}
+		err = c.Do(ctx, "PATCH", "/api/users/me/preferences", map[string]any{"app_ids": []string{mine.ID}, "pinned_functions": []string{}}, nil)
+		wantStatus(t, err, 422, "validation")
+	})
+	if p, _ := c.Preferences(ctx); len(p.PinnedFunctions) != 1 || p.PinnedFunctions[0] != mine.ID {
+		t.Fatalf("a refused patch changed the pins: %+v", p)
+	}
+}
+
+func TestProfilePutAndPatch(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	ctx := t.Context()
+	_, _, c := ts.newUser()
+	full := client.Profile{FullName: "Ada Lovelace", Phone: "+44 20 7946 0000", Country: "GB", City: "London",
+		Address: "12 St James's Square", AvatarURL: "https://example.test/ada.png"}
+	if _, err := c.PutProfile(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("PutSubsetClearsTheRest", func(t *testing.T) {
+		var got client.Profile
+		if err := c.Do(ctx, "PUT", "/api/users/me/profile", map[string]string{"city": "Paris"}, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got != (client.Profile{City: "Paris"}) {
+			t.Fatalf("PUT with one field: %+v", got)
+		}
+		if _, err := c.PutProfile(ctx, full); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("PatchChangesOnlyWhatIsSent", func(t *testing.T) {
+		var got client.Profile
+		if err := c.Do(ctx, "PATCH", "/api/users/me/profile", map[string]string{"city": "Bath", "address": ""}, &got); err != nil {
+			t.Fatal(err)
+		}
+		want := full
+		want.City, want.Address = "Bath", ""
+		if got != want {
+			t.Fatalf("PATCH: %+v, want %+v", got, want)
+		}
+		if stored, _ := c.Profile(ctx); *stored != want {
+			t.Fatalf("stored %+v", stored)
+		}
+		err := c.Do(ctx, "PATCH", "/api/users/me/profile", map[string]string{"country": "gb", "city": "York"}, nil)
+		ce := wantStatus(t, err, 422, "validation")
+		if ce.Errors[0].Location != "body.country" {
+			t.Fatalf("%+v", ce)
+		}
+		if stored, _ := c.Profile(ctx); *stored != want {
+			t.Fatalf("a refused PATCH changed the profile: %+v", stored)
+		}
+	})
 }

@@ -122,6 +122,22 @@ func (s *Store) UpdateAPIKey(ctx context.Context, k *berth.APIKey) error {
 		k.Name, dbTimeNull(k.ExpiresAt), dbTimeNull(k.RevokedAt), k.ID)
 }
 
+// ReplaceAPIKeySecret implements berth.FunctionStore: the update only
+// happens while the secret is still old, and a miss tells a missing key
+// from a lost race.
+func (s *Store) ReplaceAPIKeySecret(ctx context.Context, id string, old, sealed []byte) error {
+	const op = "replace api key secret"
+	n, err := s.exec(ctx, op, `UPDATE api_keys SET secret_sealed = ? WHERE id = ? AND secret_sealed = ?`, sealed, id, old)
+	if err != nil || n == 1 {
+		return err
+	}
+	var one int
+	if err := s.queryRow(ctx, `SELECT 1 FROM api_keys WHERE id = ?`, id).Scan(&one); err != nil {
+		return s.wrap(op, err)
+	}
+	return fmt.Errorf("%s: the secret was replaced meanwhile: %w", op, berth.ErrConflict)
+}
+
 // DeleteAPIKey implements berth.FunctionStore.
 func (s *Store) DeleteAPIKey(ctx context.Context, id string) error {
 	return s.execOne(ctx, "delete api key", `DELETE FROM api_keys WHERE id = ?`, id)

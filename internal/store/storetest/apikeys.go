@@ -145,3 +145,32 @@ func testAPIKeysDeletedWithFunction(t *testing.T, s berth.Store) {
 		t.Fatalf("key for a deleted function: %v, want ErrNotFound", err)
 	}
 }
+
+func testAPIKeysReplaceSecret(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	k := newAPIKey(t, s, newFunction(t, s, newUser(t, s), "rolled"))
+	if err := s.ReplaceAPIKeySecret(ctx, k.ID, k.SecretSealed, []byte{4, 5, 6}); err != nil {
+		t.Fatal(err)
+	}
+	want := *k
+	want.SecretSealed = []byte{4, 5, 6}
+	if got, err := s.APIKey(ctx, k.ID); err != nil || !sameAPIKey(got, &want) {
+		t.Fatalf("after ReplaceAPIKeySecret: %+v, %v; want %+v", got, err, &want)
+	}
+	if got, _, err := s.APIKeyByKeyID(ctx, k.KeyID); err != nil || string(got.SecretSealed) != string(want.SecretSealed) {
+		t.Fatalf("lookup by key id after ReplaceAPIKeySecret: %+v, %v", got, err)
+	}
+	t.Run("ErrConflictStaleOld", func(t *testing.T) {
+		if err := s.ReplaceAPIKeySecret(ctx, k.ID, k.SecretSealed, []byte{7}); !errors.Is(err, berth.ErrConflict) {
+			t.Fatalf("replacing from a stale secret: %v, want ErrConflict", err)
+		}
+		if got, _ := s.APIKey(ctx, k.ID); string(got.SecretSealed) != string(want.SecretSealed) {
+			t.Fatalf("a refused replacement stored %v", got.SecretSealed)
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		if err := s.ReplaceAPIKeySecret(ctx, uuid.NewString(), []byte{1}, []byte{2}); !errors.Is(err, berth.ErrNotFound) {
+			t.Fatalf("unknown key: %v, want ErrNotFound", err)
+		}
+	})
+}

@@ -57,6 +57,7 @@ func Run(t *testing.T, newStore func(t *testing.T) berth.Store) {
 		{"Secrets/PutRemove", testSecretsPutRemove},
 		{"APIKeys/CRUDAndLookup", testAPIKeysCRUD},
 		{"APIKeys/Touch", testAPIKeysTouch},
+		{"APIKeys/ReplaceSecret", testAPIKeysReplaceSecret},
 		{"APIKeys/DeletedWithFunction", testAPIKeysDeletedWithFunction},
 		{"Executions/AppendBatchListFilter", testExecutionsAppendList},
 		{"Executions/HostileText", testExecutionsHostileText},
