@@ -88,13 +88,18 @@ func (m *Manager) registerAuth() {
 		OperationID: "auth-options", Method: http.MethodGet, Path: "/api/auth/options", Tags: tags,
 		Summary: "What sign-in offers on this server (for sign-in pages)",
 	}, m.authOptions)
-	huma.Register(m.api, huma.Operation{
-		OperationID: "delegate", Method: http.MethodPost, Path: "/api/auth/delegate", Tags: tags,
-		Summary: "Issue a web-session keypair for a user vouched for by another service (admins)",
-		Description: "Used by a webserver in external validation mode (auth.validate_url) with its service keypair, " +
-			"which must belong to a full admin. The user is created on first sight, with no usable password.",
-		Security: authenticated, Metadata: map[string]any{"admin": true},
-	}, m.delegate)
+	// Delegation exists only where a webserver validates sessions with
+	// another service (auth.validate_url): elsewhere it is 404, so an admin
+	// keypair that leaks cannot mint sessions for arbitrary accounts.
+	if m.auth.ValidateURL != "" {
+		huma.Register(m.api, huma.Operation{
+			OperationID: "delegate", Method: http.MethodPost, Path: "/api/auth/delegate", Tags: tags,
+			Summary: "Issue a web-session keypair for a user vouched for by another service (admins)",
+			Description: "Used by a webserver in external validation mode (auth.validate_url) with its service keypair, " +
+				"which must belong to a full admin. The user is created on first sight, with no usable password.",
+			Security: authenticated, Metadata: map[string]any{"admin": true},
+		}, m.delegate)
+	}
 	huma.Register(m.api, huma.Operation{
 		OperationID: "authorize", Method: http.MethodPost, Path: "/api/auth/authorize", Tags: tags,
 		Summary:     "Log in and get a keypair bound to a web session",
