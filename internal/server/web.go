@@ -43,7 +43,7 @@ func (s *Server) openWebserver(ctx context.Context, cfg *config.Config, o Option
 	wo := webserver.Options{
 		Upstream: upstream, Sessions: sessions, KV: s.kv, Proxies: proxies, Gateway: s.gateway, Web: cfg.Web, Auth: cfg.Auth,
 		UI: files, UIBuilt: built, TLS: cfg.Web.TLSCert != "", LogProxied: s.role == RoleWebserver,
-		PublicURL: publicURL(cfg), FunctionsURL: cfg.Functions.PublicURL,
+		PublicURL: publicURL(cfg), FunctionsURL: cfg.Functions.PublicURL, Functions: cfg.Functions,
 		Logger: s.log, Registry: reg, Observe: metrics.Observe, Now: o.Now,
 	}
 	if !cfg.Auth.Enabled {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,29 @@ const memoryBody = 1 << 20
 
 // maxSpooledBody caps what the proxy accepts at all.
 const maxSpooledBody = 2 << 30
+
+// maxJSONBody is the manager's cap on every JSON body.
+const maxJSONBody = 1 << 20
+
+// bodyLimit is the route's body limit, as the manager applies it: uploads
+// take functions.max_artefact_bytes, invocations
+// functions.max_invoke_body_bytes, everything else is JSON under 1 MiB. A
+// zero setting (a webserver built without one) falls back to the overall
+// cap.
+func (s *Server) bodyLimit(r *http.Request) int64 {
+	p := r.URL.Path
+	limit := int64(maxJSONBody)
+	switch {
+	case r.Method == http.MethodPost && strings.HasPrefix(p, "/api/functions/") && strings.HasSuffix(p, "/deploy"):
+		limit = s.o.Functions.MaxArtefactBytes
+	case strings.HasPrefix(p, "/fn/"), strings.HasPrefix(p, "/api/functions/") && strings.HasSuffix(p, "/invoke"):
+		limit = s.o.Functions.MaxInvokeBodyBytes
+	}
+	if limit <= 0 || limit > maxSpooledBody {
+		return maxSpooledBody
+	}
+	return limit
+}
 
 // hopHeaders are connection-level headers that are never forwarded.
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
@@ -173,7 +197,12 @@ func (s *Server) scheme(r *http.Request) string {
 	return "http"
 }
 
-var errBodyTooLarge = errors.New("request body too large")
+// bodyTooLarge reports a body over its route's limit.
+type bodyTooLarge struct{ limit int64 }
+
+func (e bodyTooLarge) Error() string {
+	return "request body over " + strconv.FormatInt(e.limit, 10) + " bytes"
+}
 
 // readBody returns the body ready to forward, its size and hex SHA-256,
 // and a cleanup that removes any spool file.
@@ -182,13 +211,22 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (io.ReadCloser
 	if r.Body == nil || r.Body == http.NoBody {
 		return http.NoBody, 0, signing.EmptyBodyHash, none, nil
 	}
-	limited := http.MaxBytesReader(w, r.Body, maxSpooledBody)
-	head := make([]byte, memoryBody+1)
+	// The route's limit applies before anything reaches the disk: a body
+	// over it is refused without spooling a byte past the limit.
+	limit := s.bodyLimit(r)
+	if r.ContentLength > limit {
+		return nil, 0, "", none, bodyTooLarge{limit}
+	}
+	limited := http.MaxBytesReader(w, r.Body, limit)
+	head := make([]byte, min(memoryBody, limit)+1)
 	n, err := io.ReadFull(limited, head)
+	var tooBig *http.MaxBytesError
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		head = head[:n]
 		return io.NopCloser(bytes.NewReader(head)), int64(n), signing.BodyHash(head), none, nil
+	case errors.As(err, &tooBig):
+		return nil, 0, "", none, bodyTooLarge{limit}
 	case err != nil:
 		return nil, 0, "", none, err
 	}
@@ -205,9 +243,8 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (io.ReadCloser
 	}
 	if err != nil {
 		cleanup()
-		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			err = errBodyTooLarge
+			err = bodyTooLarge{limit}
 		}
 		return nil, 0, "", none, err
 	}
@@ -215,8 +252,10 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (io.ReadCloser
 }
 
 func (s *Server) badBody(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, errBodyTooLarge) {
-		writeProblem(w, r, http.StatusRequestEntityTooLarge, "body-too-large", "the request body is larger than 2 GiB")
+	var tooBig bodyTooLarge
+	if errors.As(err, &tooBig) {
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, "body-too-large",
+			"the request body is larger than this endpoint's limit of "+strconv.FormatInt(tooBig.limit>>10, 10)+" KiB")
 		return
 	}
 	writeProblem(w, r, http.StatusBadRequest, "validation", "the request body could not be read")

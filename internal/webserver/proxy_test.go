@@ -102,6 +102,12 @@ type gateway struct {
 
 func newGateway(t testing.TB, web2 config.WebConfig) *gateway {
 	t.Helper()
+	return newGatewayWith(t, web2, config.FunctionsConfig{})
+}
+
+// newGatewayWith is newGateway with the functions' body limits.
+func newGatewayWith(t testing.TB, web2 config.WebConfig, fn config.FunctionsConfig) *gateway {
+	t.Helper()
 	kvs := memory.New()
 	t.Cleanup(func() { kvs.Close() })
 	bx, _ := secret.NewBox(bytes.Repeat([]byte{3}, 32))
@@ -116,7 +122,7 @@ func newGateway(t testing.TB, web2 config.WebConfig) *gateway {
 	auth := config.Default().Auth
 	proxies, _ := clientaddr.New([]string{"10.9.9.9"})
 	ws, err := webserver.New(webserver.Options{Upstream: webserver.Local{Handler: g.up}, Sessions: sessions, KV: kvs,
-		Proxies: proxies, Web: web2, Auth: auth, UI: files, UIBuilt: built})
+		Proxies: proxies, Web: web2, Auth: auth, Functions: fn, UI: files, UIBuilt: built})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,5 +331,47 @@ func BenchmarkSessionProxy(b *testing.B) {
 		if w.Code != 200 {
 			b.Fatal(w.Code)
 		}
+	}
+}
+
+// TestProxyBodyLimitsBeforeSpooling: a session's body over its route's
+// limit is refused with 413 naming the limit, before the manager sees it
+// and without spooling it: JSON routes take 1 MiB, invocations and
+// uploads their configured limits.
+func TestProxyBodyLimitsBeforeSpooling(t *testing.T) {
+	g := newGatewayWith(t, config.WebConfig{}, config.FunctionsConfig{MaxArtefactBytes: 3 << 20, MaxInvokeBodyBytes: 64 << 10})
+	calls := 0
+	g.up.respond = func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			calls++ // (the session check is a GET)
+		}
+		w.WriteHeader(http.StatusOK)
+	}
+	cookie := http.Header{"Cookie": {g.cookie.String()}, "Content-Type": {"application/octet-stream"}}
+	for _, tc := range []struct {
+		path  string
+		size  int64
+		limit string
+	}{
+		{"/api/users/me", 2 << 20, "1024 KiB"},
+		{"/api/functions/x/invoke", 65<<10 + 1, "64 KiB"},
+		{"/api/functions/x/deploy", 4 << 20, "3072 KiB"},
+	} {
+		for _, chunked := range []bool{false, true} {
+			var body io.Reader = io.LimitReader(zeros{}, tc.size)
+			if chunked {
+				body = struct{ io.Reader }{body} // no length known: read until the limit
+			}
+			resp, data := g.send(t, http.MethodPost, tc.path, body, cookie)
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(data), tc.limit) {
+				t.Errorf("%s, %d bytes (chunked %v): %d %s", tc.path, tc.size, chunked, resp.StatusCode, data)
+			}
+		}
+	}
+	if calls != 0 {
+		t.Fatalf("the manager received %d bodies over their limit", calls)
+	}
+	if resp, _ := g.send(t, http.MethodPost, "/api/functions/x/deploy", io.LimitReader(zeros{}, 2<<20), cookie); resp.StatusCode != 200 {
+		t.Fatalf("an upload under the limit: %d", resp.StatusCode)
 	}
 }

@@ -43,6 +43,9 @@ type Options struct {
 	Gateway *clientaddr.Gateway
 	Web     config.WebConfig
 	Auth    config.AuthConfig
+	// Functions gives the body limits of uploads and invocations, which
+	// the proxy applies before it spools a body to disk.
+	Functions config.FunctionsConfig
 	// PublicURL is where people reach berth, and FunctionsURL the origin
 	// of functions when they have their own (functions.public_url; empty:
 	// /fn/ on PublicURL). Their hosts are served, with web.allowed_hosts
