@@ -38,6 +38,7 @@ func Handler(r *Resolver) http.Handler {
 		}
 		return next(ctx)
 	})
+	srv.SetErrorPresenter(r.present)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(500))
 	return srv

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
 	"github.com/berth-platform/berth"
 )
 
@@ -27,11 +30,38 @@ type Resolver struct {
 	// RecheckEvery while a subscription is open; nil: never.
 	Recheck      func(ctx context.Context) error
 	RecheckEvery time.Duration
+	// Internal reports an error that is not the client's (a store that
+	// failed) and returns what the client is told instead: the detail goes
+	// to the log only. Nil: a generic message.
+	Internal func(ctx context.Context, err error) string
+}
+
+// clientError is an error meant for the client, shown as it is.
+type clientError string
+
+func (e clientError) Error() string { return string(e) }
+
+// present shows the client its own mistakes (parsing, validation, an
+// unknown function) and nothing of any other error: a raw store error is
+// reported through Internal and replaced by its answer.
+func (r *Resolver) present(ctx context.Context, err error) *gqlerror.Error {
+	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+	cause := errors.Unwrap(gqlErr)
+	var ce clientError
+	if cause == nil || errors.As(cause, &ce) {
+		return gqlErr // gqlparser's own errors, or the resolver's for the client
+	}
+	msg := "an internal error occurred"
+	if r.Internal != nil {
+		msg = r.Internal(ctx, cause)
+	}
+	gqlErr.Message, gqlErr.Extensions = msg, nil
+	return gqlErr
 }
 
 // errUnauthenticated is answered when no user is known (the manager
 // refuses such requests before they get here).
-var errUnauthenticated = errors.New("authentication required")
+var errUnauthenticated error = clientError("authentication required")
 
 func (r *Resolver) user(ctx context.Context) (*berth.User, error) {
 	if u := r.User(ctx); u != nil {
@@ -225,7 +255,7 @@ func (r *subscriptionResolver) Logs(ctx context.Context, functionID string) (<-c
 		return nil, err
 	}
 	if f == nil {
-		return nil, errors.New("no such function (or it is not yours)")
+		return nil, clientError("no such function (or it is not yours)")
 	}
 	poll := r.LogPoll
 	if poll <= 0 {

@@ -105,15 +105,15 @@ type adminErrorsOutput struct{ Body AdminErrors }
 func (m *Manager) registerAdmin() {
 	tags := []string{"admin"}
 	admin := map[string]any{"admin": true}
-	huma.Register(m.api, huma.Operation{OperationID: "admin-stats", Method: http.MethodGet, Path: "/api/admin/stats", Tags: tags,
+	operation(m, huma.Operation{OperationID: "admin-stats", Method: http.MethodGet, Path: "/api/admin/stats", Tags: tags,
 		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden},
 		Summary:     "System load: invocations per second, error rate, live instances, database and Redis health, write queue",
 		Description: "Per-second figures, live instances and the write queue are this process's; this_hour sums every replica's roll-ups."},
 		m.adminStats)
-	huma.Register(m.api, huma.Operation{OperationID: "admin-audit", Method: http.MethodGet, Path: "/api/admin/audit", Tags: tags,
+	operation(m, huma.Operation{OperationID: "admin-audit", Method: http.MethodGet, Path: "/api/admin/audit", Tags: tags,
 		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden},
 		Summary: "The audit log, newest first; filter by actor, action and time"}, m.adminAudit)
-	huma.Register(m.api, huma.Operation{OperationID: "admin-errors", Method: http.MethodGet, Path: "/api/admin/errors", Tags: tags,
+	operation(m, huma.Operation{OperationID: "admin-errors", Method: http.MethodGet, Path: "/api/admin/errors", Tags: tags,
 		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden},
 		Summary: "Recent failed executions across all users, and this process's recent 5xx answers"}, m.adminErrors)
 }

@@ -91,23 +91,23 @@ func (m *Manager) registerAPIKeys() {
 		op.Tags, op.Security = tags, authenticated
 		return op
 	}
-	huma.Register(m.api, reg(huma.Operation{OperationID: "create-api-key", Method: http.MethodPost, Path: "/api/functions/{id}/api-keys",
+	operation(m, reg(huma.Operation{OperationID: "create-api-key", Method: http.MethodPost, Path: "/api/functions/{id}/api-keys",
 		Summary: "Create an API key for a function; the secret is shown once", DefaultStatus: http.StatusCreated}), m.createAPIKey)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "list-api-keys", Method: http.MethodGet, Path: "/api/functions/{id}/api-keys",
+	operation(m, reg(huma.Operation{OperationID: "list-api-keys", Method: http.MethodGet, Path: "/api/functions/{id}/api-keys",
 		Summary: "A function's API keys (never their secrets)"}), m.listAPIKeys)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "get-api-key", Method: http.MethodGet, Path: "/api/api-keys/{id}",
+	operation(m, reg(huma.Operation{OperationID: "get-api-key", Method: http.MethodGet, Path: "/api/api-keys/{id}",
 		Summary: "One API key"}), m.getAPIKey)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "update-api-key", Method: http.MethodPatch, Path: "/api/api-keys/{id}",
+	operation(m, reg(huma.Operation{OperationID: "update-api-key", Method: http.MethodPatch, Path: "/api/api-keys/{id}",
 		Summary: "Rename a key or change its expiry"}), m.patchAPIKey)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "delete-api-key", Method: http.MethodDelete, Path: "/api/api-keys/{id}",
+	operation(m, reg(huma.Operation{OperationID: "delete-api-key", Method: http.MethodDelete, Path: "/api/api-keys/{id}",
 		Summary: "Delete a key for good", DefaultStatus: http.StatusNoContent}), m.deleteAPIKey)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "roll-api-key", Method: http.MethodPost, Path: "/api/api-keys/{id}/roll",
+	operation(m, reg(huma.Operation{OperationID: "roll-api-key", Method: http.MethodPost, Path: "/api/api-keys/{id}/roll",
 		Summary: "Extend a key's expiry from now"}), m.rollAPIKey)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "revoke-api-key", Method: http.MethodPost, Path: "/api/api-keys/{id}/revoke",
+	operation(m, reg(huma.Operation{OperationID: "revoke-api-key", Method: http.MethodPost, Path: "/api/api-keys/{id}/revoke",
 		Summary: "Stop a key at once; it stays listed"}), m.revokeAPIKey)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "enable-api-key", Method: http.MethodPost, Path: "/api/api-keys/{id}/enable",
+	operation(m, reg(huma.Operation{OperationID: "enable-api-key", Method: http.MethodPost, Path: "/api/api-keys/{id}/enable",
 		Summary: "Re-enable a revoked key"}), m.enableAPIKey)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "replace-api-key-secret", Method: http.MethodPost, Path: "/api/api-keys/{id}/secret",
+	operation(m, reg(huma.Operation{OperationID: "replace-api-key-secret", Method: http.MethodPost, Path: "/api/api-keys/{id}/secret",
 		Summary: "Replace a key's secret; the new one is shown once",
 		Description: "The key keeps its id, key_id, name, expiry and status; the old secret stops working at once. " +
 			"Two replacements racing: one wins, the other answers 409 and nothing of it is kept."}), m.replaceAPIKeySecret)

@@ -63,28 +63,28 @@ type authorizeOutput struct {
 
 func (m *Manager) registerAuth() {
 	tags := []string{"auth"}
-	huma.Register(m.api, huma.Operation{
+	operation(m, huma.Operation{
 		OperationID: "register", Method: http.MethodPost, Path: "/api/auth/register", Tags: tags,
 		Summary: "Create an account", DefaultStatus: http.StatusCreated,
 		Description: "Open only when the server allows registration (auth.allow_registration).",
 	}, m.register)
-	huma.Register(m.api, huma.Operation{
+	operation(m, huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/api/auth/login", Tags: tags,
 		Summary: "Log in and get an access and a refresh token",
 	}, m.login)
-	huma.Register(m.api, huma.Operation{
+	operation(m, huma.Operation{
 		OperationID: "refresh", Method: http.MethodPost, Path: "/api/auth/refresh", Tags: tags,
 		Summary:     "Exchange a refresh token for a new pair",
 		Description: "The presented refresh token is spent. Presenting a spent one revokes every token of its login.",
 	}, m.refresh)
-	huma.Register(m.api, huma.Operation{
+	operation(m, huma.Operation{
 		OperationID: "logout", Method: http.MethodPost, Path: "/api/auth/logout", Tags: tags,
 		Summary: "End this session, or every session with {\"all\": true}", Security: authenticated,
 		Description: "With {\"all\": true} every login of the user ends — bearer tokens, web sessions and CLI keypairs, " +
 			"this one included — and the answer (200) counts each; otherwise 204.",
 		DefaultStatus: http.StatusNoContent,
 	}, m.logout)
-	huma.Register(m.api, huma.Operation{
+	operation(m, huma.Operation{
 		OperationID: "auth-options", Method: http.MethodGet, Path: "/api/auth/options", Tags: tags,
 		Summary: "What sign-in offers on this server (for sign-in pages)",
 	}, m.authOptions)
@@ -92,7 +92,7 @@ func (m *Manager) registerAuth() {
 	// another service (auth.validate_url): elsewhere it is 404, so an admin
 	// keypair that leaks cannot mint sessions for arbitrary accounts.
 	if m.auth.ValidateURL != "" {
-		huma.Register(m.api, huma.Operation{
+		operation(m, huma.Operation{
 			OperationID: "delegate", Method: http.MethodPost, Path: "/api/auth/delegate", Tags: tags,
 			Summary: "Issue a web-session keypair for a user vouched for by another service (admins)",
 			Description: "Used by a webserver in external validation mode (auth.validate_url) with its service keypair, " +
@@ -100,7 +100,7 @@ func (m *Manager) registerAuth() {
 			Security: authenticated, Metadata: map[string]any{"admin": true},
 		}, m.delegate)
 	}
-	huma.Register(m.api, huma.Operation{
+	operation(m, huma.Operation{
 		OperationID: "authorize", Method: http.MethodPost, Path: "/api/auth/authorize", Tags: tags,
 		Summary:     "Log in and get a keypair bound to a web session",
 		Description: "Used by the webserver: the keypair expires with the session (auth.session_keypair_ttl).",

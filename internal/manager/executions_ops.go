@@ -59,9 +59,9 @@ type executionOutput struct{ Body Execution }
 
 func (m *Manager) registerExecutions() {
 	tags := []string{"executions"}
-	huma.Register(m.api, huma.Operation{OperationID: "list-executions", Method: http.MethodGet, Path: "/api/functions/{id}/executions",
+	operation(m, huma.Operation{OperationID: "list-executions", Method: http.MethodGet, Path: "/api/functions/{id}/executions",
 		Tags: tags, Security: authenticated, Summary: "A function's invocations, newest first"}, m.listExecutions)
-	huma.Register(m.api, huma.Operation{OperationID: "get-execution", Method: http.MethodGet, Path: "/api/functions/{id}/executions/{execution_id}",
+	operation(m, huma.Operation{OperationID: "get-execution", Method: http.MethodGet, Path: "/api/functions/{id}/executions/{execution_id}",
 		Tags: tags, Security: authenticated, Summary: "One invocation with its log lines"}, m.getExecution)
 }
 

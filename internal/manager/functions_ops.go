@@ -176,28 +176,28 @@ func (m *Manager) registerFunctions() {
 		op.Tags, op.Security = tags, authenticated
 		return op
 	}
-	huma.Register(m.api, reg(huma.Operation{OperationID: "init-function", Method: http.MethodPost, Path: "/api/functions/init",
+	operation(m, reg(huma.Operation{OperationID: "init-function", Method: http.MethodPost, Path: "/api/functions/init",
 		Summary: "Create a function", DefaultStatus: http.StatusCreated}), m.initFunction)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "list-functions", Method: http.MethodGet, Path: "/api/functions",
+	operation(m, reg(huma.Operation{OperationID: "list-functions", Method: http.MethodGet, Path: "/api/functions",
 		Summary: "Your functions (an admin's: everyone's)"}), m.listFunctions)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "pending-deletions", Method: http.MethodGet, Path: "/api/functions/pending-deletions",
+	operation(m, reg(huma.Operation{OperationID: "pending-deletions", Method: http.MethodGet, Path: "/api/functions/pending-deletions",
 		Summary: "Functions scheduled for deletion"}), m.pendingDeletions)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "get-function", Method: http.MethodGet, Path: "/api/functions/{id}",
+	operation(m, reg(huma.Operation{OperationID: "get-function", Method: http.MethodGet, Path: "/api/functions/{id}",
 		Summary: "A function with its settings and recent invocations"}), m.getFunction)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "update-function", Method: http.MethodPatch, Path: "/api/functions/{id}",
+	operation(m, reg(huma.Operation{OperationID: "update-function", Method: http.MethodPatch, Path: "/api/functions/{id}",
 		Summary: "Change settings, environment, secrets or visibility"}), m.patchFunction)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "delete-function", Method: http.MethodDelete, Path: "/api/functions/{id}",
+	operation(m, reg(huma.Operation{OperationID: "delete-function", Method: http.MethodDelete, Path: "/api/functions/{id}",
 		Summary: "Schedule deletion after the grace period", DefaultStatus: http.StatusAccepted}), m.deleteFunction)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "cancel-deletion", Method: http.MethodPost, Path: "/api/functions/{id}/cancel-deletion",
+	operation(m, reg(huma.Operation{OperationID: "cancel-deletion", Method: http.MethodPost, Path: "/api/functions/{id}/cancel-deletion",
 		Summary: "Cancel a scheduled deletion"}), m.cancelDeletion)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "deletion-status", Method: http.MethodGet, Path: "/api/functions/{id}/deletion-status",
+	operation(m, reg(huma.Operation{OperationID: "deletion-status", Method: http.MethodGet, Path: "/api/functions/{id}/deletion-status",
 		Summary: "Whether and when a function will be deleted"}), m.deletionStatus)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "list-deployments", Method: http.MethodGet, Path: "/api/functions/{id}/deployments",
+	operation(m, reg(huma.Operation{OperationID: "list-deployments", Method: http.MethodGet, Path: "/api/functions/{id}/deployments",
 		Summary: "A function's deployments, newest first"}), m.listDeployments)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "build-log", Method: http.MethodGet,
+	operation(m, reg(huma.Operation{OperationID: "build-log", Method: http.MethodGet,
 		Path:    "/api/functions/{id}/deployments/{version}/build-log",
 		Summary: "The image build log of a container function's version (also of a failed one)"}), m.buildLog)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "rollback", Method: http.MethodPost, Path: "/api/functions/{id}/rollback",
+	operation(m, reg(huma.Operation{OperationID: "rollback", Method: http.MethodPost, Path: "/api/functions/{id}/rollback",
 		Summary: "Make an earlier (or later) ready version the active one"}), m.rollback)
 }
 

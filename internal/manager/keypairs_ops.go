@@ -42,11 +42,11 @@ type keypairPath struct {
 
 func (m *Manager) registerKeypairs() {
 	tags := []string{"keypairs"}
-	huma.Register(m.api, huma.Operation{OperationID: "list-keypairs", Method: http.MethodGet, Path: "/api/keypairs",
+	operation(m, huma.Operation{OperationID: "list-keypairs", Method: http.MethodGet, Path: "/api/keypairs",
 		Tags: tags, Summary: "The user's long-lived keypairs (never their secrets)", Security: authenticated}, m.listKeypairs)
-	huma.Register(m.api, huma.Operation{OperationID: "create-keypair", Method: http.MethodPost, Path: "/api/keypairs",
+	operation(m, huma.Operation{OperationID: "create-keypair", Method: http.MethodPost, Path: "/api/keypairs",
 		Tags: tags, Summary: "Create a keypair for the CLI or SDK", Security: authenticated, DefaultStatus: http.StatusCreated}, m.createKeypair)
-	huma.Register(m.api, huma.Operation{OperationID: "delete-keypair", Method: http.MethodDelete, Path: "/api/keypairs/{access_key}",
+	operation(m, huma.Operation{OperationID: "delete-keypair", Method: http.MethodDelete, Path: "/api/keypairs/{access_key}",
 		Tags: tags, Summary: "Delete a keypair; it stops working at once", Security: authenticated, DefaultStatus: http.StatusNoContent}, m.deleteKeypair)
 }
 

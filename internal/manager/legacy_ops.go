@@ -95,35 +95,35 @@ func (m *Manager) registerLegacy() {
 		op.Description = strings.TrimSpace("Deprecated: use " + preferred + ", which this path shares. " + op.Description)
 		return op
 	}
-	huma.Register(m.api, reg(huma.Operation{OperationID: "legacy-generate-api-key", Method: http.MethodPost, Path: "/api/apikey/generate",
+	operation(m, reg(huma.Operation{OperationID: "legacy-generate-api-key", Method: http.MethodPost, Path: "/api/apikey/generate",
 		Summary: "Create an API key for a function; the secret is shown once", DefaultStatus: http.StatusCreated,
 		Description: "validity is a number of days or a lifetime such as 90d; left out, the key never expires."},
 		"POST /api/functions/{id}/api-keys"), m.legacyGenerateAPIKey)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "legacy-active-api-key", Method: http.MethodGet, Path: "/api/apikey/{id}",
+	operation(m, reg(huma.Operation{OperationID: "legacy-active-api-key", Method: http.MethodGet, Path: "/api/apikey/{id}",
 		Summary:     "A function's newest active API key, without its secret",
 		Description: "The id is the function's. 404 when the function has no active key."},
 		"GET /api/functions/{id}/api-keys"), m.legacyActiveAPIKey)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "legacy-list-api-keys", Method: http.MethodGet, Path: "/api/apikey/{id}/list",
+	operation(m, reg(huma.Operation{OperationID: "legacy-list-api-keys", Method: http.MethodGet, Path: "/api/apikey/{id}/list",
 		Summary: "A function's API keys (never their secrets)", Description: "The id is the function's."},
 		"GET /api/functions/{id}/api-keys"), m.listAPIKeys)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "legacy-roll-api-key", Method: http.MethodPut, Path: "/api/apikey/{id}/roll",
+	operation(m, reg(huma.Operation{OperationID: "legacy-roll-api-key", Method: http.MethodPut, Path: "/api/apikey/{id}/roll",
 		Summary: "Replace a key's secret; the new one is shown once",
 		Description: "The key keeps its id, key_id, name and expiry; the old secret stops working at once. " +
 			"(berth's own POST /api/api-keys/{id}/roll extends the expiry instead.)"},
 		"POST /api/api-keys/{id}/secret"), m.replaceAPIKeySecret)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "legacy-update-api-key", Method: http.MethodPut, Path: "/api/apikey/{id}/update",
+	operation(m, reg(huma.Operation{OperationID: "legacy-update-api-key", Method: http.MethodPut, Path: "/api/apikey/{id}/update",
 		Summary:     "Rename a key or change its expiry",
 		Description: "Only the fields sent change, as with PATCH. validity sets the expiry from now; send it or expires_at, not both."},
 		"PATCH /api/api-keys/{id}"), m.legacyUpdateAPIKey)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "legacy-enable-api-key", Method: http.MethodPut, Path: "/api/apikey/{id}/enable",
+	operation(m, reg(huma.Operation{OperationID: "legacy-enable-api-key", Method: http.MethodPut, Path: "/api/apikey/{id}/enable",
 		Summary: "Re-enable a revoked key"}, "POST /api/api-keys/{id}/enable"), m.enableAPIKey)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "legacy-revoke-api-key", Method: http.MethodDelete, Path: "/api/apikey/{id}/revoke",
+	operation(m, reg(huma.Operation{OperationID: "legacy-revoke-api-key", Method: http.MethodDelete, Path: "/api/apikey/{id}/revoke",
 		Summary: "Stop a key at once; it stays listed"}, "POST /api/api-keys/{id}/revoke"), m.revokeAPIKey)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "legacy-delete-api-key", Method: http.MethodDelete, Path: "/api/apikey/{id}",
+	operation(m, reg(huma.Operation{OperationID: "legacy-delete-api-key", Method: http.MethodDelete, Path: "/api/apikey/{id}",
 		Summary: "Delete a key for good", DefaultStatus: http.StatusNoContent}, "DELETE /api/api-keys/{id}"), m.deleteAPIKey)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "legacy-get-profile", Method: http.MethodGet, Path: "/api/profile",
+	operation(m, reg(huma.Operation{OperationID: "legacy-get-profile", Method: http.MethodGet, Path: "/api/profile",
 		Summary: "Personal details"}, "GET /api/users/me/profile"), m.getProfile)
-	huma.Register(m.api, reg(huma.Operation{OperationID: "legacy-put-profile", Method: http.MethodPut, Path: "/api/profile",
+	operation(m, reg(huma.Operation{OperationID: "legacy-put-profile", Method: http.MethodPut, Path: "/api/profile",
 		Summary: "Replace the personal details; fields left out are cleared"}, "PUT /api/users/me/profile"), m.putProfile)
 }
 

@@ -159,3 +159,18 @@ func (m *Manager) notFound(w http.ResponseWriter, r *http.Request) {
 	writeProblem(w, r, problem(http.StatusNotFound, codeNotFound,
 		"no API endpoint "+r.Method+" "+r.URL.Path+"; the endpoints are listed in /api/openapi.json"), nil)
 }
+
+// operation adds an operation whose every error passes through fail: a
+// domain error becomes its problem, anything else a 500 internal problem
+// with a request id (the detail goes only to the log). Registering through
+// it is what makes a raw store or runtime error unable to reach a client;
+// no handler has to remember it.
+func operation[I, O any](m *Manager, op huma.Operation, h func(context.Context, *I) (*O, error)) {
+	huma.Register(m.api, op, func(ctx context.Context, in *I) (*O, error) {
+		out, err := h(ctx, in)
+		if err != nil {
+			return nil, m.fail(ctx, err)
+		}
+		return out, nil
+	})
+}

@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -24,7 +25,14 @@ func (m *Manager) registerPlainRoutes(mux *http.ServeMux) {
 			return p.User
 		}
 		return nil
-	}, Recheck: func(ctx context.Context) error { return m.recheck(ctx, PrincipalFrom(ctx)) }, RecheckEvery: RecheckInterval})
+	}, Recheck: func(ctx context.Context) error { return m.recheck(ctx, PrincipalFrom(ctx)) }, RecheckEvery: RecheckInterval,
+		Internal: func(ctx context.Context, err error) string {
+			var em *huma.ErrorModel
+			if errors.As(m.fail(ctx, err), &em) {
+				return em.Detail
+			}
+			return "an internal error occurred"
+		}})
 	mux.HandleFunc("/api/graphql", func(w http.ResponseWriter, r *http.Request) {
 		markRoute(r.Context(), "/api/graphql", "graphql")
 		if p := PrincipalFrom(r.Context()); p == nil || p.User == nil {

@@ -82,6 +82,12 @@ func withRegistration(c *config.Config) { c.Auth.AllowRegistration = true }
 // startServer runs a server until the test ends.
 func startServer(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
+	return startServerWith(t, nil, opts...)
+}
+
+// startServerWith is startServer with the server's options adjusted by so.
+func startServerWith(t testing.TB, so func(*server.Options), opts ...serverOption) *testServer {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"
 	cfg.MetricsListen = "127.0.0.1:0"
@@ -99,7 +105,11 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 	ts := &testServer{t: t, logs: &syncBuffer{}, clock: &clock{}, admin: cfg.Admin.Email, adminPW: cfg.Admin.Password, dataDir: cfg.DataDir,
 		postgres: cfg.DatabaseKind() == "postgres"}
 	log := slog.New(slog.NewJSONHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s, err := server.New(t.Context(), cfg, server.Options{Logger: log, Version: "test", Hasher: cheapHasher(), Now: ts.clock.Now})
+	o := server.Options{Logger: log, Version: "test", Hasher: cheapHasher(), Now: ts.clock.Now}
+	if so != nil {
+		so(&o)
+	}
+	s, err := server.New(t.Context(), cfg, o)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}

@@ -142,16 +142,16 @@ func (m *Manager) registerStats() {
 		return huma.Operation{OperationID: id, Method: http.MethodGet, Path: path, Tags: tags, Security: authenticated,
 			Summary: summary, Description: desc, Parameters: params, Errors: errs}
 	}
-	huma.Register(m.api, op("stats-overview", "/api/stats/overview", "Your totals: functions, invocations, errors, latency, busiest functions",
+	operation(m, op("stats-overview", "/api/stats/overview", "Your totals: functions, invocations, errors, latency, busiest functions",
 		"Invocations over 24 h, 7 d and 30 d; error rate, p50 and p95 and the top 5 functions over 24 h. Admins see their own functions here; "+
 			"GET /api/admin/stats covers everyone.", nil), m.statsOverview)
-	huma.Register(m.api, op("stats-overview-hourly", "/api/stats/overview/hourly", "Your invocations per hour", hourly, hours), m.statsOverviewHourly)
-	huma.Register(m.api, op("stats-overview-daily", "/api/stats/overview/daily", "Your invocations per day", daily, days), m.statsOverviewDaily)
-	huma.Register(m.api, op("function-stats", "/api/functions/{id}/stats", "A function's totals: invocations, errors, timeouts, latency",
+	operation(m, op("stats-overview-hourly", "/api/stats/overview/hourly", "Your invocations per hour", hourly, hours), m.statsOverviewHourly)
+	operation(m, op("stats-overview-daily", "/api/stats/overview/daily", "Your invocations per day", daily, days), m.statsOverviewDaily)
+	operation(m, op("function-stats", "/api/functions/{id}/stats", "A function's totals: invocations, errors, timeouts, latency",
 		"Invocations over 24 h, 7 d and 30 d; everything else over 24 h.", nil), m.functionStats)
-	huma.Register(m.api, op("function-stats-hourly", "/api/functions/{id}/stats/hourly", "A function's invocations per hour", hourly, hours),
+	operation(m, op("function-stats-hourly", "/api/functions/{id}/stats/hourly", "A function's invocations per hour", hourly, hours),
 		m.functionStatsHourly)
-	huma.Register(m.api, op("function-stats-daily", "/api/functions/{id}/stats/daily", "A function's invocations per day", daily, days),
+	operation(m, op("function-stats-daily", "/api/functions/{id}/stats/daily", "A function's invocations per day", daily, days),
 		m.functionStatsDaily)
 }
 

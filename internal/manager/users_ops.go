@@ -77,19 +77,19 @@ type patchProfileInput struct{ Body profilePatchBody }
 
 func (m *Manager) registerUsers() {
 	tags := []string{"users"}
-	huma.Register(m.api, huma.Operation{OperationID: "get-me", Method: http.MethodGet, Path: "/api/users/me",
+	operation(m, huma.Operation{OperationID: "get-me", Method: http.MethodGet, Path: "/api/users/me",
 		Tags: tags, Summary: "The authenticated user", Security: authenticated}, m.getMe)
-	huma.Register(m.api, huma.Operation{OperationID: "update-me", Method: http.MethodPatch, Path: "/api/users/me",
+	operation(m, huma.Operation{OperationID: "update-me", Method: http.MethodPatch, Path: "/api/users/me",
 		Tags: tags, Summary: "Change the name or the password", Security: authenticated}, m.updateMe)
-	huma.Register(m.api, huma.Operation{OperationID: "get-preferences", Method: http.MethodGet, Path: "/api/users/me/preferences",
+	operation(m, huma.Operation{OperationID: "get-preferences", Method: http.MethodGet, Path: "/api/users/me/preferences",
 		Tags: tags, Summary: "Dashboard preferences", Security: authenticated}, m.getPreferences)
-	huma.Register(m.api, huma.Operation{OperationID: "update-preferences", Method: http.MethodPatch, Path: "/api/users/me/preferences",
+	operation(m, huma.Operation{OperationID: "update-preferences", Method: http.MethodPatch, Path: "/api/users/me/preferences",
 		Tags: tags, Summary: "Change some preferences", Security: authenticated}, m.patchPreferences)
-	huma.Register(m.api, huma.Operation{OperationID: "get-profile", Method: http.MethodGet, Path: "/api/users/me/profile",
+	operation(m, huma.Operation{OperationID: "get-profile", Method: http.MethodGet, Path: "/api/users/me/profile",
 		Tags: tags, Summary: "Personal details", Security: authenticated}, m.getProfile)
-	huma.Register(m.api, huma.Operation{OperationID: "put-profile", Method: http.MethodPut, Path: "/api/users/me/profile",
+	operation(m, huma.Operation{OperationID: "put-profile", Method: http.MethodPut, Path: "/api/users/me/profile",
 		Tags: tags, Summary: "Replace the personal details; fields left out are cleared", Security: authenticated}, m.putProfile)
-	huma.Register(m.api, huma.Operation{OperationID: "patch-profile", Method: http.MethodPatch, Path: "/api/users/me/profile",
+	operation(m, huma.Operation{OperationID: "patch-profile", Method: http.MethodPatch, Path: "/api/users/me/profile",
 		Tags: tags, Summary: "Change only the personal details sent", Security: authenticated}, m.patchProfile)
 }
 

@@ -94,6 +94,9 @@ type Options struct {
 	// ProbeInterval is how often the webserver role checks its managers'
 	// health (default 10 s). Tests shorten it.
 	ProbeInterval time.Duration
+	// WrapStore, when set, wraps the opened store: tests inject failures
+	// with it.
+	WrapStore func(berth.Store) berth.Store
 }
 
 // stores maps the database kind of the configuration to its opener.
@@ -188,6 +191,9 @@ func (s *Server) openManager(ctx context.Context, cfg *config.Config, o Options,
 	// Roll-ups can be switched off to measure what they cost (stats.rollups).
 	if r, ok := s.store.(interface{ SetRollups(on bool) }); ok {
 		r.SetRollups(cfg.Stats.Rollups)
+	}
+	if o.WrapStore != nil {
+		s.store = o.WrapStore(s.store)
 	}
 	hasher := o.Hasher
 	if hasher == nil {
