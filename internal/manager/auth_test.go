@@ -490,6 +490,12 @@ func TestRequestLogAndMetrics(t *testing.T) {
 	if _, err := c.Me(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	// A failure carries what failed; a signed upload refused before routing
+	// keeps its route pattern.
+	_, _ = ts.anon().Login(t.Context(), "nobody@example.test", "not the password at all")
+	fid := "00000000-0000-4000-8000-000000000001"
+	bad := ts.signer("BKNOSUCHKEY0000001", "x")
+	_, _ = bad.Deploy(t.Context(), fid, "application/wasm", []byte("\x00asm"))
 	resp, err := http.Get("http://" + ts.MetricsAddr() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -499,11 +505,14 @@ func TestRequestLogAndMetrics(t *testing.T) {
 	_, _ = buf.ReadFrom(resp.Body)
 	m := buf.String()
 	for _, want := range []string{
-		`berth_api_request_count{domain="users",endpoint="/api/users/me",error_detail="",method="GET",operation="get-me",status_code="200"} 1`,
-		`berth_api_request_duration_sec_bucket{domain="auth",endpoint="/api/auth/login",error_detail="",method="POST",operation="login",status_code="200",le="0.001"}`,
+		// On success domain, operation and error_detail are empty.
+		`berth_api_request_count_total{domain="",endpoint="/api/users/me",error_detail="",method="GET",operation="",status_code="200"} 1`,
+		`berth_api_request_duration_sec_bucket{domain="",endpoint="/api/auth/login",error_detail="",method="POST",operation="",status_code="200",le="0.001"}`,
+		`berth_api_request_count_total{domain="auth",endpoint="/api/auth/login",error_detail="unauthorized",method="POST",operation="login",status_code="401"} 1`,
+		`berth_api_request_count_total{domain="functions",endpoint="/api/functions/{id}/deploy",error_detail="invalid-credentials",method="POST",operation="",status_code="401"} 1`,
 	} {
 		if !strings.Contains(m, want) {
-			t.Errorf("metrics lack %s", want)
+			t.Errorf("metrics lack %s\n%s", want, m)
 		}
 	}
 	// The public port does not expose metrics.

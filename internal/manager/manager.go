@@ -77,6 +77,7 @@ type Manager struct {
 	now      func() time.Time
 	verifier *signing.Verifier
 	api      huma.API
+	mux      *http.ServeMux
 	handler  http.Handler
 
 	fn          config.FunctionsConfig
@@ -117,6 +118,7 @@ func New(o Options) *Manager {
 	m.fnMetrics = newFunctionMetrics(m.metrics, m.runtimeNames(), queue)
 	m.verifier = &signing.Verifier{Keys: keyLookup{m}, Nonces: m.kv, Now: m.now}
 	mux := http.NewServeMux()
+	m.mux = mux
 	m.api = humago.New(mux, apiConfig(m.version))
 	m.api.UseMiddleware(m.requireAuth)
 	m.registerAuth()

@@ -78,7 +78,8 @@ var apiLabels = []string{"method", "endpoint", "domain", "operation", "error_det
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "berth_api_request_count", Help: "API requests answered, by route pattern and outcome.",
+			// The _total name is the one the source system's queries use.
+			Name: "berth_api_request_count_total", Help: "API requests answered, by route pattern and outcome.",
 		}, apiLabels),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "berth_api_request_duration_sec", Help: "API request duration in seconds, by route pattern and outcome.",
@@ -92,7 +93,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 
 // Observe records one answered request. The webserver calls it for the
 // routes it serves itself, so that both roles feed the same series.
+//
+// domain, operation and error_detail describe a failure: on success
+// (status below 400) they are empty, as in the source system's metrics, so
+// that the series of one route stay few.
 func (m *Metrics) Observe(method, endpoint, domain, operation, errorDetail string, status int, d time.Duration) {
+	if status < 400 {
+		domain, operation, errorDetail = "", "", ""
+	}
 	labels := prometheus.Labels{"method": method, "endpoint": endpoint, "domain": domain, "operation": operation,
 		"error_detail": errorDetail, "status_code": strconv.Itoa(status)}
 	m.requests.With(labels).Inc()
@@ -114,7 +122,10 @@ func (m *Manager) observe(next http.Handler) http.Handler {
 		elapsed := time.Since(start)
 		endpoint := info.endpoint
 		if endpoint == "" {
-			endpoint = r.Pattern
+			// The manager's route pattern, also for a request refused
+			// before routing (authentication): never "unmatched" for a
+			// path that has one. (r.Pattern may be a webserver's.)
+			_, endpoint = m.mux.Handler(r)
 		}
 		if _, path, ok := strings.Cut(endpoint, " "); ok {
 			endpoint = path

@@ -328,7 +328,7 @@ func TestWebserverMetrics(t *testing.T) {
 	for _, want := range []string{
 		`berth_web_logins_total{outcome="success"} 1`, `berth_web_logins_total{outcome="failure"} 1`,
 		`berth_web_refused_total{reason="unsafe name"} 1`, `berth_web_sessions 1`,
-		`berth_api_request_count{domain="web",endpoint="/server/login",error_detail="",method="POST",operation="",status_code="200"} 1`,
+		`berth_api_request_count_total{domain="",endpoint="/server/login",error_detail="",method="POST",operation="",status_code="200"} 1`,
 	} {
 		if !strings.Contains(string(m), want) {
 			t.Errorf("metrics lack %s", want)

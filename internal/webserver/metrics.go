@@ -10,7 +10,7 @@ import (
 )
 
 // Observer records one answered request in the API metrics
-// (berth_api_request_count and berth_api_request_duration_sec), shared
+// (berth_api_request_count_total and berth_api_request_duration_sec), shared
 // with the manager so that both roles feed the same series.
 type Observer func(method, endpoint, domain, operation, errorDetail string, status int, d time.Duration)
 
