@@ -25,6 +25,14 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 )
 
+// APIVersion is the version of the manager's API: the manager answers
+// every request with it in HeaderVersion, and the webserver sends it on the
+// requests it forwards, as the source system's X-BackendAI-Version.
+const APIVersion = "v1"
+
+// HeaderVersion carries APIVersion.
+const HeaderVersion = "X-Berth-Version"
+
 // InvalidError is an ErrInvalid that names the offending field.
 type InvalidError struct {
 	Field  string // JSON name, e.g. "password" or "profile.phone"

@@ -496,6 +496,9 @@ func TestRequestLogAndMetrics(t *testing.T) {
 	fid := "00000000-0000-4000-8000-000000000001"
 	bad := ts.signer("BKNOSUCHKEY0000001", "x")
 	_, _ = bad.Deploy(t.Context(), fid, "application/wasm", []byte("\x00asm"))
+	if h := ts.versionOf(t); h != "v1" {
+		t.Errorf("X-Berth-Version %q on the manager's answer", h)
+	}
 	resp, err := http.Get("http://" + ts.MetricsAddr() + "/metrics")
 	if err != nil {
 		t.Fatal(err)

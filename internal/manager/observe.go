@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/internal/httpstatus"
 )
 
@@ -117,6 +118,7 @@ func (m *Manager) observe(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		sw := httpstatus.Wrap(w)
 		w.Header().Set("X-Request-Id", info.id)
+		w.Header().Set(berth.HeaderVersion, berth.APIVersion)
 		next.ServeHTTP(sw, r)
 		status := sw.Status()
 		elapsed := time.Since(start)

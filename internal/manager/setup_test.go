@@ -236,3 +236,11 @@ func wantStatus(t *testing.T, err error, status int, code string) *client.Error 
 }
 
 func jsonEncoder(w io.Writer) *json.Encoder { return json.NewEncoder(w) }
+
+// versionOf is the X-Berth-Version the server answers with.
+func (ts *testServer) versionOf(t *testing.T) string {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, ts.url+"/api/auth/options", nil)
+	_, h, _ := ts.raw(req)
+	return h.Get("X-Berth-Version")
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/internal/clientaddr"
 	"github.com/berth-platform/berth/internal/signing"
 )
@@ -138,6 +139,9 @@ func (s *Server) outgoing(w http.ResponseWriter, r *http.Request, stripBerth, ha
 				delete(h, k)
 			}
 		}
+		// The API version this webserver speaks; a request the client
+		// signed itself is left as signed.
+		h.Set(berth.HeaderVersion, berth.APIVersion)
 	}
 	s.forwardedFor(r, h)
 	s.o.Gateway.Assert(out, s.o.Proxies.Addr(r))

@@ -164,6 +164,7 @@ func TestProxyHeaderHygiene(t *testing.T) {
 		"Connection":        {"keep-alive, X-Berth-Token, Authorization, X-Berth-Date"},
 		"X-Forwarded-For":   {"6.6.6.6"},
 		"X-Forwarded-Proto": {"https"},
+		"Forwarded":         {"for=6.6.6.6;proto=https"},
 		"X-Custom":          {"kept"},
 		"Content-Type":      {"application/json"},
 	}
@@ -193,6 +194,12 @@ func TestProxyHeaderHygiene(t *testing.T) {
 	}
 	if p := r.Header.Get("X-Forwarded-Proto"); p != "http" {
 		t.Errorf("X-Forwarded-Proto %q from an untrusted client", p)
+	}
+	if v := r.Header.Get("X-Berth-Version"); v != "v1" {
+		t.Errorf("X-Berth-Version %q: the webserver names the API version it speaks", v)
+	}
+	if f := r.Header.Get("Forwarded"); !strings.HasPrefix(f, "for=127.0.0.1;") {
+		t.Errorf("Forwarded %q: a client's own was believed or none was set", f)
 	}
 }
 
