@@ -164,3 +164,37 @@ func TestMaskedTOML(t *testing.T) {
 		t.Fatalf("auth.login_window = %q", ko.String("auth.login_window"))
 	}
 }
+
+// TestValidateStableOrder: every duration, byte and rate check fails at
+// once, and the joined message is the same on every run, so it can be
+// compared and quoted; map iteration made it differ between runs.
+func TestValidateStableOrder(t *testing.T) {
+	c := Default()
+	c.ShutdownTimeout, c.Auth.AccessTokenTTL, c.Auth.RefreshTokenTTL, c.Auth.SessionKeypairTTL = 0, 0, 0, 0
+	c.Auth.LoginWindow, c.Functions.DeletionGrace, c.Web.SessionIdle, c.Web.SessionAbsolute = 0, 0, 0, 0
+	c.Container.BuildTimeout, c.Container.StartTimeout, c.Container.IdleTimeout = 0, 0, 0
+	c.Functions.MaxTimeout, c.Functions.PrepareTimeout = 0, 0
+	c.Functions.MaxArtefactBytes, c.Functions.MaxInvokeBodyBytes, c.Functions.MaxResponseBytes = 0, 0, 0
+	c.Web.LoginPerMinute, c.Web.LoginBurst, c.Web.APIPerSecond, c.Web.APIBurst = 0, 0, 0, 0
+	c.Web.InvokePerSecond, c.Web.InvokeBurst = 0, 0
+	first := c.Validate()
+	if first == nil {
+		t.Fatal("Validate accepted zero durations, sizes and rates")
+	}
+	for range 50 {
+		if got := c.Validate(); got.Error() != first.Error() {
+			t.Fatalf("Validate's text changed between runs:\n%s\n---\n%s", first, got)
+		}
+	}
+	// The order is the order of the checks, the same as written in Validate.
+	msg := first.Error()
+	for _, pair := range [][2]string{
+		{"shutdown_timeout (", "functions.prepare_timeout ("},
+		{"functions.max_artefact_bytes (", "functions.max_response_bytes ("},
+		{"web.login_per_minute (", "web.invoke_burst ("},
+	} {
+		if i, j := strings.Index(msg, pair[0]), strings.Index(msg, pair[1]); i < 0 || j < 0 || i > j {
+			t.Errorf("%q should come before %q in:\n%s", pair[0], pair[1], msg)
+		}
+	}
+}
