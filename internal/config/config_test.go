@@ -198,3 +198,38 @@ func TestValidateStableOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckEnv(t *testing.T) {
+	tests := map[string]struct {
+		environ []string
+		want    []string // the warnings' text
+	}{
+		"Misspelt":       {[]string{"BERTH_LISTNE=127.0.0.1:1"}, []string{"unknown environment variable BERTH_LISTNE is ignored; did you mean BERTH_LISTEN?"}},
+		"MisspeltNested": {[]string{"BERTH_AUTH_ALOW_REGISTRATION=true"}, []string{"did you mean BERTH_AUTH_ALLOW_REGISTRATION?"}},
+		"NothingClose":   {[]string{"BERTH_ZZZZZZZZZZZZ=1"}, []string{"BERTH_ZZZZZZZZZZZZ is ignored (berth config print"}},
+		"Known":          {[]string{"BERTH_LISTEN=x", "BERTH_AUTH_LOGIN_WINDOW=5m", "BERTH_MASTER_KEY=k"}, nil},
+		"ReadElsewhere":  {[]string{"BERTH_CONFIG=x", "BERTH_CLI_CONFIG=x", "BERTH_SECRET_KEY=s", "BERTH_TEST_POSTGRES_URL=x", "BERTH_TEST_REDIS_URL=x", "BERTH_RELIABILITY=full"}, nil},
+		"NotOurs":        {[]string{"LISTNE=x", "HOME=/root", "BERTHA=1"}, nil},
+		"SortedOnce":     {[]string{"BERTH_ZZZZZZZZZZZZ=1", "BERTH_LISTNE=a", "BERTH_LISTNE=b"}, []string{"BERTH_LISTNE", "BERTH_ZZZZZZZZZZZZ"}},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := CheckEnv(tt.environ)
+			if len(got) != len(tt.want) {
+				t.Fatalf("CheckEnv = %v; want %d warnings", got, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(got[i].String(), w) {
+					t.Errorf("warning %d = %q; want it to contain %q", i, got[i], w)
+				}
+			}
+		})
+	}
+	t.Run("NoValue", func(t *testing.T) {
+		for _, u := range CheckEnv([]string{"BERTH_ADMIN_PASWORD=hunter2hunter2"}) {
+			if strings.Contains(u.String(), "hunter2") {
+				t.Fatalf("warning shows the value: %s", u)
+			}
+		}
+	})
+}
