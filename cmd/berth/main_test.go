@@ -170,7 +170,7 @@ func TestServeFirstStart(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		if f != "berth.db" && fi.Mode().Perm() != 0o600 {
+		if fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s has mode %v, want 0600", f, fi.Mode().Perm())
 		}
 	}
