@@ -81,3 +81,14 @@ func TestFilesPrivate(t *testing.T) {
 	s2.Close()
 	s.Close()
 }
+
+func TestEmailSkeletonBackfill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "berth.db")
+	storetest.EmailSkeletonBackfill(t, func(t *testing.T) berth.Store {
+		s, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}, func(q string) string { return q })
+}
