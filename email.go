@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"go.mau.fi/util/confusable"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -35,6 +36,18 @@ func NormalizeEmail(s string) (string, error) {
 		return bad("the part after '@' must be a domain name such as example.com")
 	}
 	return s, nil
+}
+
+// EmailSkeleton returns the form in which addresses that look alike are
+// equal, so that one account cannot pose as another: NFKC (fullwidth and
+// other compatibility letters become plain ones), lower case, then the
+// confusable skeleton of Unicode TS #39 (Cyrillic а and Latin a, rn and m,
+// 1 and l), lower-cased again because the skeleton maps some characters
+// to capital prototypes (0 to O). It is for comparing only: never show or
+// send it.
+func EmailSkeleton(email string) string {
+	s := strings.ToLower(norm.NFKC.String(email))
+	return strings.ToLower(confusable.Skeleton(s))
 }
 
 func validLocal(s string) bool {

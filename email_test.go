@@ -68,3 +68,35 @@ func FuzzNormalizeEmail(f *testing.F) {
 		}
 	})
 }
+
+func TestEmailSkeleton(t *testing.T) {
+	same := map[string][2]string{
+		"CyrillicA":      {"paypal@x.io", "p\u0430ypal@x.io"},                          // а U+0430
+		"CyrillicDomain": {"paypal@x.io", "paypal@\u0445.io"},                          // х U+0445
+		"Fullwidth":      {"paypal@x.io", "\uff50\uff41\uff59\uff50\uff41\uff4c@x.io"}, // ｐａｙｐａｌ
+		"RnAndM":         {"modern@x.io", "rnodern@x.io"},
+		"OneAndL":        {"bill@x.io", "bi1l@x.io"},
+		"ZeroAndO":       {"bob@x.io", "b0b@x.io"},
+		"Case":           {"Paypal@X.io", "paypal@x.io"},
+		"Decomposed":     {"\u00fcser@x.io", "u\u0308ser@x.io"},
+	}
+	for name, pair := range same {
+		t.Run("Same/"+name, func(t *testing.T) {
+			if a, b := EmailSkeleton(pair[0]), EmailSkeleton(pair[1]); a != b {
+				t.Errorf("skeletons of %q and %q differ: %q, %q", pair[0], pair[1], a, b)
+			}
+		})
+	}
+	differ := map[string][2]string{
+		"OtherName":   {"paypal@x.io", "paypa@x.io"},
+		"OtherDomain": {"paypal@x.io", "paypal@y.io"},
+		"Umlaut":      {"user@x.io", "\u00fcser@x.io"},
+	}
+	for name, pair := range differ {
+		t.Run("Differ/"+name, func(t *testing.T) {
+			if a, b := EmailSkeleton(pair[0]), EmailSkeleton(pair[1]); a == b {
+				t.Errorf("skeletons of %q and %q are both %q", pair[0], pair[1], a)
+			}
+		})
+	}
+}

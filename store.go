@@ -8,7 +8,8 @@ import (
 // UserStore keeps accounts, their profiles and preferences.
 type UserStore interface {
 	// CreateUser inserts u, filling ID, CreatedAt and UpdatedAt when empty.
-	// It returns ErrConflict when the email is taken.
+	// It returns ErrConflict when the email is taken, or when an existing
+	// account's email looks like it (the same EmailSkeleton).
 	CreateUser(ctx context.Context, u *User) error
 	// CreateFirstAdmin inserts u only when no admin exists yet and reports
 	// whether it did; concurrent callers create at most one.

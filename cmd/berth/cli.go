@@ -126,6 +126,9 @@ func (m *Main) configCommand() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
+			for _, u := range config.CheckEnv(m.Environ) {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", u)
+			}
 			_, err = io.WriteString(cmd.OutOrStdout(), cfg.Masked().TOML())
 			return err
 		},

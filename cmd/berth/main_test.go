@@ -170,7 +170,7 @@ func TestServeFirstStart(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		if f != "berth.db" && fi.Mode().Perm() != 0o600 {
+		if fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s has mode %v, want 0600", f, fi.Mode().Perm())
 		}
 	}
@@ -209,6 +209,24 @@ func TestServeFirstStart(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("login after restart: %d", resp.StatusCode)
+	}
+}
+
+// TestServeWarnsUnknownEnv: a misspelt BERTH_* variable, which Load
+// ignores, is reported in the log at start with the key that was likely
+// meant, and without its value; config print says the same on stderr.
+func TestServeWarnsUnknownEnv(t *testing.T) {
+	s := serve(t, filepath.Join(t.TempDir(), "data"), "BERTH_LISTNE=127.0.0.1:4321")
+	logged := s.stderr.String()
+	if !strings.Contains(logged, "did you mean BERTH_LISTEN?") || !strings.Contains(logged, "level=WARN") {
+		t.Errorf("no warning for BERTH_LISTNE in the log:\n%s", logged)
+	}
+	if strings.Contains(logged, "4321") {
+		t.Errorf("the warning shows the variable's value:\n%s", logged)
+	}
+	_, stderr, code := run(t, []string{"BERTH_LISTNE=127.0.0.1:4321"}, "config", "print")
+	if code != 0 || !strings.Contains(stderr, "did you mean BERTH_LISTEN?") {
+		t.Errorf("config print: code %d, stderr %q", code, stderr)
 	}
 }
 

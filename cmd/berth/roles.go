@@ -14,6 +14,9 @@ func (m *Main) runServer(cmd *cobra.Command, role server.Role) error {
 		return usageError{err}
 	}
 	log := newLogger(m.Stderr, cfg.Log)
+	for _, u := range config.CheckEnv(m.Environ) {
+		log.Warn(u.String(), "event", "config_unknown_env", "name", u.Name, "did_you_mean", u.DidYouMean)
+	}
 	s, err := server.New(cmd.Context(), cfg, server.Options{Role: role, Logger: log, Version: m.Version})
 	if err != nil {
 		return err

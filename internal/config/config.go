@@ -371,7 +371,9 @@ func knownKeys() []string {
 	return keys
 }
 
-// Validate checks the configuration and says what to fix.
+// Validate checks the configuration and says what to fix. The errors come
+// in the same order on every run (the order of the checks), so the message
+// can be compared, diffed and quoted in a bug report.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
@@ -412,17 +414,20 @@ func (c *Config) Validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		bad("log.format", "use text or json")
 	}
-	for key, d := range map[string]time.Duration{
-		"shutdown_timeout": c.ShutdownTimeout, "auth.access_token_ttl": c.Auth.AccessTokenTTL,
-		"auth.refresh_token_ttl": c.Auth.RefreshTokenTTL, "auth.session_keypair_ttl": c.Auth.SessionKeypairTTL,
-		"auth.login_window": c.Auth.LoginWindow, "functions.deletion_grace": c.Functions.DeletionGrace,
-		"web.session_idle": c.Web.SessionIdle, "web.session_absolute": c.Web.SessionAbsolute,
-		"container.build_timeout": c.Container.BuildTimeout, "container.start_timeout": c.Container.StartTimeout,
-		"container.idle_timeout": c.Container.IdleTimeout,
-		"functions.max_timeout":  c.Functions.MaxTimeout, "functions.prepare_timeout": c.Functions.PrepareTimeout,
+	for _, d := range []struct {
+		key string
+		d   time.Duration
+	}{
+		{"shutdown_timeout", c.ShutdownTimeout}, {"auth.access_token_ttl", c.Auth.AccessTokenTTL},
+		{"auth.refresh_token_ttl", c.Auth.RefreshTokenTTL}, {"auth.session_keypair_ttl", c.Auth.SessionKeypairTTL},
+		{"auth.login_window", c.Auth.LoginWindow}, {"functions.deletion_grace", c.Functions.DeletionGrace},
+		{"web.session_idle", c.Web.SessionIdle}, {"web.session_absolute", c.Web.SessionAbsolute},
+		{"container.build_timeout", c.Container.BuildTimeout}, {"container.start_timeout", c.Container.StartTimeout},
+		{"container.idle_timeout", c.Container.IdleTimeout},
+		{"functions.max_timeout", c.Functions.MaxTimeout}, {"functions.prepare_timeout", c.Functions.PrepareTimeout},
 	} {
-		if d <= 0 {
-			bad(key, "must be a positive duration such as 30s, 15m or 12h")
+		if d.d <= 0 {
+			bad(d.key, "must be a positive duration such as 30s, 15m or 12h")
 		}
 	}
 	if c.Stats.ExecutionRetention < time.Hour {
@@ -437,12 +442,15 @@ func (c *Config) Validate() error {
 	if c.Auth.MaxAccountFailures < 1 || c.Auth.MaxAddressFailures < 1 {
 		bad("auth.max_account_failures", "failure limits must be at least 1")
 	}
-	for key, n := range map[string]int64{
-		"functions.max_artefact_bytes": c.Functions.MaxArtefactBytes, "functions.max_invoke_body_bytes": c.Functions.MaxInvokeBodyBytes,
-		"functions.max_response_bytes": c.Functions.MaxResponseBytes,
+	for _, n := range []struct {
+		key string
+		n   int64
+	}{
+		{"functions.max_artefact_bytes", c.Functions.MaxArtefactBytes}, {"functions.max_invoke_body_bytes", c.Functions.MaxInvokeBodyBytes},
+		{"functions.max_response_bytes", c.Functions.MaxResponseBytes},
 	} {
-		if n < 1024 {
-			bad(key, "must be at least 1024 bytes")
+		if n.n < 1024 {
+			bad(n.key, "must be at least 1024 bytes")
 		}
 	}
 	if c.Functions.MaxMemoryMB < 16 || c.Functions.MaxMemoryMB > 4096 {
@@ -493,11 +501,16 @@ func (c *Config) Validate() error {
 	if (c.Web.TLSCert == "") != (c.Web.TLSKey == "") {
 		bad("web.tls_cert", "set both web.tls_cert and web.tls_key, or neither")
 	}
-	for key, n := range map[string]int{"web.login_per_minute": c.Web.LoginPerMinute, "web.login_burst": c.Web.LoginBurst,
-		"web.api_per_second": c.Web.APIPerSecond, "web.api_burst": c.Web.APIBurst,
-		"web.invoke_per_second": c.Web.InvokePerSecond, "web.invoke_burst": c.Web.InvokeBurst} {
-		if n < 1 {
-			bad(key, "must be at least 1")
+	for _, n := range []struct {
+		key string
+		n   int
+	}{
+		{"web.login_per_minute", c.Web.LoginPerMinute}, {"web.login_burst", c.Web.LoginBurst},
+		{"web.api_per_second", c.Web.APIPerSecond}, {"web.api_burst", c.Web.APIBurst},
+		{"web.invoke_per_second", c.Web.InvokePerSecond}, {"web.invoke_burst", c.Web.InvokeBurst},
+	} {
+		if n.n < 1 {
+			bad(n.key, "must be at least 1")
 		}
 	}
 	if c.Auth.ValidateURL != "" {

@@ -189,3 +189,72 @@ func TestMaskedTOML(t *testing.T) {
 		t.Fatalf("auth.login_window = %q", ko.String("auth.login_window"))
 	}
 }
+
+// TestValidateStableOrder: every duration, byte and rate check fails at
+// once, and the joined message is the same on every run, so it can be
+// compared and quoted; map iteration made it differ between runs.
+func TestValidateStableOrder(t *testing.T) {
+	c := Default()
+	c.ShutdownTimeout, c.Auth.AccessTokenTTL, c.Auth.RefreshTokenTTL, c.Auth.SessionKeypairTTL = 0, 0, 0, 0
+	c.Auth.LoginWindow, c.Functions.DeletionGrace, c.Web.SessionIdle, c.Web.SessionAbsolute = 0, 0, 0, 0
+	c.Container.BuildTimeout, c.Container.StartTimeout, c.Container.IdleTimeout = 0, 0, 0
+	c.Functions.MaxTimeout, c.Functions.PrepareTimeout = 0, 0
+	c.Functions.MaxArtefactBytes, c.Functions.MaxInvokeBodyBytes, c.Functions.MaxResponseBytes = 0, 0, 0
+	c.Web.LoginPerMinute, c.Web.LoginBurst, c.Web.APIPerSecond, c.Web.APIBurst = 0, 0, 0, 0
+	c.Web.InvokePerSecond, c.Web.InvokeBurst = 0, 0
+	first := c.Validate()
+	if first == nil {
+		t.Fatal("Validate accepted zero durations, sizes and rates")
+	}
+	for range 50 {
+		if got := c.Validate(); got.Error() != first.Error() {
+			t.Fatalf("Validate's text changed between runs:\n%s\n---\n%s", first, got)
+		}
+	}
+	// The order is the order of the checks, the same as written in Validate.
+	msg := first.Error()
+	for _, pair := range [][2]string{
+		{"shutdown_timeout (", "functions.prepare_timeout ("},
+		{"functions.max_artefact_bytes (", "functions.max_response_bytes ("},
+		{"web.login_per_minute (", "web.invoke_burst ("},
+	} {
+		if i, j := strings.Index(msg, pair[0]), strings.Index(msg, pair[1]); i < 0 || j < 0 || i > j {
+			t.Errorf("%q should come before %q in:\n%s", pair[0], pair[1], msg)
+		}
+	}
+}
+
+func TestCheckEnv(t *testing.T) {
+	tests := map[string]struct {
+		environ []string
+		want    []string // the warnings' text
+	}{
+		"Misspelt":       {[]string{"BERTH_LISTNE=127.0.0.1:1"}, []string{"unknown environment variable BERTH_LISTNE is ignored; did you mean BERTH_LISTEN?"}},
+		"MisspeltNested": {[]string{"BERTH_AUTH_ALOW_REGISTRATION=true"}, []string{"did you mean BERTH_AUTH_ALLOW_REGISTRATION?"}},
+		"NothingClose":   {[]string{"BERTH_ZZZZZZZZZZZZ=1"}, []string{"BERTH_ZZZZZZZZZZZZ is ignored (berth config print"}},
+		"Known":          {[]string{"BERTH_LISTEN=x", "BERTH_AUTH_LOGIN_WINDOW=5m", "BERTH_MASTER_KEY=k"}, nil},
+		"ReadElsewhere":  {[]string{"BERTH_CONFIG=x", "BERTH_CLI_CONFIG=x", "BERTH_SECRET_KEY=s", "BERTH_TEST_POSTGRES_URL=x", "BERTH_TEST_REDIS_URL=x", "BERTH_RELIABILITY=full"}, nil},
+		"NotOurs":        {[]string{"LISTNE=x", "HOME=/root", "BERTHA=1"}, nil},
+		"SortedOnce":     {[]string{"BERTH_ZZZZZZZZZZZZ=1", "BERTH_LISTNE=a", "BERTH_LISTNE=b"}, []string{"BERTH_LISTNE", "BERTH_ZZZZZZZZZZZZ"}},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := CheckEnv(tt.environ)
+			if len(got) != len(tt.want) {
+				t.Fatalf("CheckEnv = %v; want %d warnings", got, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(got[i].String(), w) {
+					t.Errorf("warning %d = %q; want it to contain %q", i, got[i], w)
+				}
+			}
+		})
+	}
+	t.Run("NoValue", func(t *testing.T) {
+		for _, u := range CheckEnv([]string{"BERTH_ADMIN_PASWORD=hunter2hunter2"}) {
+			if strings.Contains(u.String(), "hunter2") {
+				t.Fatalf("warning shows the value: %s", u)
+			}
+		}
+	})
+}

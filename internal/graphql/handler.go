@@ -16,9 +16,10 @@ import (
 
 // Handler serves queries over POST and GET, and subscriptions over
 // WebSockets (graphql-transport-ws). Introspection stays on: the schema is
-// public in the repository anyway.
+// public in the repository anyway. A query costing more than
+// MaxQueryCost is refused before anything is read.
 func Handler(r *Resolver) http.Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Complexity: costs()}))
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
 		// The request was authenticated by its signature, not a cookie:
@@ -40,6 +41,6 @@ func Handler(r *Resolver) http.Handler {
 	})
 	srv.SetErrorPresenter(r.present)
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(500))
+	srv.Use(&costLimit{limit: MaxQueryCost})
 	return srv
 }

@@ -131,13 +131,30 @@ func (m *Manager) register(ctx context.Context, in *registerInput) (*userOutput,
 	u := &berth.User{Email: email, Name: name, Role: berth.RoleUser, Status: berth.UserActive, PasswordHash: hash}
 	if err := m.store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, berth.ErrConflict) {
-			m.audit(ctx, berth.AuditEvent{ActorEmail: email, Action: actRegister, ClientAddr: addr, Outcome: berth.AuditFailure, Detail: "email taken"})
-			return nil, problem(http.StatusConflict, codeConflict, "an account with this email already exists; log in instead")
+			return nil, m.emailTaken(ctx, email, addr)
 		}
 		return nil, m.fail(ctx, err)
 	}
 	m.audit(ctx, berth.AuditEvent{ActorID: u.ID, ActorEmail: email, Action: actRegister, ClientAddr: addr, Outcome: berth.AuditSuccess})
 	return &userOutput{Body: userOut(u)}, nil
+}
+
+// emailTaken audits a registration that CreateUser refused as a conflict
+// and says why: the address is taken, or it looks like an existing
+// account's (berth.EmailSkeleton) — without saying whose, which would hand
+// an impostor the address to imitate.
+func (m *Manager) emailTaken(ctx context.Context, email, addr string) error {
+	_, err := m.store.UserByEmail(ctx, email)
+	switch {
+	case err == nil:
+		m.audit(ctx, berth.AuditEvent{ActorEmail: email, Action: actRegister, ClientAddr: addr, Outcome: berth.AuditFailure, Detail: "email taken"})
+		return problem(http.StatusConflict, codeConflict, "an account with this email already exists; log in instead")
+	case errors.Is(err, berth.ErrNotFound):
+		m.audit(ctx, berth.AuditEvent{ActorEmail: email, Action: actRegister, ClientAddr: addr, Outcome: berth.AuditFailure, Detail: "email looks like another account's"})
+		return problem(http.StatusConflict, codeConflict,
+			"an account with a similar-looking address already exists; register with another address")
+	}
+	return m.fail(ctx, err)
 }
 
 // cleanName trims a display name and checks it is printable.
@@ -387,7 +404,11 @@ func (m *Manager) delegate(ctx context.Context, in *delegateInput) (*authorizeOu
 		if err := m.store.CreateUser(ctx, u); err != nil && !errors.Is(err, berth.ErrConflict) {
 			return nil, m.fail(ctx, err)
 		}
-		if u, err = m.store.UserByEmail(ctx, email); err != nil {
+		// A conflict is a concurrent twin (found now) or a look-alike of
+		// another account (not found).
+		if u, err = m.store.UserByEmail(ctx, email); errors.Is(err, berth.ErrNotFound) {
+			return nil, m.emailTaken(ctx, email, clientAddrFrom(ctx))
+		} else if err != nil {
 			return nil, m.fail(ctx, err)
 		}
 		m.audit(ctx, berth.AuditEvent{ActorID: u.ID, ActorEmail: email, Action: actRegister, ClientAddr: clientAddrFrom(ctx),

@@ -57,6 +57,38 @@ func TestRegister(t *testing.T) {
 		_, err := c.Register(ctx, "ADA@example.test", "another long password", "Imposter")
 		wantStatus(t, err, 409, "conflict")
 	})
+	t.Run("ErrConflictLookAlike", func(t *testing.T) {
+		if _, err := c.Register(ctx, "paypal@x.io", "correct horse battery staple", "PayPal"); err != nil {
+			t.Fatal(err)
+		}
+		for name, email := range map[string]string{
+			"CyrillicA": "p\u0430ypal@x.io",
+			"Fullwidth": "\uff50\uff41\uff59\uff50\uff41\uff4c@x.io",
+			"RnForM":    "rnodern@x.io",
+			"OneForL":   "paypa1@x.io",
+		} {
+			if name == "RnForM" {
+				if _, err := c.Register(ctx, "modern@x.io", "correct horse battery staple", "Modern"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := c.Register(ctx, email, "an impostor's password", "Imposter")
+			ce := wantStatus(t, err, 409, "conflict")
+			if !strings.Contains(ce.Detail, "similar-looking address") {
+				t.Errorf("%s: detail %q does not say why", name, ce.Detail)
+			}
+			for _, existing := range []string{"paypal", "modern"} {
+				if strings.Contains(ce.Error(), existing) {
+					t.Errorf("%s: the problem names the existing account: %s", name, ce.Error())
+				}
+			}
+		}
+		// The same address still gets the plain answer.
+		_, err := c.Register(ctx, "paypal@x.io", "another long password", "Again")
+		if ce := wantStatus(t, err, 409, "conflict"); !strings.Contains(ce.Detail, "already exists; log in") {
+			t.Errorf("same address: %q", ce.Detail)
+		}
+	})
 	t.Run("UnicodeEmail", func(t *testing.T) {
 		// NFD input, upper case; logging in with the NFC lower-case form works.
 		if _, err := c.Register(ctx, "Zo\u0308e@Bu\u0308cher.example", "unicode is fine here", "Zoë"); err != nil {

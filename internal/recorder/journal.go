@@ -54,9 +54,15 @@ type leftover struct {
 }
 
 // openJournal opens dir (creating it, 0700) and reads the segments an
-// earlier process left, oldest first.
+// earlier process left, oldest first. The directory ends 0700 and every
+// segment 0600, new or left behind.
 func openJournal(dir string) (*journal, []leftover, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("recorder: journal directory: %w", err)
+	}
+	// Records carry functions' logs and callers: only the owner may list
+	// or read them, in a directory an older version made 0755 too.
+	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("recorder: journal directory: %w", err)
 	}
 	entries, err := os.ReadDir(dir) // sorted by name: zero-padded numbers, oldest first
@@ -70,6 +76,9 @@ func openJournal(dir string) (*journal, []leftover, error) {
 		seq, err := strconv.ParseUint(strings.TrimSuffix(name, journalExt), 10, 64)
 		if !e.Type().IsRegular() || !strings.HasSuffix(name, journalExt) || err != nil {
 			continue // not ours
+		}
+		if err := os.Chmod(filepath.Join(dir, name), 0o600); err != nil {
+			return nil, nil, fmt.Errorf("recorder: journal: %w", err)
 		}
 		lo, err := readSegment(filepath.Join(dir, name))
 		if err != nil {

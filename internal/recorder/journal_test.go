@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -214,5 +215,41 @@ func TestJournalKeepsWhatShutdownCouldNotWrite(t *testing.T) {
 	}
 	if st.count() != 10 {
 		t.Fatalf("the next start wrote %d records, want 10", st.count())
+	}
+}
+
+// TestJournalPrivate: the journal directory ends 0700 and its segments
+// 0600 (they carry functions' logs), when an older version left them
+// 0755 and 0644, and new segments are 0600 whatever the umask.
+func TestJournalPrivate(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dir := filepath.Join(t.TempDir(), "journal")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	left := filepath.Join(dir, segmentName(3))
+	if err := os.WriteFile(left, []byte(`{"ID":"a","FunctionID":"f"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	j, _, err := openJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.append(&berth.Execution{ID: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	defer j.f.Close()
+	for path, want := range map[string]os.FileMode{dir: 0o700, left: 0o600, filepath.Join(dir, segmentName(j.seq)): 0o600} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s has mode %v, want %v", filepath.Base(path), got, want)
+		}
 	}
 }

@@ -133,6 +133,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *Server, err erro
 	if err := cfg.EnsureDataDir(); err != nil {
 		return nil, err
 	}
+	fixed, err := privateDataDir(cfg.DataDir)
+	if len(fixed) > 0 {
+		s.log.Warn("made files in the data directory private: group or others could read them",
+			"event", "data_dir_private", "path", cfg.DataDir, "count", len(fixed), "fixed", summarise(fixed, 20))
+	}
+	if err != nil {
+		s.log.Warn("could not make every file in the data directory private", "event", "data_dir_private", "error", err)
+	}
 	key, created, err := secret.LoadOrCreateKey(cfg.DataDir, cfg.MasterKey)
 	if err != nil {
 		return nil, err

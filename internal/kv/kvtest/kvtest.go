@@ -16,6 +16,11 @@ const (
 	// early is how much sooner than its TTL an entry may vanish: backends
 	// that count in milliseconds round the clock.
 	early = 5 * time.Millisecond
+	// msRounding is how far above the exact value a backend that counts
+	// whole milliseconds may report the time left: it truncates both the
+	// window's start and the present to the millisecond, so their
+	// difference can be short by up to one.
+	msRounding = time.Millisecond
 	// patience bounds every wait beyond a TTL, for slow race-enabled runs.
 	patience = 3 * time.Second
 	// poll is the gap between two looks at an expiring entry.

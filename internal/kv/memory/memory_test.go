@@ -2,6 +2,7 @@ package memory_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/berth-platform/berth/internal/kv"
 	"github.com/berth-platform/berth/internal/kv/kvtest"
@@ -21,4 +22,12 @@ func newStore(t *testing.T) kv.Store {
 
 func TestConformance(t *testing.T) {
 	kvtest.Run(t, newStore)
+}
+
+// TestConformanceUnderLoad runs the suite with every call delayed on its
+// way in and out, so that its timing bounds are checked against a backend
+// that acts some time after the call and answers some time before the
+// return, as on a loaded CI machine.
+func TestConformanceUnderLoad(t *testing.T) {
+	kvtest.Run(t, func(t *testing.T) kv.Store { return kvtest.Slowed(newStore(t), 10*time.Millisecond) })
 }

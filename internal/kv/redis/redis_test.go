@@ -106,6 +106,17 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceUnderLoad runs the suite with every call delayed on its
+// way to Redis and back, as on a loaded CI machine, where Redis's
+// millisecond TTLs and the queueing must both fit the suite's bounds.
+func TestConformanceUnderLoad(t *testing.T) {
+	u := redisURL(t)
+	kvtest.Run(t, func(t *testing.T) kv.Store {
+		s, _ := openStore(t, u)
+		return kvtest.Slowed(s, 10*time.Millisecond)
+	})
+}
+
 func TestPrefix(t *testing.T) {
 	u := redisURL(t)
 	raw := rawClient(t, u)

@@ -1,6 +1,8 @@
 package postgres_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/berth-platform/berth"
@@ -17,6 +19,29 @@ func TestConformance(t *testing.T) {
 		}
 		t.Cleanup(func() { s.Close() })
 		return s
+	})
+}
+
+func TestEmailSkeletonBackfill(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	storetest.EmailSkeletonBackfill(t, func(t *testing.T) berth.Store {
+		s, err := postgres.Open(t.Context(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}, func(q string) string {
+		var b strings.Builder
+		n := 0
+		for _, r := range q {
+			if r == '?' {
+				n++
+				fmt.Fprintf(&b, "$%d", n)
+				continue
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -53,11 +54,19 @@ func isUnavailable(err error) bool {
 }
 
 // Open opens (creating when absent) the database file at path, applies the
-// pending migrations and returns the store.
+// pending migrations and returns the store. The file and its -wal and -shm
+// are readable by their owner only (0600), whatever the umask.
 func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("sqlite: create directory: %w", err)
 	}
+	// SQLite creates the -wal and -shm files with the mode of the database
+	// file, so creating that one 0600 first covers the others.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	f.Close()
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
@@ -75,11 +84,34 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if err := private(path); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := Migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return sqlstore.New(db, Dialect), nil
+}
+
+// private makes the database and its -wal and -shm files 0600: they hold
+// password hashes and sealed secrets, and an older berth (or a copy) may
+// have left them readable to others.
+func private(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil && fi.Mode().Perm() != 0o600 {
+			err = os.Chmod(p, 0o600)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: make %s private: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // Migrate applies the pending migrations.

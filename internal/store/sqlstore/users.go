@@ -62,22 +62,26 @@ func userArgs(u *berth.User) []any {
 	return []any{u.ID, u.Email, u.Name, u.Role, u.AdminRole, u.Status, u.PasswordHash, dbTime(u.CreatedAt), dbTime(u.UpdatedAt)}
 }
 
-// CreateUser implements berth.UserStore.
+// CreateUser implements berth.UserStore. The email's skeleton is stored
+// beside it, unique, so that an address that looks like an existing one's
+// is an ErrConflict like the same address.
 func (s *Store) CreateUser(ctx context.Context, u *berth.User) error {
 	fillUser(u)
 	_, err := s.exec(ctx, "create user",
-		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(u)...)
+		`INSERT INTO users (`+userColumns+`, email_skeleton) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		append(userArgs(u), berth.EmailSkeleton(u.Email))...)
 	return err
 }
 
 // CreateFirstAdmin implements berth.UserStore. The insert carries its own
 // "no admin yet" condition; a concurrent twin with the same email loses on
-// the unique constraint, which counts as not created.
+// the unique constraint, which counts as not created, as does an address
+// that looks like an existing account's.
 func (s *Store) CreateFirstAdmin(ctx context.Context, u *berth.User) (bool, error) {
 	fillUser(u)
 	n, err := s.exec(ctx, "create first admin",
-		`INSERT INTO users (`+userColumns+`) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
-		 WHERE NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin')`, userArgs(u)...)
+		`INSERT INTO users (`+userColumns+`, email_skeleton) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		 WHERE NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin')`, append(userArgs(u), berth.EmailSkeleton(u.Email))...)
 	if errors.Is(err, berth.ErrConflict) {
 		return false, nil
 	}

@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -27,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) berth.Store) {
 	}{
 		{"Users/CreateAndGet", testUsersCreateAndGet},
 		{"Users/ErrConflictEmail", testUsersConflict},
+		{"Users/ErrConflictLookAlike", testUsersLookAlike},
 		{"Users/ErrNotFound", testUsersNotFound},
 		{"Users/Updates", testUsersUpdates},
 		{"Users/ProfileAndPreferences", testProfilePreferences},
@@ -128,6 +130,45 @@ func testUsersConflict(t *testing.T, s berth.Store) {
 	dup := &berth.User{Email: u.Email, Name: "x", Role: berth.RoleUser, Status: berth.UserActive, PasswordHash: "h"}
 	if err := s.CreateUser(t.Context(), dup); !errors.Is(err, berth.ErrConflict) {
 		t.Fatalf("duplicate email: %v, want ErrConflict", err)
+	}
+}
+
+// testUsersLookAlike: an address whose skeleton (berth.EmailSkeleton)
+// equals an existing account's is refused like the same address, for
+// registrations and for the first admin; other addresses are not.
+func testUsersLookAlike(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	tag := uuid.NewString()[:8] // apart from other tests' accounts
+	create := func(email string) error {
+		return s.CreateUser(ctx, &berth.User{Email: email, Name: "x", Role: berth.RoleUser, Status: berth.UserActive, PasswordHash: "h"})
+	}
+	for _, email := range []string{"paypal-" + tag + "@x.io", "modern-" + tag + "@x.io"} {
+		if err := create(email); err != nil {
+			t.Fatalf("CreateUser(%s): %v", email, err)
+		}
+	}
+	for name, email := range map[string]string{
+		"CyrillicA": "p\u0430ypal-" + tag + "@x.io",
+		"Fullwidth": "\uff50\uff41\uff59\uff50\uff41\uff4c-" + tag + "@x.io",
+		"RnForM":    "rnodern-" + tag + "@x.io",
+	} {
+		if err := create(email); !errors.Is(err, berth.ErrConflict) {
+			t.Errorf("%s: CreateUser(%s) = %v, want ErrConflict", name, email, err)
+		}
+		if _, err := s.UserByEmail(ctx, email); !errors.Is(err, berth.ErrNotFound) {
+			t.Errorf("%s: a refused look-alike was stored: %v", name, err)
+		}
+	}
+	if err := create("paypa1-" + tag + "@x.io"); !errors.Is(err, berth.ErrConflict) {
+		t.Errorf("1 for l: %v, want ErrConflict", err)
+	}
+	if err := create("paypal-" + tag + "@y.io"); err != nil {
+		t.Errorf("another domain: %v, want nil", err)
+	}
+	admin := &berth.User{Email: "p\u0430ypal-" + tag + "@x.io", Name: "A", Role: berth.RoleAdmin, AdminRole: berth.AdminFull,
+		Status: berth.UserActive, PasswordHash: "h"}
+	if created, err := s.CreateFirstAdmin(ctx, admin); err != nil || created {
+		t.Errorf("CreateFirstAdmin of a look-alike = %v, %v; want false, nil", created, err)
 	}
 }
 
@@ -627,5 +668,54 @@ func testAudit(t *testing.T, s berth.Store) {
 	got, _, _ := s.ListAudit(ctx, berth.AuditFilter{Action: "auth.login", Page: all})
 	if len(got) != 2 || got[1].Detail != "wrong password" || got[1].Outcome != berth.AuditFailure || !got[1].At.Equal(events[0].At) {
 		t.Fatalf("round trip of fields: %+v", got)
+	}
+}
+
+// EmailSkeletonBackfill checks migration 5 on a store that open opens
+// (again) on the same database; it closes what open returns: accounts from before the email_skeleton
+// column get theirs, oldest first, and of two that already looked alike
+// the younger keeps none, so that both still work and a new look-alike is
+// refused. q rewrites a query's ? placeholders for the dialect.
+func EmailSkeletonBackfill(t *testing.T, open func(t *testing.T) berth.Store, q func(string) string) {
+	t.Helper()
+	ctx := t.Context()
+	s := open(t)
+	db := s.(interface{ DB() *sql.DB }).DB()
+	// As the rows were before migration 4: no skeleton.
+	for i, email := range []string{"paypal@x.io", "p\u0430ypal@x.io", "other@x.io"} {
+		_, err := db.ExecContext(ctx, q(`INSERT INTO users (id, email, name, role, status, password_hash, created_at, updated_at)
+			VALUES (?, ?, 'x', 'user', 'active', 'h', ?, ?)`), fmt.Sprintf("old-%d", i), email, i+1, i+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM goose_db_version WHERE version_id = 5`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t) // runs migration 5 again
+	defer s.Close()
+	db = s.(interface{ DB() *sql.DB }).DB()
+	for id, want := range map[string]sql.NullString{
+		"old-0": {String: berth.EmailSkeleton("paypal@x.io"), Valid: true},
+		"old-1": {}, // looked like old-0 already
+		"old-2": {String: berth.EmailSkeleton("other@x.io"), Valid: true},
+	} {
+		var got sql.NullString
+		if err := db.QueryRowContext(ctx, q(`SELECT email_skeleton FROM users WHERE id = ?`), id).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: email_skeleton = %+v, want %+v", id, got, want)
+		}
+	}
+	for _, email := range []string{"paypal@x.io", "p\u0430ypal@x.io"} {
+		if _, err := s.UserByEmail(ctx, email); err != nil {
+			t.Errorf("UserByEmail(%s) after the backfill: %v", email, err)
+		}
+	}
+	err := s.CreateUser(ctx, &berth.User{Email: "pa\u0443pal@x.io", Name: "x", Role: berth.RoleUser, Status: berth.UserActive, PasswordHash: "h"})
+	if !errors.Is(err, berth.ErrConflict) {
+		t.Errorf("a new look-alike after the backfill: %v, want ErrConflict", err)
 	}
 }
