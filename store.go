@@ -14,6 +14,9 @@ type UserStore interface {
 	// CreateFirstAdmin inserts u only when no admin exists yet and reports
 	// whether it did; concurrent callers create at most one.
 	CreateFirstAdmin(ctx context.Context, u *User) (bool, error)
+	// FirstAdmin returns the oldest admin account (whatever its status), or
+	// ErrNotFound when there is none.
+	FirstAdmin(ctx context.Context) (*User, error)
 	// User returns the account with id, or ErrNotFound.
 	User(ctx context.Context, id string) (*User, error)
 	// UserByEmail returns the account with the normalised email, or ErrNotFound.

@@ -210,6 +210,15 @@ func TestServeFirstStart(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("login after restart: %d", resp.StatusCode)
 	}
+	if err := s2.stop(t); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, s2.stderr)
+	}
+
+	// A later start configured with another admin names the admin there is.
+	s3 := serve(t, dir, "BERTH_ADMIN_EMAIL=someone-else@example.test", "BERTH_ADMIN_PASSWORD=a long enough password here")
+	if !strings.Contains(s3.banner, "admin@berth.local") || strings.Contains(s3.banner, "someone-else@example.test") {
+		t.Fatalf("the banner does not name the real first admin:\n%s", s3.banner)
+	}
 }
 
 // TestServeWarnsUnknownEnv: a misspelt BERTH_* variable, which Load

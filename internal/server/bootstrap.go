@@ -57,6 +57,11 @@ func seedAdmin(ctx context.Context, store berth.Store, hasher *password.Hasher, 
 		return b, fmt.Errorf("create the first admin: %w", err)
 	}
 	if !created {
+		// The banner names the admin there is, not the one configured
+		// now (BERTH_ADMIN_EMAIL may have changed since the first start).
+		if first, err := store.FirstAdmin(ctx); err == nil {
+			b.Email = first.Email
+		}
 		return b, nil
 	}
 	b.Created = true

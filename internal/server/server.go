@@ -418,11 +418,10 @@ func (s *Server) PrintBanner(w io.Writer, version string) {
 	case b.Created:
 		fmt.Fprintf(w, "\n  Sign in as  %s with BERTH_ADMIN_PASSWORD\n", b.Email)
 	default:
-		fmt.Fprintf(w, "\n  Sign in with your account.")
+		fmt.Fprintf(w, "\n  Sign in as  %s (the first admin), or with your own account.\n", b.Email)
 		if _, err := os.Stat(b.PasswordFile); err == nil {
-			fmt.Fprintf(w, " The first admin's generated password is in %s.", b.PasswordFile)
+			fmt.Fprintf(w, "              The first admin's generated password is in %s.\n", b.PasswordFile)
 		}
-		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "\n  Try it:     curl -s %s/api/auth/login -H 'Content-Type: application/json' \\\n", s.URL())
 	fmt.Fprintf(w, "                -d '{\"email\":\"%s\",\"password\":\"…\"}'\n\n", b.Email)

@@ -88,6 +88,12 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, u *berth.User) (bool, erro
 	return n == 1, err
 }
 
+// FirstAdmin implements berth.UserStore.
+func (s *Store) FirstAdmin(ctx context.Context) (*berth.User, error) {
+	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE role = 'admin' ORDER BY created_at, id LIMIT 1`))
+	return u, s.wrap("get first admin", err)
+}
+
 // User implements berth.UserStore.
 func (s *Store) User(ctx context.Context, id string) (*berth.User, error) {
 	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))

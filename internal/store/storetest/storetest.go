@@ -276,6 +276,19 @@ func testFirstAdminOnce(t *testing.T, s berth.Store) {
 	if err != nil || ok {
 		t.Fatalf("CreateFirstAdmin after one exists = %v, %v", ok, err)
 	}
+	// FirstAdmin is the oldest admin, not a later one.
+	first, err := s.FirstAdmin(ctx)
+	if err != nil || first.Role != berth.RoleAdmin {
+		t.Fatalf("FirstAdmin = %+v, %v", first, err)
+	}
+	later := &berth.User{Email: "later-admin-" + uuid.NewString()[:6] + "@example.test", Name: "Later", Role: berth.RoleAdmin,
+		AdminRole: berth.AdminFull, Status: berth.UserActive, PasswordHash: "h", CreatedAt: time.Now().Add(time.Hour).UTC()}
+	if err := s.CreateUser(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := s.FirstAdmin(ctx); err != nil || again.ID != first.ID || again.ID == later.ID {
+		t.Fatalf("FirstAdmin after a later admin = %+v, %v; want %s", again, err, first.Email)
+	}
 }
 
 func testSQLLookingInput(t *testing.T, s berth.Store) {
