@@ -74,13 +74,6 @@ func (s *Server) edge(next http.Handler) http.Handler {
 	})
 }
 
-// metadataHosts are cloud metadata endpoints: a request aimed at one (by
-// its Host) is an SSRF or DNS-rebinding attempt, never a real visitor.
-var metadataHosts = map[string]bool{
-	"169.254.169.254": true, "metadata.google.internal": true, "metadata": true, "100.100.100.200": true,
-	"fd00:ec2::254": true, "169.254.170.2": true, "metadata.azure.internal": true,
-}
-
 // unsafeNames are path segments that only a scanner asks for.
 var unsafeNames = []string{".git", ".env", ".svn", ".hg", ".htaccess", ".htpasswd", ".ds_store", ".idea", ".vscode"}
 
@@ -94,7 +87,7 @@ func refuse(r *http.Request) string {
 		host = h
 	}
 	host = strings.Trim(strings.ToLower(host), "[].")
-	if metadataHosts[host] || strings.HasPrefix(host, "169.254.") {
+	if isMetadataHost(host) {
 		return "metadata host"
 	}
 	p := r.URL.Path
