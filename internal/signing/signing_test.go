@@ -353,3 +353,25 @@ func TestSignRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDocsCanonicalRequest: the canonical request docs/api.md shows is the
+// first vector's, byte for byte (each header line ends with \n).
+func TestDocsCanonicalRequest(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "For `GET http://127.0.0.1:8080/api/users/me`")
+	if !ok {
+		t.Fatal("docs/api.md no longer shows the worked canonical request")
+	}
+	_, rest, _ = strings.Cut(rest, "```\n")
+	block, _, _ := strings.Cut(rest, "   ```")
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSuffix(block, "\n"), "\n") {
+		lines = append(lines, strings.TrimPrefix(l, "   "))
+	}
+	if got, want := strings.Join(lines, "\n"), loadVectors(t)[0].CanonicalRequest; got != want {
+		t.Fatalf("docs/api.md shows\n%q\nthe vector is\n%q", got, want)
+	}
+}
