@@ -109,9 +109,13 @@ func (s *Server) run(ctx context.Context, program string, env []string, stdin io
 }
 
 // killGroup kills a process group until it is empty (a fork bomb's
-// members may be forking while they are killed).
+// members may be forking while they are killed). Killed members stay in
+// the group, and count against the container's pids limit, until init
+// reaps them, so it waits for that too (up to killWait): the next call
+// must find room to start its command.
 func killGroup(pgid int) error {
-	for range 50 {
+	deadline := time.Now().Add(killWait)
+	for pause := time.Millisecond; ; pause = min(2*pause, 20*time.Millisecond) {
 		err := syscall.Kill(-pgid, syscall.SIGKILL)
 		if errors.Is(err, syscall.ESRCH) {
 			return nil // nothing left
@@ -119,10 +123,15 @@ func killGroup(pgid int) error {
 		if err != nil {
 			return err
 		}
-		time.Sleep(time.Millisecond)
+		if time.Now().After(deadline) {
+			return errors.New("process group survived SIGKILL")
+		}
+		time.Sleep(pause)
 	}
-	return errors.New("process group survived SIGKILL")
 }
+
+// killWait bounds how long killGroup waits for a group to be gone.
+const killWait = 3 * time.Second
 
 // killedByOOM reports whether a process died of SIGKILL while the OOM
 // counter of the container went up.
