@@ -381,3 +381,6 @@ next:
 
 // hostPort is the host:port of the public listener.
 func (b *berthProc) hostPort() string { return strings.TrimPrefix(b.url, "http://") }
+
+// port is the port of the public listener.
+func (b *berthProc) port() string { return b.url[strings.LastIndex(b.url, ":")+1:] }

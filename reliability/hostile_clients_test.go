@@ -47,6 +47,7 @@ type clientEnv struct {
 	accessKey string       // the admin's keypair
 	secretKey string
 	fn, other *client.Function
+	raw       *client.Function // public; its request body is its whole answer
 	fnKey     *client.NewAPIKey
 	otherKey  *client.NewAPIKey
 	session   *http.Cookie // a signed-in browser's session cookie
@@ -182,6 +183,8 @@ func TestHostileClients(t *testing.T) {
 		e.healthy(t)
 	})
 	t.Run("NoManagerReachable", func(t *testing.T) { noManager(t) })
+	t.Run("RevocationAcrossReplicas", revocationAcrossReplicas)
+	t.Run("SplitModeClientAddress", splitModeClientAddress)
 	t.Run("SlowHeaders", func(t *testing.T) {
 		r := <-slow
 		if r.err != nil {
@@ -230,6 +233,11 @@ func newClientEnv(t *testing.T, b *berthProc) *clientEnv {
 	e.fn = newFunction(t, admin, "target", "wasm", "application/wasm", echo)
 	e.other = newFunction(t, admin, "bystander", "wasm", "application/wasm", echo)
 	e.fnKey, e.otherKey = newAPIKey(t, admin, e.fn.ID), newAPIKey(t, admin, e.other.ID)
+	e.raw = newFunction(t, admin, "raw", "wasm", "application/wasm", readWasm(t, "raw.wasm"))
+	public := "public"
+	if _, err := admin.UpdateFunction(ctxT(t), e.raw.ID, client.SettingsPatch{Visibility: &public}); err != nil {
+		t.Fatal(err)
+	}
 	a := e.send(t, e.request(http.MethodPost, "/server/login", `{"email":"`+adminEmail+`","password":"`+adminPassword+`"}`))
 	for _, c := range (&http.Response{Header: a.header}).Cookies() {
 		if c.Name == "berth_session" {
@@ -603,6 +611,40 @@ func webCases() []hostileRequest {
 		{name: "MetadataHost", send: func(t *testing.T, e *clientEnv) answer {
 			return e.rawAnswer(t, "GET /latest/meta-data/ HTTP/1.1\r\nHost: 169.254.169.254\r\nConnection: close\r\n\r\n")
 		}, status: 403, problem: "forbidden", detail: "metadata host"},
+		{name: "MetadataHostMapped", send: func(t *testing.T, e *clientEnv) answer {
+			return e.rawAnswer(t, "GET /latest/meta-data/ HTTP/1.1\r\nHost: [::ffff:a9fe:a9fe]\r\nConnection: close\r\n\r\n")
+		}, status: 403, problem: "forbidden", detail: "metadata host"},
+		{name: "MetadataHostHex", send: func(t *testing.T, e *clientEnv) answer {
+			return e.rawAnswer(t, "GET /latest/meta-data/ HTTP/1.1\r\nHost: 0xa9fea9fe\r\nConnection: close\r\n\r\n")
+		}, status: 403, problem: "forbidden", detail: "metadata host"},
+		// A page whose DNS name was rebound to this machine sends its own
+		// name as Host: it reaches nothing.
+		{name: "DNSRebinding", send: func(t *testing.T, e *clientEnv) answer {
+			return e.rawAnswer(t, "GET /api/users/me HTTP/1.1\r\nHost: rebind.attacker.example:"+e.b.port()+
+				"\r\nCookie: "+e.session.String()+"\r\nConnection: close\r\n\r\n")
+		}, status: 421, problem: "unknown-host", detail: "does not serve the host rebind.attacker.example"},
+		// A function's answer cannot act on the dashboard's origin.
+		{name: "FunctionOriginWideHeaders", send: func(t *testing.T, e *clientEnv) answer {
+			own := "/fn/" + e.raw.ID
+			body := "Content-Type: text/plain\nClear-Site-Data: \"*\"\nStrict-Transport-Security: max-age=63072000\n" +
+				"X-Berth-Execution-Id: forged\nContent-Security-Policy: default-src *\nSet-Cookie: berth_session=stolen; Path=/\n" +
+				"Set-Cookie: mine=1; Path=" + own + "/\n\nhi"
+			req, _ := http.NewRequest(http.MethodPost, e.b.url+own+"/", strings.NewReader(body))
+			return e.send(t, req)
+		}, status: 200, check: func(t *testing.T, e *clientEnv, a answer) {
+			for _, h := range []string{"Clear-Site-Data", "Strict-Transport-Security"} {
+				if a.header.Get(h) != "" {
+					t.Errorf("%s passed from a function", h)
+				}
+			}
+			if a.header.Get("X-Berth-Execution-Id") == "forged" || !strings.HasPrefix(a.header.Get("Content-Security-Policy"), "sandbox") {
+				t.Errorf("the function's headers won over the platform's: %v", a.header)
+			}
+			cookies := (&http.Response{Header: a.header}).Cookies()
+			if len(cookies) != 1 || cookies[0].Name != "mine" {
+				t.Errorf("cookies from the function: %v, want only its own path's", cookies)
+			}
+		}},
 		{name: "ForgedCookie", send: cookie("berth_session=" + strings.Repeat("A", 43)), status: 401, problem: "unauthorized", detail: "authentication required"},
 		{name: "TruncatedCookie", send: func(t *testing.T, e *clientEnv) answer {
 			return cookie("berth_session="+e.session.Value[:len(e.session.Value)-1])(t, e)
