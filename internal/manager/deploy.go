@@ -167,6 +167,11 @@ func (m *Manager) deployArtefact(ctx context.Context, u *berth.User, f *berth.Fu
 		return nil, m.fail(ctx, err)
 	}
 	manifest, perr := m.readManifest(filepath.Join(m.dataDir, rel), mt)
+	var settings *berth.Function
+	if perr == nil {
+		// berth.toml's settings are checked before anything is activated.
+		settings, perr = m.manifestSettings(f, manifest)
+	}
 	if perr == nil {
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.fn.PrepareTimeout)
 		perr = m.prepare(pctx, f, d)
@@ -183,8 +188,8 @@ func (m *Manager) deployArtefact(ctx context.Context, u *berth.User, f *berth.Fu
 		}
 		return nil, m.fail(ctx, err)
 	}
-	if manifest != nil {
-		if err := m.applyManifest(ctx, f, manifest); err != nil {
+	if settings != nil {
+		if err := m.store.UpdateFunctionSettings(ctx, f.ID, settings.Settings, settings.Description); err != nil {
 			return nil, m.fail(ctx, err)
 		}
 	}
@@ -232,12 +237,17 @@ func (m *Manager) readManifest(path, mt string) (*artefact.Manifest, error) {
 	return a.Manifest()
 }
 
-// applyManifest copies berth.toml's [function] settings over the
-// function's: a deploy that ships settings makes them current.
-func (m *Manager) applyManifest(ctx context.Context, f *berth.Function, mf *artefact.Manifest) error {
+// manifestSettings returns f with berth.toml's [function] settings applied,
+// checked exactly as PATCH /api/functions/{id} checks them, or nil when the
+// manifest sets none. f itself is not changed: a deploy whose manifest is
+// refused changes nothing.
+func (m *Manager) manifestSettings(f *berth.Function, mf *artefact.Manifest) (*berth.Function, error) {
+	if mf == nil {
+		return nil, nil
+	}
 	s := mf.Function
 	if s.MemoryMB == 0 && s.TimeoutMS == 0 && s.MaxConcurrency == 0 && len(s.Env) == 0 {
-		return nil
+		return nil, nil
 	}
 	in := &patchFunctionInput{}
 	b := &in.Body
@@ -260,10 +270,15 @@ func (m *Manager) applyManifest(ctx context.Context, f *berth.Function, mf *arte
 		}
 		b.Env = &env
 	}
-	if err := m.applySettings(f, in); err != nil {
-		return fmt.Errorf("berth.toml: %w", err)
+	next := *f
+	if err := m.applySettings(&next, in); err != nil {
+		var ie *berth.InvalidError
+		if errors.As(err, &ie) {
+			return nil, fmt.Errorf("%w: %s: [function] %s: %s", berth.ErrBadArtefact, artefact.ManifestName, ie.Field, ie.Reason)
+		}
+		return nil, err
 	}
-	return m.store.UpdateFunctionSettings(ctx, f.ID, f.Settings, f.Description)
+	return &next, nil
 }
 
 // ref is the runtime's view of a deployment.

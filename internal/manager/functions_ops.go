@@ -283,6 +283,11 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 const (
 	maxEnvVars     = 64
 	maxEnvValueLen = 4096
+	// Bounds of a function's settings (the server's own maxima come from
+	// functions.max_memory_mb and functions.max_timeout).
+	minMemoryMB    = 16
+	minTimeoutMS   = 100
+	maxConcurrency = 1000
 )
 
 func checkEnvName(field, name string) error {
@@ -306,22 +311,31 @@ func (m *Manager) applySettings(f *berth.Function, in *patchFunctionInput) error
 		}
 		f.Description = d
 	}
+	// Every bound is checked here, whatever the schema already refused, so
+	// that berth.toml (deploy.go) gets exactly these checks; comparisons
+	// stay in int64 milliseconds, where no value can overflow.
 	if b.MemoryMB != nil {
-		if *b.MemoryMB > m.fn.MaxMemoryMB {
-			return berth.Invalid("memory_mb", "must be at most "+strconv.Itoa(m.fn.MaxMemoryMB)+" on this server")
+		if *b.MemoryMB < minMemoryMB || *b.MemoryMB > m.fn.MaxMemoryMB {
+			return berth.Invalid("memory_mb", "must be from "+strconv.Itoa(minMemoryMB)+" to "+strconv.Itoa(m.fn.MaxMemoryMB)+" on this server")
 		}
 		s.MemoryMB = *b.MemoryMB
 	}
 	if b.TimeoutMS != nil {
-		if time.Duration(*b.TimeoutMS)*time.Millisecond > m.fn.MaxTimeout {
-			return berth.Invalid("timeout_ms", "must be at most "+strconv.FormatInt(m.fn.MaxTimeout.Milliseconds(), 10)+" on this server")
+		if maxMS := m.fn.MaxTimeout.Milliseconds(); int64(*b.TimeoutMS) < minTimeoutMS || int64(*b.TimeoutMS) > maxMS {
+			return berth.Invalid("timeout_ms", "must be from "+strconv.Itoa(minTimeoutMS)+" to "+strconv.FormatInt(maxMS, 10)+" on this server")
 		}
 		s.TimeoutMS = *b.TimeoutMS
 	}
 	if b.MaxConcurrency != nil {
+		if *b.MaxConcurrency < 1 || *b.MaxConcurrency > maxConcurrency {
+			return berth.Invalid("max_concurrency", "must be from 1 to "+strconv.Itoa(maxConcurrency))
+		}
 		s.MaxConcurrency = *b.MaxConcurrency
 	}
 	if b.Visibility != nil {
+		if v := berth.Visibility(*b.Visibility); v != berth.VisibilityPublic && v != berth.VisibilityPrivate {
+			return berth.Invalid("visibility", "must be private or public")
+		}
 		s.Visibility = berth.Visibility(*b.Visibility)
 	}
 	if b.Env != nil {

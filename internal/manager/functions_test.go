@@ -867,3 +867,46 @@ func TestInitDefaultsToWasm(t *testing.T) {
 		t.Fatalf("runtime %q", f.Runtime)
 	}
 }
+
+// TestManifestCheckedLikeTheAPI: berth.toml's settings get exactly the
+// checks of PATCH /api/functions/{id}; an invalid one answers 422 before
+// anything is activated, and neither the active version nor the settings
+// move. The API refuses the same values.
+func TestManifestCheckedLikeTheAPI(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	ctx := t.Context()
+	c, f := deployed(t, ts)
+	before, err := c.Function(ctx, f.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		toml  string
+		patch map[string]any
+	}{
+		"MemoryTooSmall":     {"memory_mb = 1", map[string]any{"memory_mb": 1}},
+		"MemoryOverServer":   {"memory_mb = 4096", map[string]any{"memory_mb": 4096}},
+		"TimeoutTooShort":    {"timeout_ms = 5", map[string]any{"timeout_ms": 5}},
+		"TimeoutOverflows":   {"timeout_ms = 9223372036854", map[string]any{"timeout_ms": 9223372036854}},
+		"ConcurrencyOverAPI": {"max_concurrency = 5000", map[string]any{"max_concurrency": 5000}},
+		"ReservedEnv":        {"[function.env]\nHTTP_HOST = \"x\"", map[string]any{"env": map[string]string{"HTTP_HOST": "x"}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			art := targz(t, map[string][]byte{"f.wasm": module(t, "echo"), "berth.toml": []byte("[function]\n" + tc.toml + "\n")})
+			_, err := c.Deploy(ctx, f.ID, "application/gzip", art)
+			if e := wantStatus(t, err, 422, "bad-artefact"); e != nil && !strings.Contains(e.Detail, "berth.toml") {
+				t.Errorf("the problem does not name berth.toml: %q", e.Detail)
+			}
+			after, err := c.Function(ctx, f.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *after.ActiveVersion != *before.ActiveVersion || after.Settings.MemoryMB != before.Settings.MemoryMB ||
+				after.Settings.TimeoutMS != before.Settings.TimeoutMS || after.Settings.MaxConcurrency != before.Settings.MaxConcurrency ||
+				len(after.Settings.Env) != len(before.Settings.Env) {
+				t.Fatalf("a refused manifest moved the function: %+v -> %+v", before, after)
+			}
+			wantStatus(t, c.Do(ctx, http.MethodPatch, "/api/functions/"+f.ID, tc.patch, nil), 422, "validation")
+		})
+	}
+}
