@@ -62,7 +62,7 @@ func openJournal(dir string) (*journal, []leftover, error) {
 	}
 	// Records carry functions' logs and callers: only the owner may list
 	// or read them, in a directory an older version made 0755 too.
-	if err := os.Chmod(dir, 0o700); err != nil {
+	if err := os.Chmod(dir, 0o700); err != nil { //nolint:gosec // G302: a directory needs its x bit; 0700 is owner-only
 		return nil, nil, fmt.Errorf("recorder: journal directory: %w", err)
 	}
 	entries, err := os.ReadDir(dir) // sorted by name: zero-padded numbers, oldest first

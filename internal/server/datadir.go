@@ -25,6 +25,14 @@ func privateDataDir(dir string) (fixed []string, _ error) {
 	if err != nil {
 		return nil, fmt.Errorf("data_dir %s: %w", dir, err)
 	}
+	// Modes are changed through an os.Root: a file swapped for a symlink
+	// during the walk cannot make berth change a mode outside the data
+	// directory.
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("data_dir %s: %w", dir, err)
+	}
+	defer func() { _ = r.Close() }()
 	var errs []error
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -51,7 +59,7 @@ func privateDataDir(dir string) (fixed []string, _ error) {
 		if d.IsDir() {
 			want = 0o700
 		}
-		if err := os.Chmod(path, want); err != nil {
+		if err := r.Chmod(rel, want); err != nil {
 			errs = append(errs, err)
 			return nil
 		}

@@ -20,12 +20,12 @@ const confirmFor = 500 * time.Millisecond
 // keypair or its user.
 var errSessionEnded = errors.New("webserver: the session's credential has ended")
 
-// errManagerDown reports that no manager could say whether a session's
+// managerDownError reports that no manager could say whether a session's
 // credential holds.
-type errManagerDown struct{ err error }
+type managerDownError struct{ err error }
 
-func (e errManagerDown) Error() string { return "webserver: manager unreachable: " + e.err.Error() }
-func (e errManagerDown) Unwrap() error { return e.err }
+func (e managerDownError) Error() string { return "webserver: manager unreachable: " + e.err.Error() }
+func (e managerDownError) Unwrap() error { return e.err }
 
 // confirmations remembers recent confirmations, by access key.
 type confirmations struct {
@@ -60,7 +60,7 @@ func (c *confirmations) forget(key string) {
 
 // confirm asks the manager whether cur's keypair and its user still hold,
 // with a signed GET /api/users/me — the check every proxied call gets. It
-// returns nil, errSessionEnded, or errManagerDown.
+// returns nil, errSessionEnded, or managerDownError.
 func (s *Server) confirm(ctx context.Context, r *http.Request, cur *current) error {
 	now := s.o.Now()
 	if s.confirmed.fresh(cur.sess.AccessKey, now) {
@@ -69,11 +69,11 @@ func (s *Server) confirm(ctx context.Context, r *http.Request, cur *current) err
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/api/users/me", nil)
 	s.asClient(r, req)
 	if err := s.signInternal(req, cur); err != nil {
-		return errManagerDown{err}
+		return managerDownError{err}
 	}
 	resp, err := s.o.Upstream.Do(req)
 	if err != nil {
-		return errManagerDown{err}
+		return managerDownError{err}
 	}
 	resp.Body.Close()
 	switch resp.StatusCode {
@@ -84,5 +84,5 @@ func (s *Server) confirm(ctx context.Context, r *http.Request, cur *current) err
 		s.confirmed.forget(cur.sess.AccessKey)
 		return errSessionEnded
 	}
-	return errManagerDown{fmt.Errorf("GET /api/users/me answered %d", resp.StatusCode)}
+	return managerDownError{fmt.Errorf("GET /api/users/me answered %d", resp.StatusCode)}
 }

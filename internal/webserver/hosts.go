@@ -88,7 +88,9 @@ func (s *Server) fnRoute(w http.ResponseWriter, r *http.Request) {
 		if r.URL.RawQuery != "" {
 			target += "?" + r.URL.RawQuery
 		}
-		http.Redirect(w, r, target, http.StatusPermanentRedirect)
+		// The origin is functions.public_url's; only the path and query are
+		// the client's.
+		http.Redirect(w, r, target, http.StatusPermanentRedirect) //nolint:gosec // G710: see above
 		return
 	}
 	s.passThrough(w, r)

@@ -201,10 +201,10 @@ func (s *Server) scheme(r *http.Request) string {
 	return "http"
 }
 
-// bodyTooLarge reports a body over its route's limit.
-type bodyTooLarge struct{ limit int64 }
+// bodyTooLargeError reports a body over its route's limit.
+type bodyTooLargeError struct{ limit int64 }
 
-func (e bodyTooLarge) Error() string {
+func (e bodyTooLargeError) Error() string {
 	return "request body over " + strconv.FormatInt(e.limit, 10) + " bytes"
 }
 
@@ -219,7 +219,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (io.ReadCloser
 	// over it is refused without spooling a byte past the limit.
 	limit := s.bodyLimit(r)
 	if r.ContentLength > limit {
-		return nil, 0, "", none, bodyTooLarge{limit}
+		return nil, 0, "", none, bodyTooLargeError{limit}
 	}
 	limited := http.MaxBytesReader(w, r.Body, limit)
 	head := make([]byte, min(memoryBody, limit)+1)
@@ -230,7 +230,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (io.ReadCloser
 		head = head[:n]
 		return io.NopCloser(bytes.NewReader(head)), int64(n), signing.BodyHash(head), none, nil
 	case errors.As(err, &tooBig):
-		return nil, 0, "", none, bodyTooLarge{limit}
+		return nil, 0, "", none, bodyTooLargeError{limit}
 	case err != nil:
 		return nil, 0, "", none, err
 	}
@@ -248,7 +248,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (io.ReadCloser
 	if err != nil {
 		cleanup()
 		if errors.As(err, &tooBig) {
-			err = bodyTooLarge{limit}
+			err = bodyTooLargeError{limit}
 		}
 		return nil, 0, "", none, err
 	}
@@ -256,7 +256,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (io.ReadCloser
 }
 
 func (s *Server) badBody(w http.ResponseWriter, r *http.Request, err error) {
-	var tooBig bodyTooLarge
+	var tooBig bodyTooLargeError
 	if errors.As(err, &tooBig) {
 		writeProblem(w, r, http.StatusRequestEntityTooLarge, "body-too-large",
 			"the request body is larger than this endpoint's limit of "+strconv.FormatInt(tooBig.limit>>10, 10)+" KiB")

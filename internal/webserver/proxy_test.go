@@ -365,7 +365,7 @@ func TestProxyBodyLimitsBeforeSpooling(t *testing.T) {
 		{"/api/functions/x/deploy", 4 << 20, "3072 KiB"},
 	} {
 		for _, chunked := range []bool{false, true} {
-			var body io.Reader = io.LimitReader(zeros{}, tc.size)
+			body := io.LimitReader(zeros{}, tc.size)
 			if chunked {
 				body = struct{ io.Reader }{body} // no length known: read until the limit
 			}

@@ -80,7 +80,7 @@ func (s *Server) current(r *http.Request) (*current, error) { return s.session(r
 // keypair and its user still hold (reused for confirmFor) before the
 // request counts as a use. A session whose credential has ended is
 // deleted, whoever ended it and through whichever replica. With strict,
-// a session no manager could confirm is an error (errManagerDown), not a
+// a session no manager could confirm is an error (managerDownError), not a
 // session.
 func (s *Server) session(r *http.Request, allowHeader, strict bool) (*current, error) {
 	ctx := r.Context()
@@ -405,8 +405,8 @@ func (s *Server) extendSession(w http.ResponseWriter, r *http.Request) {
 // storeDown answers 503 when a session cannot be checked, naming what did
 // not answer: the session store, the manager or the external validator.
 func (s *Server) storeDown(w http.ResponseWriter, r *http.Request, err error) {
-	var md errManagerDown
-	var vd errValidatorDown
+	var md managerDownError
+	var vd validatorDownError
 	switch {
 	case errors.As(err, &vd):
 		s.metrics.proxyErrors.WithLabelValues("validator").Inc()

@@ -88,14 +88,14 @@ func (v *validator) cacheKey(r *http.Request) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// errValidatorDown reports that the external validator did not answer.
-type errValidatorDown struct {
+// validatorDownError reports that the external validator did not answer.
+type validatorDownError struct {
 	err     error
 	timeout bool
 }
 
-func (e errValidatorDown) Error() string { return "webserver: session validator: " + e.err.Error() }
-func (e errValidatorDown) Unwrap() error { return e.err }
+func (e validatorDownError) Error() string { return "webserver: session validator: " + e.err.Error() }
+func (e validatorDownError) Unwrap() error { return e.err }
 
 // forget drops every decision and the delegated keypair of a user whose
 // berth credential ended, so that the next request asks again.
@@ -150,7 +150,7 @@ func (v *validator) ask(r *http.Request) (*current, error) {
 	resp, err := v.client.Do(req)
 	if err != nil {
 		var ne interface{ Timeout() bool }
-		return nil, errValidatorDown{err: err, timeout: errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())}
+		return nil, validatorDownError{err: err, timeout: errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())}
 	}
 	defer resp.Body.Close()
 	var ans struct {

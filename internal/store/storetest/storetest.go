@@ -705,9 +705,9 @@ func EmailSkeletonBackfill(t *testing.T, open func(t *testing.T) berth.Store, q 
 	if _, err := db.ExecContext(ctx, `DELETE FROM goose_db_version WHERE version_id = 5`); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
+	_ = s.Close()
 	s = open(t) // runs migration 5 again
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	db = s.(interface{ DB() *sql.DB }).DB()
 	for id, want := range map[string]sql.NullString{
 		"old-0": {String: berth.EmailSkeleton("paypal@x.io"), Valid: true},
