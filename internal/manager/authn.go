@@ -13,9 +13,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/sessiontoken"
 	"github.com/berth-platform/berth/internal/signing"
 )
 
@@ -319,34 +319,11 @@ func (m *Manager) requireAuth(ctx huma.Context, next func(huma.Context)) {
 // graphqlPath is the endpoint where web sessions also present a token.
 const graphqlPath = "/api/graphql"
 
-// maxTokenLife bounds an X-Berth-Token (15 minutes, and a minute of skew).
-const maxTokenLife = 16 * time.Minute
-
 // checkSessionToken verifies the X-Berth-Token a webserver sends with a
-// session's GraphQL request: an HS256 JWT under the session keypair's
-// secret, naming that keypair, current and short-lived.
+// session's GraphQL request (internal/sessiontoken).
 func (m *Manager) checkSessionToken(r *http.Request, p *Principal, secret string) error {
-	bad := func(why string) error {
-		return problem(http.StatusUnauthorized, codeUnauthorized, "X-Berth-Token refused: "+why)
-	}
-	raw := r.Header.Get("X-Berth-Token")
-	if raw == "" {
-		return bad("a web session's GraphQL request must carry X-Berth-Token")
-	}
-	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return []byte(secret), nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
-		jwt.WithTimeFunc(m.now), jwt.WithLeeway(time.Minute))
-	if err != nil {
-		return bad("not a valid token for this session (" + err.Error() + ")")
-	}
-	if ak, _ := claims["access_key"].(string); ak != p.AccessKey {
-		return bad("it names another keypair")
-	}
-	exp, _ := claims.GetExpirationTime()
-	iat, _ := claims.GetIssuedAt()
-	if iat == nil || exp.Sub(iat.Time) > maxTokenLife {
-		return bad("it lives longer than 15 minutes")
+	if err := sessiontoken.Check(r.Header.Get(sessiontoken.Header), p.AccessKey, secret, m.now()); err != nil {
+		return problem(http.StatusUnauthorized, codeUnauthorized, sessiontoken.Header+" refused: "+err.Error())
 	}
 	return nil
 }

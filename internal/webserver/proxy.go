@@ -10,12 +10,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/internal/clientaddr"
+	"github.com/berth-platform/berth/internal/sessiontoken"
 	"github.com/berth-platform/berth/internal/signing"
 )
 
@@ -268,23 +266,16 @@ func (s *Server) badBody(w http.ResponseWriter, r *http.Request, err error) {
 // graphqlPath is the one endpoint that also carries a session token.
 const graphqlPath = "/api/graphql"
 
-// tokenLifetime bounds an X-Berth-Token.
-const tokenLifetime = 15 * time.Minute
-
 // sign signs out with the session's keypair. GraphQL requests also carry
-// X-Berth-Token, an HS256 JWT under the session secret, which is signed
-// with the rest.
+// X-Berth-Token (internal/sessiontoken), which is signed with the rest.
 func (s *Server) sign(out *http.Request, cur *current) error {
 	now := s.o.Now()
 	if out.URL.Path == graphqlPath {
-		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-			"access_key": cur.sess.AccessKey, "role": cur.sess.Role,
-			"iat": now.Unix(), "exp": now.Add(tokenLifetime).Unix(),
-		}).SignedString([]byte(cur.secret))
+		tok, err := sessiontoken.Make(cur.sess.AccessKey, cur.sess.Role, cur.secret, now)
 		if err != nil {
 			return err
 		}
-		out.Header.Set("X-Berth-Token", tok)
+		out.Header.Set(sessiontoken.Header, tok)
 	}
 	return signing.Sign(out, signing.Credentials{KeyID: cur.sess.AccessKey, Secret: cur.secret},
 		out.Header.Get(signing.HeaderContentSHA256), now, signing.NewNonce())
