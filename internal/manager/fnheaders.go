@@ -3,6 +3,8 @@ package manager
 import (
 	"net/http"
 	"strings"
+
+	"github.com/berth-platform/berth/internal/headers"
 )
 
 // originWide are response headers whose effect reaches past the one
@@ -50,19 +52,12 @@ func platformCookie(name string) bool {
 // above, and cookies not scoped to the function's own path. The caller
 // sets the platform's own headers after it, so that they always win.
 func copyFunctionHeaders(dst, fn http.Header, functionID string) {
-	drop := map[string]bool{}
-	for _, c := range fn.Values("Connection") {
-		for name := range strings.SplitSeq(c, ",") {
-			drop[http.CanonicalHeaderKey(strings.TrimSpace(name))] = true
-		}
-	}
-	for _, h := range hopHeaders {
-		drop[h] = true
-	}
+	fn = fn.Clone()
+	headers.RemoveHopByHop(fn)
 	for k, vs := range fn {
 		ck := http.CanonicalHeaderKey(k)
 		switch {
-		case drop[ck], originWide[ck], strings.HasPrefix(strings.ReplaceAll(strings.ToLower(ck), "_", "-"), "x-berth-"):
+		case originWide[ck], headers.IsBerth(ck):
 		case ck == "Set-Cookie":
 			for _, v := range vs {
 				if functionCookie(v, functionID) {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/internal/clientaddr"
+	"github.com/berth-platform/berth/internal/headers"
 )
 
 // HeaderExecutionID names the execution record on every invocation answer.
@@ -213,30 +213,15 @@ func (m *Manager) environment(ctx context.Context, f *berth.Function) (map[strin
 	return env, nil
 }
 
-// hopHeaders are connection-level headers that never pass through.
-var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
-	"Te", "Trailer", "Transfer-Encoding", "Upgrade"}
-
 // forwardHeaders is what the function sees of the request's headers:
 // credentials, cookies, berth's own headers and hop-by-hop headers removed.
 func forwardHeaders(in http.Header) http.Header {
 	out := in.Clone()
-	for _, c := range in.Values("Connection") {
-		for name := range strings.SplitSeq(c, ",") {
-			out.Del(strings.TrimSpace(name))
-		}
-	}
-	for _, h := range hopHeaders {
-		out.Del(h)
-	}
+	headers.RemoveHopByHop(out)
 	out.Del("Authorization")
 	out.Del("Cookie")
 	out.Del(clientaddr.HeaderClientAddress)
-	for k := range out {
-		if strings.HasPrefix(strings.ReplaceAll(strings.ToLower(k), "_", "-"), "x-berth-") {
-			delete(out, k)
-		}
-	}
+	headers.RemoveBerth(out)
 	return out
 }
 

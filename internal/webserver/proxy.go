@@ -13,6 +13,7 @@ import (
 
 	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/internal/clientaddr"
+	"github.com/berth-platform/berth/internal/headers"
 	"github.com/berth-platform/berth/internal/sessiontoken"
 	"github.com/berth-platform/berth/internal/signing"
 )
@@ -47,10 +48,6 @@ func (s *Server) bodyLimit(r *http.Request) int64 {
 	}
 	return limit
 }
-
-// hopHeaders are connection-level headers that are never forwarded.
-var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
-	"Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
 // proxy forwards /api/ requests. A request that carries its own
 // Authorization goes through untouched (beyond hop-by-hop headers); a
@@ -120,23 +117,10 @@ func (s *Server) outgoing(w http.ResponseWriter, r *http.Request, stripBerth, ha
 	out := r.Clone(r.Context())
 	out.RequestURI = ""
 	h := out.Header
-	for _, c := range h.Values("Connection") {
-		for name := range strings.SplitSeq(c, ",") {
-			if n := strings.TrimSpace(name); n != "" {
-				h.Del(n)
-			}
-		}
-	}
-	for _, hh := range hopHeaders {
-		h.Del(hh)
-	}
+	headers.RemoveHopByHop(h)
 	h.Del("Cookie")
 	if stripBerth {
-		for k := range h {
-			if strings.HasPrefix(strings.ReplaceAll(strings.ToLower(k), "_", "-"), "x-berth-") {
-				delete(h, k)
-			}
-		}
+		headers.RemoveBerth(h)
 		// The API version this webserver speaks; a request the client
 		// signed itself is left as signed.
 		h.Set(berth.HeaderVersion, berth.APIVersion)

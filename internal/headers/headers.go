@@ -1,0 +1,59 @@
+// Package headers holds berth's header hygiene, used wherever a request or
+// an answer crosses a trust boundary (the webserver's proxy, the manager's
+// hand-off to a function and back): which headers are hop-by-hop, and
+// which are the platform's own X-Berth-* in any spelling. It is the one
+// place these lists live.
+package headers
+
+import (
+	"net/http"
+	"strings"
+)
+
+// hopByHop are connection-level headers (RFC 9110 section 7.6.1 and the
+// older ones proxies still see); they never cross a hop.
+var hopByHop = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
+	"Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+// RemoveHopByHop deletes the hop-by-hop headers from h, and every header
+// its Connection header names (so "Connection: X-Berth-Token" can remove
+// nothing that matters past this hop, because it is removed here first).
+func RemoveHopByHop(h http.Header) {
+	for _, c := range h.Values("Connection") {
+		for name := range strings.SplitSeq(c, ",") {
+			if n := strings.TrimSpace(name); n != "" {
+				h.Del(n)
+			}
+		}
+	}
+	for _, name := range hopByHop {
+		h.Del(name)
+	}
+}
+
+// IsHopByHop reports whether name is a hop-by-hop header.
+func IsHopByHop(name string) bool {
+	name = http.CanonicalHeaderKey(name)
+	for _, h := range hopByHop {
+		if h == name {
+			return true
+		}
+	}
+	return false
+}
+
+// IsBerth reports whether name is one of the platform's own headers,
+// X-Berth-*, in any spelling a server might take for it (case, and "_"
+// for "-").
+func IsBerth(name string) bool {
+	return strings.HasPrefix(strings.ReplaceAll(strings.ToLower(name), "_", "-"), "x-berth-")
+}
+
+// RemoveBerth deletes every X-Berth-* header from h, in any spelling.
+func RemoveBerth(h http.Header) {
+	for k := range h {
+		if IsBerth(k) {
+			delete(h, k)
+		}
+	}
+}
