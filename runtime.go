@@ -138,3 +138,21 @@ type Runtime interface {
 	// images, instances). Removing an unknown deployment is not an error.
 	Remove(ctx context.Context, d DeploymentRef) error
 }
+
+// Activator is an optional Runtime capability: the runtime is told when d
+// became its function's active version (a deploy or a rollback) and lets
+// go of the function's other versions — wasm unloads their compiled code,
+// containers drain their instances. Outcomes: nil; an error when the
+// runtime is closed. Versions let go of still work: a call to one prepares
+// it again. Without it, old versions stay until the first call of the new
+// one (containers) or until the process ends (wasm).
+type Activator interface {
+	Activate(ctx context.Context, d DeploymentRef) error
+}
+
+// BuildLogger is an optional Runtime capability: the log of d's last
+// build, a failed one's too. Outcomes: the log; an error wrapping
+// ErrNotDeployed when none is kept for d.
+type BuildLogger interface {
+	BuildLog(ctx context.Context, d DeploymentRef) (string, error)
+}

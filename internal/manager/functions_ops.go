@@ -542,17 +542,12 @@ type buildLogOutput struct {
 	}
 }
 
-// buildLogger is the optional runtime capability behind build logs.
-type buildLogger interface {
-	BuildLog(ctx context.Context, d berth.DeploymentRef) (string, error)
-}
-
 func (m *Manager) buildLog(ctx context.Context, in *buildLogInput) (*buildLogOutput, error) {
 	f, err := m.readableFunction(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
-	bl, ok := m.runtimes[f.Runtime].(buildLogger)
+	bl, ok := m.runtimes[f.Runtime].(berth.BuildLogger)
 	if !ok {
 		return nil, problem(http.StatusNotFound, codeNotFound, "only container functions have build logs")
 	}
@@ -575,16 +570,10 @@ func (m *Manager) buildLog(ctx context.Context, in *buildLogInput) (*buildLogOut
 	return out, nil
 }
 
-// activator is the optional runtime capability of draining other
-// versions when one becomes active (containers stop old instances).
-type activator interface {
-	Activate(ctx context.Context, d berth.DeploymentRef) error
-}
-
 // activated tells the runtime a version became active; best effort: the
 // first call of the new version drains the old ones anyway.
 func (m *Manager) activated(ctx context.Context, f *berth.Function, d *berth.Deployment) {
-	if a, ok := m.runtimes[f.Runtime].(activator); ok {
+	if a, ok := m.runtimes[f.Runtime].(berth.Activator); ok {
 		if err := a.Activate(context.WithoutCancel(ctx), m.ref(f, d)); err != nil {
 			m.log.WarnContext(ctx, "old versions not drained", "event", "activate", "function_id", f.ID, "version", d.Version, "error", err)
 		}

@@ -14,7 +14,11 @@ import (
 )
 
 // Interface guards.
-var _ berth.Runtime = (*Runtime)(nil)
+var (
+	_ berth.Runtime     = (*Runtime)(nil)
+	_ berth.Activator   = (*Runtime)(nil)
+	_ berth.BuildLogger = (*Runtime)(nil)
+)
 
 // ErrStartTimeout is wrapped (with berth.ErrTimeout) by the error of a call
 // whose instance did not become ready within Config.StartTimeout: an http

@@ -78,6 +78,23 @@ func Run(t *testing.T, newRuntime func(t *testing.T) berth.Runtime, fx Fixtures)
 		{"RemoveUnknown", s.removeUnknown},
 		{"InvokeUnprepared", s.invokeUnprepared},
 	}
+	// Optional capabilities (berth.Activator, berth.BuildLogger) are tested
+	// for a runtime that has them, so that a renamed method fails here and
+	// not silently in the manager (each implementation also has a
+	// compile-time guard).
+	probe := newRuntime(t)
+	if _, ok := probe.(berth.Activator); ok {
+		tests = append(tests, struct {
+			name string
+			fn   func(*testing.T)
+		}{"Activate", s.activate})
+	}
+	if _, ok := probe.(berth.BuildLogger); ok {
+		tests = append(tests, struct {
+			name string
+			fn   func(*testing.T)
+		}{"BuildLog", s.buildLog})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.fn)
 	}
@@ -345,4 +362,41 @@ func containsLine(lines []string, want string) bool {
 		}
 	}
 	return false
+}
+
+// activate: after Activate of version 2, both versions still answer (a
+// version let go of is prepared again) and activating again is harmless.
+func (s *suite) activate(t *testing.T) {
+	rt, v1 := s.deploy(t, s.fx.Echo)
+	a := rt.(berth.Activator)
+	v2 := v1
+	v2.Version = 2
+	if err := rt.Prepare(ctx(t), v2); err != nil {
+		t.Fatalf("Prepare v2: %v", err)
+	}
+	for range 2 {
+		if err := a.Activate(ctx(t), v2); err != nil {
+			t.Fatalf("Activate: %v", err)
+		}
+	}
+	for _, d := range []berth.DeploymentRef{v2, v1} {
+		if _, err := rt.Invoke(ctx(t), d, request("GET", "/", "", "")); err != nil {
+			t.Fatalf("version %d after Activate(v2): %v", d.Version, err)
+		}
+	}
+}
+
+// buildLog: a prepared deployment has a log (possibly empty); an unknown
+// one is ErrNotDeployed.
+func (s *suite) buildLog(t *testing.T) {
+	rt, d := s.deploy(t, s.fx.Echo)
+	bl := rt.(berth.BuildLogger)
+	if _, err := bl.BuildLog(ctx(t), d); err != nil {
+		t.Fatalf("BuildLog of a prepared deployment: %v", err)
+	}
+	unknown := d
+	unknown.Version = 99
+	if _, err := bl.BuildLog(ctx(t), unknown); !errors.Is(err, berth.ErrNotDeployed) {
+		t.Fatalf("BuildLog of an unknown version = %v, want ErrNotDeployed", err)
+	}
 }

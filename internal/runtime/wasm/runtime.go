@@ -21,7 +21,10 @@ import (
 )
 
 // Interface guards.
-var _ berth.Runtime = (*Runtime)(nil)
+var (
+	_ berth.Runtime   = (*Runtime)(nil)
+	_ berth.Activator = (*Runtime)(nil)
+)
 
 // Defaults for the zero fields of Config and of berth.Limits.
 const (
