@@ -31,9 +31,6 @@ type Options struct {
 	// FlushInterval is the longest a record waits for a write (default 100 ms).
 	FlushInterval time.Duration
 	Logger        *slog.Logger
-	// OnWritten, when set, is called after each successful batch write
-	// (for roll-ups and metrics).
-	OnWritten func(batch []berth.Execution)
 	// JournalDir, with Open, keeps every record on disk until it is in the
 	// store (see journal).
 	JournalDir string
@@ -234,9 +231,6 @@ func (r *Recorder) flush(b *batch) {
 			r.written.Add(int64(len(batch)))
 			if r.journal != nil {
 				r.journal.written(b.segs)
-			}
-			if r.opts.OnWritten != nil {
-				r.opts.OnWritten(batch)
 			}
 			return
 		}

@@ -1,12 +1,13 @@
 package webserver
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"sync"
@@ -47,17 +48,43 @@ func (l Local) Forward(w http.ResponseWriter, out *http.Request, sign func(*http
 	l.Handler.ServeHTTP(w, out)
 }
 
-// Do implements Upstream.
+// Do implements Upstream: the manager answers into memory (the
+// webserver's own calls have small answers: sign-in, logout, a session
+// check).
 func (l Local) Do(req *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
 	if req.Host == "" {
 		req.Host = "berth.internal"
 	}
 	if req.Body == nil {
 		req.Body = http.NoBody // a server-side request always has one
 	}
-	l.Handler.ServeHTTP(rec, req)
-	return rec.Result(), nil
+	w := &memoryWriter{header: http.Header{}}
+	l.Handler.ServeHTTP(w, req)
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return &http.Response{Status: http.StatusText(w.status), StatusCode: w.status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: w.header, Body: io.NopCloser(&w.body), ContentLength: int64(w.body.Len()), Request: req}, nil
+}
+
+// memoryWriter is the http.ResponseWriter of Local.Do.
+type memoryWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *memoryWriter) Header() http.Header { return w.header }
+
+func (w *memoryWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *memoryWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return w.body.Write(p)
 }
 
 // ErrNoUpstream reports that no manager is healthy.
