@@ -33,6 +33,20 @@ var (
 	ErrBusy = errors.New("runtime busy")
 )
 
+// The limits of a call whose function leaves them unset. They live here
+// only: a new function's settings and both runtimes' defaults take them.
+const (
+	DefaultMemoryMB       = 128
+	DefaultTimeout        = 10 * time.Second
+	DefaultMaxOutputBytes = 6 << 20
+	DefaultMaxLogBytes    = 64 << 10
+)
+
+// DefaultLimits returns the default limits as one value.
+func DefaultLimits() Limits {
+	return Limits{MemoryMB: DefaultMemoryMB, Timeout: DefaultTimeout, MaxOutputBytes: DefaultMaxOutputBytes, MaxLogBytes: DefaultMaxLogBytes}
+}
+
 // Limits bound one invocation.
 type Limits struct {
 	MemoryMB       int           // linear memory / container memory cap

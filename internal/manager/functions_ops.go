@@ -233,7 +233,7 @@ func (m *Manager) runtimeNames() []string {
 }
 
 func (m *Manager) defaultSettings() berth.FunctionSettings {
-	return berth.FunctionSettings{MemoryMB: 128, TimeoutMS: 10000, MaxConcurrency: 10, Env: map[string]string{},
+	return berth.FunctionSettings{MemoryMB: berth.DefaultMemoryMB, TimeoutMS: int(berth.DefaultTimeout.Milliseconds()), MaxConcurrency: 10, Env: map[string]string{},
 		Visibility: berth.VisibilityPrivate}
 }
 

@@ -25,10 +25,10 @@ const (
 	DefaultTmpfsMB             = 64
 	DefaultCPUs                = 1.0
 	DefaultUlimit              = 1024
-	DefaultMemoryMB            = 128
-	DefaultTimeout             = 10 * time.Second
-	DefaultMaxOutputBytes      = 6 << 20
-	DefaultMaxLogBytes         = 64 << 10
+	DefaultMemoryMB            = berth.DefaultMemoryMB
+	DefaultTimeout             = berth.DefaultTimeout
+	DefaultMaxOutputBytes      = berth.DefaultMaxOutputBytes
+	DefaultMaxLogBytes         = berth.DefaultMaxLogBytes
 	DefaultMaxMemoryMB         = 4096
 	DefaultMaxRequestBytes     = 32 << 20
 	DefaultMaxBuildLogBytes    = 1 << 20
@@ -174,11 +174,7 @@ func withDefaults(cfg Config) (Config, error) {
 	setDefault(&cfg.MaxBuildLogBytes, DefaultMaxBuildLogBytes)
 	cfg.MaxMemoryMB = max(cfg.MaxMemoryMB, MinMemoryMB)
 	cfg.Artefact.Links = artefact.InternalLinks
-	d := &cfg.DefaultLimits
-	setDefault(&d.MemoryMB, DefaultMemoryMB)
-	setDefault(&d.Timeout, DefaultTimeout)
-	setDefault(&d.MaxOutputBytes, DefaultMaxOutputBytes)
-	setDefault(&d.MaxLogBytes, DefaultMaxLogBytes)
+	cfg.DefaultLimits = cfg.DefaultLimits.Or(berth.DefaultLimits())
 	if cfg.WatchdogPath, err = findWatchdog(cfg.WatchdogPath); err != nil {
 		return cfg, err
 	}

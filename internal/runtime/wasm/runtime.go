@@ -28,10 +28,10 @@ var (
 
 // Defaults for the zero fields of Config and of berth.Limits.
 const (
-	DefaultMemoryMB        = 128
-	DefaultTimeout         = 10 * time.Second
-	DefaultMaxOutputBytes  = 6 << 20
-	DefaultMaxLogBytes     = 64 << 10
+	DefaultMemoryMB        = berth.DefaultMemoryMB
+	DefaultTimeout         = berth.DefaultTimeout
+	DefaultMaxOutputBytes  = berth.DefaultMaxOutputBytes
+	DefaultMaxLogBytes     = berth.DefaultMaxLogBytes
 	DefaultMaxMemoryMB     = 1024
 	DefaultMaxRequestBytes = 32 << 20
 
@@ -185,19 +185,7 @@ func withDefaults(cfg Config) (Config, error) {
 		cfg.MaxRequestBytes = DefaultMaxRequestBytes
 	}
 	cfg.Artefact.Links = artefact.RefuseLinks
-	d := &cfg.DefaultLimits
-	if d.MemoryMB <= 0 {
-		d.MemoryMB = DefaultMemoryMB
-	}
-	if d.Timeout <= 0 {
-		d.Timeout = DefaultTimeout
-	}
-	if d.MaxOutputBytes <= 0 {
-		d.MaxOutputBytes = DefaultMaxOutputBytes
-	}
-	if d.MaxLogBytes <= 0 {
-		d.MaxLogBytes = DefaultMaxLogBytes
-	}
+	cfg.DefaultLimits = cfg.DefaultLimits.Or(berth.DefaultLimits())
 	return cfg, nil
 }
 
