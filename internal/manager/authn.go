@@ -42,7 +42,7 @@ type Principal struct {
 	// signed is set for a signed request whose body is streamed to the
 	// handler unverified (deploy): the handler must check the body's hash
 	// and claim the nonce before anything takes effect.
-	signed *signing.Signed
+	signed *signing.Signed[*Principal]
 }
 
 type principalKey struct{}
@@ -157,12 +157,13 @@ func (m *Manager) signed(w http.ResponseWriter, r *http.Request) (*Principal, er
 	if err != nil {
 		return nil, err
 	}
-	if owner, ok := s.Key.Owner.(*Principal); ok && owner.User != nil && !owner.User.Active() {
+	owner := s.Key.Owner
+	if owner.User != nil && !owner.User.Active() {
 		return nil, accountBlocked() // the signature is valid: LookupKey lets blocked owners through to here
 	}
 	limit, stream := m.bodyPolicy(r)
 	if stream {
-		p := *s.Key.Owner.(*Principal)
+		p := *owner
 		p.signed = s
 		return &p, nil
 	}
@@ -178,14 +179,13 @@ func (m *Manager) signed(w http.ResponseWriter, r *http.Request) (*Principal, er
 	if err := m.verifier.Complete(r.Context(), s, body); err != nil {
 		return nil, err
 	}
-	if owner, ok := s.Key.Owner.(*Principal); ok && r.URL.Path == graphqlPath && owner.KeyKind == berth.KeypairSession {
+	if r.URL.Path == graphqlPath && owner.KeyKind == berth.KeypairSession {
 		if err := m.checkSessionToken(r, owner, s.Key.Secret); err != nil {
 			return nil, err
 		}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	p := s.Key.Owner.(*Principal)
-	return p, nil
+	return owner, nil
 }
 
 // bodyPolicy says how much of a signed request's body the authenticator
@@ -206,71 +206,71 @@ func (m *Manager) bodyPolicy(r *http.Request) (limit int64, stream bool) {
 type keyLookup struct{ m *Manager }
 
 // LookupKey implements signing.KeyLookup.
-func (l keyLookup) LookupKey(ctx context.Context, id string) (signing.Key, error) {
+func (l keyLookup) LookupKey(ctx context.Context, id string) (signing.Key[*Principal], error) {
 	m := l.m
 	if strings.HasPrefix(id, "BF") {
 		return m.lookupAPIKey(ctx, id)
 	}
 	k, u, err := m.store.KeypairOwner(ctx, id)
 	if errors.Is(err, berth.ErrNotFound) {
-		return signing.Key{}, signing.ErrUnknownKey
+		return signing.Key[*Principal]{}, signing.ErrUnknownKey
 	}
 	if err != nil {
-		return signing.Key{}, err
+		return signing.Key[*Principal]{}, err
 	}
 	now := m.now()
 	// A blocked owner's key is returned so that the signature is checked
 	// before signed answers 403; a deleted owner's is unknown.
 	if k.Expired(now) || u.Status == berth.UserDeleted {
-		return signing.Key{}, signing.ErrUnknownKey
+		return signing.Key[*Principal]{}, signing.ErrUnknownKey
 	}
 	sec, err := m.box.Open(k.SecretSealed, keypairAAD(k.AccessKey))
 	if err != nil {
 		m.log.ErrorContext(ctx, "keypair secret cannot be opened: is the master key the one it was sealed with?",
 			"event", "secret_open_failed", "access_key", k.AccessKey)
-		return signing.Key{}, signing.ErrUnknownKey
+		return signing.Key[*Principal]{}, signing.ErrUnknownKey
 	}
 	if now.Sub(k.LastUsedAt) > touchInterval {
 		if err := m.store.TouchKeypair(ctx, k.AccessKey, now); err != nil {
 			m.log.WarnContext(ctx, "keypair last-use not recorded", "event", "keypair_touch", "error", err)
 		}
 	}
-	return signing.Key{Secret: string(sec), Owner: &Principal{User: u, Via: "keypair", AccessKey: k.AccessKey, KeyKind: k.Kind}}, nil
+	return signing.Key[*Principal]{Secret: string(sec), Owner: &Principal{User: u, Via: "keypair", AccessKey: k.AccessKey, KeyKind: k.Kind}}, nil
 }
 
 // lookupAPIKey resolves a function API key. The key must be usable, its
 // function not pending deletion, and its owner active.
-func (m *Manager) lookupAPIKey(ctx context.Context, id string) (signing.Key, error) {
+func (m *Manager) lookupAPIKey(ctx context.Context, id string) (signing.Key[*Principal], error) {
 	k, f, err := m.store.APIKeyByKeyID(ctx, id)
 	if errors.Is(err, berth.ErrNotFound) {
-		return signing.Key{}, signing.ErrUnknownKey
+		return signing.Key[*Principal]{}, signing.ErrUnknownKey
 	}
 	if err != nil {
-		return signing.Key{}, err
+		return signing.Key[*Principal]{}, err
 	}
 	now := m.now()
 	if !k.Usable(now) {
-		return signing.Key{}, signing.ErrUnknownKey
+		return signing.Key[*Principal]{}, signing.ErrUnknownKey
 	}
 	owner, err := m.store.User(ctx, f.OwnerID)
 	if errors.Is(err, berth.ErrNotFound) || (err == nil && !owner.Active()) {
-		return signing.Key{}, signing.ErrUnknownKey
+		return signing.Key[*Principal]{}, signing.ErrUnknownKey
 	}
 	if err != nil {
-		return signing.Key{}, err
+		return signing.Key[*Principal]{}, err
 	}
 	sec, err := m.box.Open(k.SecretSealed, apiKeyAAD(k.KeyID))
 	if err != nil {
 		m.log.ErrorContext(ctx, "API key secret cannot be opened: is the master key the one it was sealed with?",
 			"event", "secret_open_failed", "key_id", k.KeyID)
-		return signing.Key{}, signing.ErrUnknownKey
+		return signing.Key[*Principal]{}, signing.ErrUnknownKey
 	}
 	if now.Sub(k.LastUsedAt) > touchInterval {
 		if err := m.store.TouchAPIKey(ctx, k.ID, now); err != nil {
 			m.log.WarnContext(ctx, "API key last-use not recorded", "event", "api_key_touch", "error", err)
 		}
 	}
-	return signing.Key{Secret: string(sec), Owner: &Principal{APIKey: k, keyFunction: f}}, nil
+	return signing.Key[*Principal]{Secret: string(sec), Owner: &Principal{APIKey: k, keyFunction: f}}, nil
 }
 
 // touchInterval is how stale a keypair's last use may get before a request

@@ -75,7 +75,7 @@ type Manager struct {
 	gateway  *clientaddr.Gateway
 	version  string
 	now      func() time.Time
-	verifier *signing.Verifier
+	verifier *signing.Verifier[*Principal]
 	api      huma.API
 	mux      *http.ServeMux
 	handler  http.Handler
@@ -116,7 +116,7 @@ func New(o Options) *Manager {
 		queue = m.recorder.Pending
 	}
 	m.fnMetrics = newFunctionMetrics(m.metrics, m.runtimeNames(), queue)
-	m.verifier = &signing.Verifier{Keys: keyLookup{m}, Nonces: m.kv, Now: m.now}
+	m.verifier = &signing.Verifier[*Principal]{Keys: keyLookup{m}, Nonces: m.kv, Now: m.now}
 	mux := http.NewServeMux()
 	m.mux = mux
 	m.api = humago.New(mux, apiConfig(m.version))

@@ -18,7 +18,7 @@ func (noNonces) ClaimNonce(context.Context, string, time.Duration) (bool, error)
 func BenchmarkVerify(b *testing.B) {
 	v := loadVectors(b)[1]
 	date, _ := time.Parse(DateFormat, v.Date)
-	ver := &Verifier{Keys: staticKeys{v.KeyID: v.Secret}, Nonces: noNonces{}, Now: func() time.Time { return date }}
+	ver := &Verifier[string]{Keys: staticKeys{v.KeyID: v.Secret}, Nonces: noNonces{}, Now: func() time.Time { return date }}
 	r := serverRequest(b, v)
 	body := []byte(v.Body)
 	b.ReportAllocs()

@@ -94,7 +94,7 @@ func TestVectorsVerify(t *testing.T) {
 		t.Run(v.Method+" "+v.URL, func(t *testing.T) {
 			date, _ := time.Parse(DateFormat, v.Date)
 			r := serverRequest(t, v)
-			ver := &Verifier{
+			ver := &Verifier[string]{
 				Keys:   staticKeys{v.KeyID: v.Secret},
 				Nonces: newMemNonces(),
 				Now:    func() time.Time { return date },
@@ -125,12 +125,12 @@ func serverRequest(t testing.TB, v vector) *http.Request {
 
 type staticKeys map[string]string
 
-func (s staticKeys) LookupKey(_ context.Context, id string) (Key, error) {
+func (s staticKeys) LookupKey(_ context.Context, id string) (Key[string], error) {
 	sec, ok := s[id]
 	if !ok {
-		return Key{}, ErrUnknownKey
+		return Key[string]{}, ErrUnknownKey
 	}
-	return Key{Secret: sec, Owner: id}, nil
+	return Key[string]{Secret: sec, Owner: id}, nil
 }
 
 func TestCanonicalPath(t *testing.T) {
@@ -235,8 +235,8 @@ func TestParseAuthorization(t *testing.T) {
 func TestVerifierRefusals(t *testing.T) {
 	v := loadVectors(t)[1] // POST with a body and content-type
 	date, _ := time.Parse(DateFormat, v.Date)
-	newVerifier := func(now time.Time) *Verifier {
-		return &Verifier{Keys: staticKeys{v.KeyID: v.Secret}, Nonces: newMemNonces(), Now: func() time.Time { return now }}
+	newVerifier := func(now time.Time) *Verifier[string] {
+		return &Verifier[string]{Keys: staticKeys{v.KeyID: v.Secret}, Nonces: newMemNonces(), Now: func() time.Time { return now }}
 	}
 	tests := []struct {
 		name   string
@@ -310,7 +310,7 @@ func TestVerifierRefusals(t *testing.T) {
 func TestVerifierBodyAndReplay(t *testing.T) {
 	v := loadVectors(t)[1]
 	date, _ := time.Parse(DateFormat, v.Date)
-	ver := &Verifier{Keys: staticKeys{v.KeyID: v.Secret}, Nonces: newMemNonces(), Now: func() time.Time { return date }}
+	ver := &Verifier[string]{Keys: staticKeys{v.KeyID: v.Secret}, Nonces: newMemNonces(), Now: func() time.Time { return date }}
 	s, err := ver.Check(t.Context(), serverRequest(t, v))
 	if err != nil {
 		t.Fatal(err)
@@ -341,7 +341,7 @@ func TestSignRoundTrip(t *testing.T) {
 	if err := Sign(r, Credentials{"BKROUND", "s3cret"}, BodyHash(body), now, NewNonce()); err != nil {
 		t.Fatal(err)
 	}
-	ver := &Verifier{Keys: staticKeys{"BKROUND": "s3cret"}, Nonces: newMemNonces()}
+	ver := &Verifier[string]{Keys: staticKeys{"BKROUND": "s3cret"}, Nonces: newMemNonces()}
 	s, err := ver.Check(t.Context(), r)
 	if err != nil {
 		t.Fatal(err)

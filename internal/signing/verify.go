@@ -43,17 +43,17 @@ func malformed(format string, args ...any) *Error {
 // all of them, and a wrong signature, alike so that key ids cannot be probed.
 var ErrUnknownKey = errors.New("signing: unknown key")
 
-// Key is what a lookup returns for a key id.
-type Key struct {
+// Key is what a lookup returns for a key id: its secret, and its owner of
+// the caller's type O, which the verifier hands back untouched.
+type Key[O any] struct {
 	Secret string
-	// Owner is opaque to this package; the verifier hands it back.
-	Owner any
+	Owner  O
 }
 
 // KeyLookup finds a key by id. It returns ErrUnknownKey when the key must
 // not be accepted, and any other error when the lookup itself failed.
-type KeyLookup interface {
-	LookupKey(ctx context.Context, keyID string) (Key, error)
+type KeyLookup[O any] interface {
+	LookupKey(ctx context.Context, keyID string) (Key[O], error)
 }
 
 // NonceStore remembers nonces. ClaimNonce returns true the first time a key
@@ -66,9 +66,10 @@ type NonceStore interface {
 // DefaultSkew is how far X-Berth-Date may be from the server clock.
 const DefaultSkew = 5 * time.Minute
 
-// Verifier checks signed requests in the order SIGNING.md gives.
-type Verifier struct {
-	Keys   KeyLookup
+// Verifier checks signed requests in the order SIGNING.md gives; O is the
+// type of the keys' owners.
+type Verifier[O any] struct {
+	Keys   KeyLookup[O]
 	Nonces NonceStore
 	Skew   time.Duration    // DefaultSkew when zero
 	Now    func() time.Time // time.Now when nil
@@ -79,9 +80,9 @@ type Verifier struct {
 // Signed is a request whose signature has been verified (steps 1–4); its
 // body and nonce are still to be checked with Complete, or with BodyMatches
 // and ClaimNonce for a body that is streamed.
-type Signed struct {
+type Signed[O any] struct {
 	KeyID    string
-	Key      Key
+	Key      Key[O]
 	Date     time.Time
 	nonce    string
 	bodyHash [32]byte
@@ -89,12 +90,12 @@ type Signed struct {
 
 // Check parses and verifies the signature of r: well-formedness (400), the
 // date window, the key, and the signature (401). It reads no body.
-func (v *Verifier) Check(ctx context.Context, r *http.Request) (*Signed, error) {
+func (v *Verifier[O]) Check(ctx context.Context, r *http.Request) (*Signed[O], error) {
 	auth, err := ParseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
 		return nil, err
 	}
-	s, err := checkHeaders(r, auth)
+	s, err := checkHeaders[O](r, auth)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func invalidCredentials() *Error {
 }
 
 // checkHeaders validates the x-berth-* headers and the signed-header list.
-func checkHeaders(r *http.Request, auth Authorization) (*Signed, error) {
+func checkHeaders[O any](r *http.Request, auth Authorization) (*Signed[O], error) {
 	date := r.Header.Get(HeaderDate)
 	t, err := time.Parse(DateFormat, date)
 	if err != nil || len(date) != len(DateFormat) {
@@ -141,7 +142,7 @@ func checkHeaders(r *http.Request, auth Authorization) (*Signed, error) {
 	if len(nonce) < 32 || len(nonce) > 128 || !isHex(nonce) {
 		return nil, malformed("X-Berth-Nonce must be 32 to 128 hex characters (at least 16 random bytes)")
 	}
-	s := &Signed{Date: t, nonce: nonce}
+	s := &Signed[O]{Date: t, nonce: nonce}
 	bodyHash := r.Header.Get(HeaderContentSHA256)
 	if len(bodyHash) != 64 || !isHex(bodyHash) {
 		return nil, malformed("X-Berth-Content-SHA256 must be the 64-character hex SHA-256 of the body")
@@ -203,13 +204,13 @@ func isHex(s string) bool {
 
 // BodyMatches reports whether sum, the SHA-256 of the body as read, is the
 // one the request declared.
-func (s *Signed) BodyMatches(sum []byte) bool {
+func (s *Signed[O]) BodyMatches(sum []byte) bool {
 	return subtle.ConstantTimeCompare(sum, s.bodyHash[:]) == 1
 }
 
 // ClaimNonce performs the replay check (step 6). The nonce is remembered for
 // as long as a request with its date could still be accepted.
-func (v *Verifier) ClaimNonce(ctx context.Context, s *Signed) error {
+func (v *Verifier[O]) ClaimNonce(ctx context.Context, s *Signed[O]) error {
 	ttl := s.Date.Add(v.skew()).Sub(v.now()) + time.Second
 	ok, err := v.Nonces.ClaimNonce(ctx, s.KeyID+":"+s.nonce, max(ttl, time.Second))
 	if err != nil {
@@ -224,7 +225,7 @@ func (v *Verifier) ClaimNonce(ctx context.Context, s *Signed) error {
 
 // Complete checks a fully read body against the declared hash (step 5) and
 // then the nonce (step 6).
-func (v *Verifier) Complete(ctx context.Context, s *Signed, body []byte) error {
+func (v *Verifier[O]) Complete(ctx context.Context, s *Signed[O], body []byte) error {
 	sum := sha256.Sum256(body)
 	if !s.BodyMatches(sum[:]) {
 		return ErrBodyMismatch
@@ -236,14 +237,14 @@ func (v *Verifier) Complete(ctx context.Context, s *Signed, body []byte) error {
 var ErrBodyMismatch = &Error{Status: 401, Code: CodeBodyMismatch,
 	Detail: "the body does not match X-Berth-Content-SHA256; nothing was changed"}
 
-func (v *Verifier) now() time.Time {
+func (v *Verifier[O]) now() time.Time {
 	if v.Now != nil {
 		return v.Now()
 	}
 	return time.Now()
 }
 
-func (v *Verifier) skew() time.Duration {
+func (v *Verifier[O]) skew() time.Duration {
 	if v.Skew > 0 {
 		return v.Skew
 	}

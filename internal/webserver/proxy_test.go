@@ -33,18 +33,18 @@ type capture struct {
 	last     *http.Request
 	body     []byte
 	verified error
-	ver      *signing.Verifier
+	ver      *signing.Verifier[string]
 	respond  func(w http.ResponseWriter, r *http.Request)
 }
 
 type keys map[string]string
 
-func (k keys) LookupKey(_ context.Context, id string) (signing.Key, error) {
+func (k keys) LookupKey(_ context.Context, id string) (signing.Key[string], error) {
 	s, ok := k[id]
 	if !ok {
-		return signing.Key{}, signing.ErrUnknownKey
+		return signing.Key[string]{}, signing.ErrUnknownKey
 	}
-	return signing.Key{Secret: s}, nil
+	return signing.Key[string]{Secret: s, Owner: id}, nil
 }
 
 type nonces struct {
@@ -67,7 +67,7 @@ func (c *capture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var sum []byte
 	var body []byte
 	if r.Header.Get("Authorization") != "" && strings.HasPrefix(r.Header.Get("Authorization"), signing.Algorithm) {
-		var s *signing.Signed
+		var s *signing.Signed[string]
 		if s, err = c.ver.Check(r.Context(), r); err == nil {
 			h := sha256.New()
 			_, _ = io.Copy(h, r.Body)
@@ -113,7 +113,7 @@ func newGatewayWith(t testing.TB, web2 config.WebConfig, fn config.FunctionsConf
 	bx, _ := secret.NewBox(bytes.Repeat([]byte{3}, 32))
 	sessions := websession.New(kvs, bx, websession.Options{})
 	g := &gateway{access: "BKGATEWAYTEST00001", secret: "gateway-session-secret"}
-	g.up = &capture{ver: &signing.Verifier{Keys: keys{g.access: g.secret}, Nonces: &nonces{m: map[string]bool{}}}}
+	g.up = &capture{ver: &signing.Verifier[string]{Keys: keys{g.access: g.secret}, Nonces: &nonces{m: map[string]bool{}}}}
 	files, built := web.UI()
 	if web2.APIPerSecond == 0 {
 		web2 = config.Default().Web
