@@ -70,7 +70,7 @@ func TestContainerFunctionThroughAPI(t *testing.T) {
 	}
 	res, err := c.Deploy(ctx, f.ID, "application/gzip", context("one"))
 	if err != nil {
-		t.Fatalf("deploy: %v", err)
+		t.Fatalf("deploy: %v\nthe server's errors:\n%s", err, ts.errorLogs())
 	}
 	if res.Deployment.Version != 1 || !res.Deployment.Active {
 		t.Fatalf("deploy: %+v", res.Deployment)

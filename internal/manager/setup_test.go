@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -243,4 +244,16 @@ func (ts *testServer) versionOf(t *testing.T) string {
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, ts.url+"/api/auth/options", nil)
 	_, h, _ := ts.raw(req)
 	return h.Get("X-Berth-Version")
+}
+
+// errorLogs returns the server's log lines at WARN and ERROR, for a
+// failure's message.
+func (ts *testServer) errorLogs() string {
+	var out []string
+	for _, line := range strings.Split(ts.logs.String(), "\n") {
+		if strings.Contains(line, `"level":"ERROR"`) || strings.Contains(line, `"level":"WARN"`) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -164,9 +164,27 @@ type ImageSummary struct {
 
 // ListImages lists the images that carry every given label ("key=value"
 // or "key").
+//
+// Podman lists images in two steps and fails the whole list ("image not
+// known", HTTP 500) when another user of the engine removes an image in
+// between — another installation, or a prune. That is a race, not a
+// fault: the list is asked again, a few times.
 func (c *Client) ListImages(ctx context.Context, labels []string) ([]ImageSummary, error) {
 	var all []ImageSummary
-	if err := c.call(ctx, "list images", http.MethodGet, "/images/json", labelFilters(labels), nil, &all); err != nil {
+	var err error
+	for attempt := range listAttempts {
+		all = nil
+		err = c.call(ctx, "list images", http.MethodGet, "/images/json", labelFilters(labels), nil, &all)
+		if !removedMidList(err) || attempt == listAttempts-1 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 50 * time.Millisecond):
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	out := all[:0]
@@ -176,6 +194,16 @@ func (c *Client) ListImages(ctx context.Context, labels []string) ([]ImageSummar
 		}
 	}
 	return out, nil
+}
+
+// listAttempts bounds how often ListImages asks again after a race.
+const listAttempts = 5
+
+// removedMidList reports Podman's answer for an image removed while it was
+// being listed.
+func removedMidList(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusInternalServerError && strings.Contains(e.Message, "image not known")
 }
 
 // PruneImages removes the dangling (untagged, unused) images older than
