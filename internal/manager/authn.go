@@ -161,8 +161,12 @@ func (m *Manager) signed(w http.ResponseWriter, r *http.Request) (*Principal, er
 	if owner.User != nil && !owner.User.Active() {
 		return nil, accountBlocked() // the signature is valid: LookupKey lets blocked owners through to here
 	}
-	limit, stream := m.bodyPolicy(r)
-	if stream {
+	facts := m.factsOf(r)
+	limit := facts.bodyLimit
+	if limit <= 0 {
+		limit = MaxJSONBody
+	}
+	if facts.stream {
 		p := *owner
 		p.signed = s
 		return &p, nil
@@ -186,20 +190,6 @@ func (m *Manager) signed(w http.ResponseWriter, r *http.Request) (*Principal, er
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	return owner, nil
-}
-
-// bodyPolicy says how much of a signed request's body the authenticator
-// reads before the handler runs, or that the handler streams it (deploy).
-func (m *Manager) bodyPolicy(r *http.Request) (limit int64, stream bool) {
-	path := r.URL.Path
-	switch {
-	case r.Method == http.MethodPost && strings.HasPrefix(path, "/api/functions/") && strings.HasSuffix(path, "/deploy"):
-		return 0, true
-	case strings.HasPrefix(path, "/fn/"),
-		r.Method == http.MethodPost && strings.HasPrefix(path, "/api/functions/") && strings.HasSuffix(path, "/invoke"):
-		return m.fn.MaxInvokeBodyBytes, false
-	}
-	return MaxJSONBody, false
 }
 
 // keyLookup resolves access keys for the verifier.

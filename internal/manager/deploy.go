@@ -39,7 +39,6 @@ var acceptedArtefactTypes = map[string]bool{
 // activated — or recorded as failed, leaving the active version alone.
 func (m *Manager) deploy(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	markRoute(ctx, "/api/functions/{id}/deploy", "deploy")
 	p := PrincipalFrom(ctx)
 	if p == nil || p.User == nil {
 		m.refuse(w, r, unauthorized("authentication required: deploy with your access token or keypair"))
@@ -66,17 +65,12 @@ func (m *Manager) deploy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer os.Remove(tmp) // gone after a successful rename
-	if p.signed != nil {
-		if !p.signed.BodyMatches(sum) {
-			m.refuse(w, r, errBodyMismatch())
-			return
-		}
-		if err := m.verifier.ClaimNonce(ctx, p.signed); err != nil {
-			m.refuse(w, r, err)
-			return
-		}
+	up, err := m.verifyUpload(ctx, p, tmp, sum, size)
+	if err != nil {
+		m.refuse(w, r, err)
+		return
 	}
-	out, err := m.deployArtefact(ctx, p.User, f, tmp, hex.EncodeToString(sum), size, mt)
+	out, err := m.deployArtefact(ctx, p.User, f, up, mt)
 	if err != nil {
 		m.writeErr(w, r, err)
 		return
@@ -146,7 +140,34 @@ func tooLarge(what string, limit int64) error {
 }
 
 // deployArtefact records, prepares and activates an artefact already on disk.
-func (m *Manager) deployArtefact(ctx context.Context, u *berth.User, f *berth.Function, tmp, sha string, size int64, mt string) (*deployOutput, error) {
+// verifiedUpload is a received body whose signature, if it has one, holds
+// for it: the hash matched and the nonce is spent. Only verifyUpload makes
+// one, and deployArtefact takes nothing else, so no path can act on an
+// upload whose body was not checked.
+type verifiedUpload struct {
+	path string // the temporary file
+	sha  string // hex SHA-256
+	size int64
+}
+
+// verifyUpload checks a streamed body against the request's signature
+// (when it was signed; a bearer token has no body hash): the hash first,
+// then the nonce, so that an altered body has no effect and spends no
+// nonce.
+func (m *Manager) verifyUpload(ctx context.Context, p *Principal, path string, sum []byte, size int64) (verifiedUpload, error) {
+	if p.signed != nil {
+		if !p.signed.BodyMatches(sum) {
+			return verifiedUpload{}, errBodyMismatch()
+		}
+		if err := m.verifier.ClaimNonce(ctx, p.signed); err != nil {
+			return verifiedUpload{}, err
+		}
+	}
+	return verifiedUpload{path: path, sha: hex.EncodeToString(sum), size: size}, nil
+}
+
+func (m *Manager) deployArtefact(ctx context.Context, u *berth.User, f *berth.Function, up verifiedUpload, mt string) (*deployOutput, error) {
+	tmp, sha, size := up.path, up.sha, up.size
 	// f.ID is a UUID from the database and sha a hex digest: neither can
 	// step outside the artefact directory.
 	rel := filepath.Join("artefacts", f.ID, sha)

@@ -116,7 +116,6 @@ const (
 // each) that ends after an hour or when the client goes away.
 func (m *Manager) logs(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	markRoute(ctx, "/api/functions/{id}/logs", "function-logs")
 	if p := PrincipalFrom(ctx); p == nil || p.User == nil {
 		m.refuse(w, r, unauthorized("authentication required"))
 		return

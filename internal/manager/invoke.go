@@ -28,14 +28,12 @@ const functionCSP = "sandbox allow-scripts allow-forms allow-popups allow-downlo
 
 // invokeAPI serves POST /api/functions/{id}/invoke.
 func (m *Manager) invokeAPI(w http.ResponseWriter, r *http.Request) {
-	markRoute(r.Context(), "/api/functions/{id}/invoke", "invoke")
 	m.invoke(w, r, r.PathValue("id"), "/")
 }
 
 // trigger serves any method on /fn/{id}/{path...}: the function sees the
 // method and the sub-path in PATH_INFO.
 func (m *Manager) trigger(w http.ResponseWriter, r *http.Request) {
-	markRoute(r.Context(), "/fn/{id}/{path...}", "trigger")
 	m.invoke(w, r, r.PathValue("id"), "/"+r.PathValue("path"))
 }
 

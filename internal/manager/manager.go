@@ -78,6 +78,7 @@ type Manager struct {
 	verifier *signing.Verifier[*Principal]
 	api      huma.API
 	mux      *http.ServeMux
+	routes   map[string]routeFacts // plain routes' facts, by pattern
 	handler  http.Handler
 
 	fn          config.FunctionsConfig
@@ -118,7 +119,7 @@ func New(o Options) *Manager {
 	m.fnMetrics = newFunctionMetrics(m.metrics, m.runtimeNames(), queue)
 	m.verifier = &signing.Verifier[*Principal]{Keys: keyLookup{m}, Nonces: m.kv, Now: m.now}
 	mux := http.NewServeMux()
-	m.mux = mux
+	m.mux, m.routes = mux, map[string]routeFacts{}
 	m.api = humago.New(mux, apiConfig(m.version))
 	m.api.UseMiddleware(m.requireAuth)
 	m.registerAuth()

@@ -11,15 +11,48 @@ import (
 	"github.com/berth-platform/berth/internal/graphql"
 )
 
+// routeFacts are what authentication and metrics must know of a plain
+// route, declared where it is registered — never guessed from the URL.
+type routeFacts struct {
+	// endpoint and operation label the route's metrics and log lines.
+	endpoint, operation string
+	// bodyLimit caps a signed request's body, which authentication reads
+	// and checks before the handler runs; 0 means MaxJSONBody.
+	bodyLimit int64
+	// stream: the handler receives the signed body itself (an upload), so
+	// authentication checks only the signature; the handler cannot act on
+	// the body before verifyUpload has checked its hash and claimed the
+	// nonce (it needs the verifiedUpload that only verifyUpload makes).
+	stream bool
+}
+
+// handle registers a plain route with its facts.
+func (m *Manager) handle(mux *http.ServeMux, pattern string, facts routeFacts, h http.HandlerFunc) {
+	m.routes[pattern] = facts
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		markRoute(r.Context(), facts.endpoint, facts.operation)
+		h(w, r)
+	})
+}
+
+// factsOf returns the facts of the route r goes to; huma operations and
+// unknown paths have none (zero facts: a JSON body under MaxJSONBody).
+func (m *Manager) factsOf(r *http.Request) routeFacts {
+	_, pattern := m.mux.Handler(r)
+	return m.routes[pattern]
+}
+
 // registerPlainRoutes adds the endpoints that stream bodies or answer with
 // the function's own response, which huma's typed operations do not fit,
 // and describes them in the OpenAPI document.
 func (m *Manager) registerPlainRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /api/functions/{id}/deploy", m.deploy)
-	mux.HandleFunc("POST /api/functions/{id}/invoke", m.invokeAPI)
-	mux.HandleFunc("GET /api/functions/{id}/logs", m.logs)
-	mux.HandleFunc("/fn/{id}/{path...}", m.trigger)
-	mux.HandleFunc("/fn/{id}", m.trigger)
+	invoke := routeFacts{endpoint: "/api/functions/{id}/invoke", operation: "invoke", bodyLimit: m.fn.MaxInvokeBodyBytes}
+	trigger := routeFacts{endpoint: "/fn/{id}/{path...}", operation: "trigger", bodyLimit: m.fn.MaxInvokeBodyBytes}
+	m.handle(mux, "POST /api/functions/{id}/deploy", routeFacts{endpoint: "/api/functions/{id}/deploy", operation: "deploy", stream: true}, m.deploy)
+	m.handle(mux, "POST /api/functions/{id}/invoke", invoke, m.invokeAPI)
+	m.handle(mux, "GET /api/functions/{id}/logs", routeFacts{endpoint: "/api/functions/{id}/logs", operation: "function-logs"}, m.logs)
+	m.handle(mux, "/fn/{id}/{path...}", trigger, m.trigger)
+	m.handle(mux, "/fn/{id}", trigger, m.trigger)
 	gql := graphql.Handler(&graphql.Resolver{Store: m.store, Now: m.now, User: func(ctx context.Context) *berth.User {
 		if p := PrincipalFrom(ctx); p != nil {
 			return p.User
@@ -33,8 +66,7 @@ func (m *Manager) registerPlainRoutes(mux *http.ServeMux) {
 			}
 			return "an internal error occurred"
 		}})
-	mux.HandleFunc("/api/graphql", func(w http.ResponseWriter, r *http.Request) {
-		markRoute(r.Context(), "/api/graphql", "graphql")
+	m.handle(mux, "/api/graphql", routeFacts{endpoint: "/api/graphql", operation: "graphql"}, func(w http.ResponseWriter, r *http.Request) {
 		if p := PrincipalFrom(r.Context()); p == nil || p.User == nil {
 			m.refuse(w, r, unauthorized("authentication required: GraphQL takes the same credentials as the REST API"))
 			return
