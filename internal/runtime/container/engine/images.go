@@ -137,9 +137,18 @@ type ImageConfig struct {
 
 // InspectImage reads an image by name or id. A missing image is an error
 // for which IsNotFound is true.
+//
+// Like ListImages, it asks again when Podman reports an image it has just
+// resolved as "not known" (HTTP 500): with several Podman processes on one
+// store, a read can miss an image while another process rewrites the
+// store's index. A real absence is a 404 and is not retried.
 func (c *Client) InspectImage(ctx context.Context, ref string) (*Image, error) {
 	var img Image
-	if err := c.call(ctx, "inspect image", http.MethodGet, "/images/"+url.PathEscape(ref)+"/json", nil, nil, &img); err != nil {
+	err := retryRace(ctx, func() error {
+		img = Image{}
+		return c.call(ctx, "inspect image", http.MethodGet, "/images/"+url.PathEscape(ref)+"/json", nil, nil, &img)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &img, nil
@@ -171,19 +180,10 @@ type ImageSummary struct {
 // fault: the list is asked again, a few times.
 func (c *Client) ListImages(ctx context.Context, labels []string) ([]ImageSummary, error) {
 	var all []ImageSummary
-	var err error
-	for attempt := range listAttempts {
+	err := retryRace(ctx, func() error {
 		all = nil
-		err = c.call(ctx, "list images", http.MethodGet, "/images/json", labelFilters(labels), nil, &all)
-		if !removedMidList(err) || attempt == listAttempts-1 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 50 * time.Millisecond):
-		}
-	}
+		return c.call(ctx, "list images", http.MethodGet, "/images/json", labelFilters(labels), nil, &all)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -196,8 +196,25 @@ func (c *Client) ListImages(ctx context.Context, labels []string) ([]ImageSummar
 	return out, nil
 }
 
-// listAttempts bounds how often ListImages asks again after a race.
+// listAttempts bounds how often a read is asked again after a race.
 const listAttempts = 5
+
+// retryRace runs read until it succeeds, fails otherwise than by the
+// store race (removedMidList), or listAttempts tries have been made.
+func retryRace(ctx context.Context, read func() error) error {
+	var err error
+	for attempt := range listAttempts {
+		if err = read(); !removedMidList(err) || attempt == listAttempts-1 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 50 * time.Millisecond):
+		}
+	}
+	return err
+}
 
 // removedMidList reports Podman's answer for an image removed while it was
 // being listed.

@@ -57,3 +57,20 @@ func TestListImagesRace(t *testing.T) {
 		})
 	}
 }
+
+// TestInspectImageRace: the same for an image just built and tagged.
+func TestInspectImageRace(t *testing.T) {
+	var calls atomic.Int32
+	c := fakeEngine(t, func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) <= 2 {
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"message":"failed to convert ImageData to ImageInspect: locating image with ID \"8c69\": image not known"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"Id":"sha256:8c69"}`))
+	})
+	img, err := c.InspectImage(context.Background(), "berth-fn/x:1")
+	if err != nil || img.ID != "sha256:8c69" {
+		t.Fatalf("after two races: %+v, %v", img, err)
+	}
+}
