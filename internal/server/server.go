@@ -58,6 +58,7 @@ type Server struct {
 	gateway           *clientaddr.Gateway // client-address assertions between webserver and manager
 	manager           *manager.Manager
 	public            *http.Server
+	unused            unusedConns // connections with no request yet, for shutdown
 	metrics           *http.Server
 	listener          net.Listener
 	mlistener         net.Listener
@@ -254,6 +255,7 @@ func (s *Server) listen(ctx context.Context, reg *prometheus.Registry) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ConnState:         s.unused.track,
 	}
 	if s.cfg.MetricsListen == "" {
 		return nil
@@ -347,6 +349,7 @@ func (s *Server) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	var errs []error
+	s.unused.closeAfter(unusedGrace)
 	if err := s.public.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("shutdown: %w", err))
 	}
