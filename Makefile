@@ -57,7 +57,7 @@ bench: ## Run the benchmarks; writes bench/results/<date>.json and .md
 bench-stats: ## Stats at scale (5M executions, ~40 min); writes bench/results/<date>-stats.json and .md
 	$(GO) run ./bench/cmd/berth-statsbench -out bench/results
 
-fuzz: ## Run every fuzz target for FUZZTIME each (default 30s; CI runs FUZZTIME=3s)
+fuzz: ## Run every fuzz target for FUZZTIME each (default 30s; CI runs FUZZTIME=10000x, a count of inputs)
 	@# Targets are found in the test sources: listing them with go test -list
 	@# would compile every package's tests first.
 	@set -e; $(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read -r pkg dir; do \
