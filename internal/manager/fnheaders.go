@@ -59,9 +59,11 @@ func copyFunctionHeaders(dst, fn http.Header, functionID string) {
 		switch {
 		case originWide[ck], headers.IsBerth(ck):
 		case ck == "Set-Cookie":
+			n := 0
 			for _, v := range vs {
-				if functionCookie(v, functionID) {
-					dst.Add("Set-Cookie", v)
+				if c := functionCookie(v, functionID); c != "" && n < maxFunctionCookies {
+					dst.Add("Set-Cookie", c)
+					n++
 				}
 			}
 		case strings.HasPrefix(ck, "Ratelimit-"): // the platform's rate limits
@@ -71,20 +73,34 @@ func copyFunctionHeaders(dst, fn http.Header, functionID string) {
 	}
 }
 
-// functionCookie reports whether a Set-Cookie value is the function's own:
-// well formed, no Domain, an explicit Path inside /fn/{id}, and not a name
-// the platform uses. A cookie without Path would default to the request's
-// directory, which for /fn/{id} is /fn — every function's.
-func functionCookie(v, functionID string) bool {
+// maxFunctionCookies bounds the cookies one answer may set: a function
+// must not crowd the platform's session cookie out of the browser's jar.
+const maxFunctionCookies = 10
+
+// functionCookie returns the Set-Cookie value to send for a function's v,
+// or "" to drop it. A cookie passes when it is well formed, names no
+// Domain, has an explicit Path inside /fn/{id} and a name the platform
+// does not use, and carries no attribute Go does not know: browsers trim
+// attribute names ("Path =/" is a Path to them, an unknown attribute to
+// Go), so anything unparsed is refused, and what is sent is rebuilt from
+// the parsed fields, never the function's own text. A cookie without Path
+// would default to the request's directory, which for /fn/{id} is /fn —
+// every function's.
+func functionCookie(v, functionID string) string {
 	c, err := http.ParseSetCookie(v)
-	if err != nil || c.Domain != "" || platformCookie(c.Name) {
-		return false
+	if err != nil || c.Domain != "" || len(c.Unparsed) > 0 || platformCookie(c.Name) {
+		return ""
 	}
 	for _, attr := range strings.Split(v, ";")[1:] {
-		if k, _, _ := strings.Cut(strings.TrimSpace(attr), "="); strings.EqualFold(k, "domain") {
-			return false // even an empty Domain attribute is refused
+		if k, _, _ := strings.Cut(attr, "="); strings.EqualFold(strings.TrimSpace(k), "domain") {
+			return "" // even an empty Domain attribute is refused
 		}
 	}
 	own := "/fn/" + functionID
-	return c.Path == own || strings.HasPrefix(c.Path, own+"/")
+	if c.Path != own && !strings.HasPrefix(c.Path, own+"/") {
+		return ""
+	}
+	out := &http.Cookie{Name: c.Name, Value: c.Value, Quoted: c.Quoted, Path: c.Path, Expires: c.Expires, MaxAge: c.MaxAge,
+		Secure: c.Secure, HttpOnly: c.HttpOnly, SameSite: c.SameSite, Partitioned: c.Partitioned}
+	return out.String()
 }

@@ -58,6 +58,9 @@ func TestFunctionCannotActOnTheOrigin(t *testing.T) {
 		"Set-Cookie: berth_session=stolen; Path=" + own + "/",
 		"Set-Cookie: __Host-berth_session=stolen; Path=/; Secure",
 		"Set-Cookie: not a cookie",
+		// Browsers trim attribute names; Go does not: "Path =/" must not pass.
+		"Set-Cookie: spaced=1; Path=" + own + "; Path =/; Domain =example.test",
+		"Set-Cookie: odd=1; Path=" + own + "/; Frobnicate=yes",
 		"",
 		"body",
 	}, "\n")
