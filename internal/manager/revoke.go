@@ -48,9 +48,9 @@ var errRevoked = unauthorized("the credential this connection was opened with ha
 // recheck reads the credential behind p again and reports whether it still
 // holds: the token family not revoked and the token unspent and current,
 // the keypair present and unexpired, the API key usable, and the user
-// active. Streams and WebSockets call it for every operation and on every
-// poll, so a revocation reaches connections opened before it, on every
-// replica (each reads the shared store). It returns errRevoked, or the
+// active, with the role it had. Streams and WebSockets call it for every
+// operation and on every poll, so a revocation reaches connections opened
+// before it, on every replica (each reads the shared store). It returns errRevoked, or the
 // store's error when the store cannot answer.
 func (m *Manager) recheck(ctx context.Context, p *Principal) error {
 	if p == nil {
@@ -92,6 +92,11 @@ func (m *Manager) recheck(ctx context.Context, p *Principal) error {
 		return errRevoked
 	}
 	if !u.Active() {
+		return errRevoked
+	}
+	// A connection acts as the user it was opened for: a changed role ends
+	// it, so a demoted admin's WebSocket cannot go on reading others' logs.
+	if p.User != nil && (u.ID != p.User.ID || u.Role != p.User.Role || u.AdminRole != p.User.AdminRole) {
 		return errRevoked
 	}
 	return nil

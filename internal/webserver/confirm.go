@@ -2,8 +2,10 @@ package webserver
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -75,9 +77,25 @@ func (s *Server) confirm(ctx context.Context, r *http.Request, cur *current) err
 	if err != nil {
 		return managerDownError{err}
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
+		// The session vouches for who the user is (other services read
+		// X-Berth-Groups from /session/validate): a changed role or
+		// address ends it, and the user signs in as who they are now.
+		var me struct {
+			ID        string `json:"id"`
+			Email     string `json:"email"`
+			Role      string `json:"role"`
+			AdminRole string `json:"admin_role"`
+		}
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&me); err != nil {
+			return managerDownError{fmt.Errorf("GET /api/users/me: %w", err)}
+		}
+		if me.ID != cur.sess.UserID || me.Email != cur.sess.Email || me.Role != cur.sess.Role || me.AdminRole != cur.sess.AdminRole {
+			s.confirmed.forget(cur.sess.AccessKey)
+			return errSessionEnded
+		}
 		s.confirmed.remember(cur.sess.AccessKey, now.Add(confirmFor))
 		return nil
 	case http.StatusUnauthorized, http.StatusForbidden:

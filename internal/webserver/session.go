@@ -341,6 +341,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		s.storeDown(w, r, err)
 		return
 	}
+	if cur != nil && s.valid != nil {
+		s.valid.forget(cur.sess.Email) // nothing of the external decision is reused
+	}
 	if cur != nil && s.valid == nil && s.o.OpenSession == nil {
 		req, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, "/api/auth/logout", nil)
 		s.asClient(r, req)

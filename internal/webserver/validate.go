@@ -68,8 +68,10 @@ type validated struct {
 	until time.Time
 }
 
-// validateCacheFor bounds how long a decision is reused.
-const validateCacheFor = 30 * time.Second
+// validateCacheFor bounds how long the other service's decision is reused:
+// a sign-out there must end the session here within about a second, as a
+// revocation here does.
+const validateCacheFor = time.Second
 
 func newValidator(url string, s *Server) *validator {
 	return &validator{url: url, s: s, client: &http.Client{Timeout: 5 * time.Second}, cache: map[string]validated{},

@@ -1,10 +1,12 @@
 package webserver_test
 
 import (
+	"database/sql"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/berth-platform/berth/internal/config"
 	"github.com/berth-platform/berth/internal/server"
@@ -47,5 +49,28 @@ func TestValidatorTimeout(t *testing.T) {
 	logs := gw.logs.String()
 	if !strings.Contains(logs, `"event":"validator_timeout"`) || strings.Contains(logs, "session_store_down") {
 		t.Fatalf("the log does not name the validator:\n%s", logs)
+	}
+}
+
+// TestValidateEndsWhenTheRoleChanges: /session/validate vouches for the
+// user's groups, so a session whose user was demoted (here straight in
+// the database) ends within about a second.
+func TestValidateEndsWhenTheRoleChanges(t *testing.T) {
+	st := startSite(t)
+	b := st.browser()
+	b.mustLogin()
+	if v := b.do(http.MethodGet, "/session/validate", nil, nil); v.status != 200 || v.header.Get("X-Berth-Groups") != "admin" {
+		t.Fatalf("before: %d %v", v.status, v.header)
+	}
+	db := st.Store().(interface{ DB() *sql.DB }).DB()
+	if _, err := db.ExecContext(t.Context(), `UPDATE users SET role = 'user', admin_role = '' WHERE email = ?`, adminEmail); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for b.do(http.MethodGet, "/session/validate", nil, nil).status != http.StatusUnauthorized {
+		if time.Now().After(deadline) {
+			t.Fatal("a demoted admin's session still vouches for the admin group")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

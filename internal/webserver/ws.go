@@ -9,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/berth-platform/berth/internal/clientaddr"
 	"github.com/berth-platform/berth/internal/signing"
 )
 
@@ -74,7 +75,7 @@ func (p *Pool) WebSocket(w http.ResponseWriter, out *http.Request, sign func(*ht
 	hs, _ := http.NewRequestWithContext(out.Context(), http.MethodGet, t.url.String()+out.URL.RequestURI(), nil) //nolint:gosec // G704: see above
 	hs.Host = t.url.Host
 	for k, v := range out.Header {
-		if strings.HasPrefix(k, "X-") {
+		if strings.HasPrefix(k, "X-") || k == clientaddr.HeaderClientAddress || k == "Forwarded" {
 			hs.Header[k] = v
 		}
 	}
