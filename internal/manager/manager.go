@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -64,22 +65,24 @@ type Options struct {
 
 // Manager serves the API.
 type Manager struct {
-	store    berth.Store
-	kv       kv.Store
-	box      *secret.Box
-	hasher   *password.Hasher
-	log      *slog.Logger
-	metrics  *Metrics
-	auth     config.AuthConfig
-	proxies  *clientaddr.Resolver
-	gateway  *clientaddr.Gateway
-	version  string
-	now      func() time.Time
-	verifier *signing.Verifier[*Principal]
-	api      huma.API
-	mux      *http.ServeMux
-	routes   map[string]routeFacts // plain routes' facts, by pattern
-	handler  http.Handler
+	store   berth.Store
+	kv      kv.Store
+	box     *secret.Box
+	hasher  *password.Hasher
+	log     *slog.Logger
+	metrics *Metrics
+	auth    config.AuthConfig
+	proxies *clientaddr.Resolver
+	gateway *clientaddr.Gateway
+	// addrWarned is when warnUnverifiedAddr last logged (Unix seconds).
+	addrWarned atomic.Int64
+	version    string
+	now        func() time.Time
+	verifier   *signing.Verifier[*Principal]
+	api        huma.API
+	mux        *http.ServeMux
+	routes     map[string]routeFacts // plain routes' facts, by pattern
+	handler    http.Handler
 
 	fn          config.FunctionsConfig
 	runtimes    map[string]berth.Runtime

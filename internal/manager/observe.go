@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/clientaddr"
 	"github.com/berth-platform/berth/internal/httpstatus"
 )
 
@@ -48,7 +49,23 @@ func (m *Manager) clientAddr(r *http.Request) string {
 	if addr, ok := m.gateway.Verified(r); ok {
 		return addr
 	}
+	if r.Header.Get(clientaddr.HeaderClientAddress) != "" {
+		m.warnUnverifiedAddr()
+	}
 	return m.proxies.Addr(r)
+}
+
+// warnUnverifiedAddr says, at most once a minute, that client addresses
+// arrive that this manager cannot verify: most likely a webserver with a
+// master key of its own, which makes every client its address.
+func (m *Manager) warnUnverifiedAddr() {
+	now := time.Now().Unix()
+	last := m.addrWarned.Load()
+	if now-last < 60 || !m.addrWarned.CompareAndSwap(last, now) {
+		return
+	}
+	m.log.Warn("a client address assertion did not verify: do the webservers share this manager's master key? "+
+		"Until they do, every client behind them counts as the webserver's address", "event", "client_address_unverified")
 }
 
 // clientAddrFrom returns the client address of the request (see clientaddr).

@@ -149,6 +149,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *Server, err erro
 	if created {
 		s.log.Warn("generated a new master key; back it up: without it, stored secrets cannot be read",
 			"event", "master_key_created", "path", cfg.DataDir+"/"+secret.KeyFileName)
+		if o.Role == RoleWebserver {
+			s.log.Warn("this webserver made a master key of its own: give it the managers' (BERTH_MASTER_KEY), "+
+				"or they will not believe the client addresses it passes on", "event", "master_key_not_shared")
+		}
 	}
 	box, err := secret.NewBox(key)
 	if err != nil {

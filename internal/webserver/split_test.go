@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,5 +106,23 @@ func TestSplitModeSignedRequests(t *testing.T) {
 	}
 	if _, err := signed.Me(ctx); err != nil {
 		t.Fatalf("a keypair-signed request through the webserver: %v", err)
+	}
+}
+
+// TestSplitModeUnsharedKeyIsReported: a webserver with a master key of its
+// own passes assertions the manager cannot verify; the manager says so
+// (once a minute), and the webserver warned at start.
+func TestSplitModeUnsharedKeyIsReported(t *testing.T) {
+	mgr := startSite(t, func(c *config.Config, o *server.Options) { c.MasterKey = masterKey; o.Role = server.RoleManager })
+	web := startSite(t, func(c *config.Config, o *server.Options) {
+		c.Web.ManagerURLs = []string{mgr.url}
+		o.Role = server.RoleWebserver
+	})
+	web.browser().login(adminEmail, adminPassword)
+	if !strings.Contains(web.logs.String(), `"event":"master_key_not_shared"`) {
+		t.Error("the webserver did not warn that its master key is its own")
+	}
+	if !strings.Contains(mgr.logs.String(), `"event":"client_address_unverified"`) {
+		t.Error("the manager did not report an assertion it could not verify")
 	}
 }
