@@ -25,12 +25,19 @@ func isMetadataHost(host string) bool {
 	if !ok {
 		return false
 	}
-	a = a.Unmap()
+	a = a.WithZone("").Unmap()
+	if nat64.Contains(a) { // 64:ff9b::a9fe:a9fe reaches 169.254.169.254 through NAT64
+		b := a.As16()
+		a = netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
+	}
 	if a.Is4() && a.As4()[0] == 169 && a.As4()[1] == 254 {
 		return true
 	}
 	return metadataAddrs[a]
 }
+
+// nat64 is the well-known NAT64 prefix, which embeds an IPv4 address.
+var nat64 = netip.MustParsePrefix("64:ff9b::/96")
 
 // metadataNames are metadata endpoints by name.
 var metadataNames = map[string]bool{

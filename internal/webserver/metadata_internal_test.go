@@ -8,7 +8,8 @@ import (
 func TestMetadataHostSpellings(t *testing.T) {
 	for _, h := range []string{"169.254.169.254", "::ffff:a9fe:a9fe", "::ffff:169.254.169.254", "0xa9fea9fe", "0xA9FEA9FE",
 		"2852039166", "0251.0376.0251.0376", "0251.254.169.254", "169.254.43518", "169.16689662", "0xa9.0xfe.0xa9.0xfe",
-		"169.254.170.2", "100.100.100.200", "fd00:ec2::254", "metadata.google.internal", "metadata", "instance-data"} {
+		"169.254.170.2", "100.100.100.200", "fd00:ec2::254", "fd00:ec2::254%eth0", "64:ff9b::a9fe:a9fe", "metadata.google.internal",
+		"metadata", "instance-data"} {
 		if !isMetadataHost(h) {
 			t.Errorf("%s is not recognised as a metadata endpoint", h)
 		}
