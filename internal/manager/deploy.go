@@ -188,10 +188,9 @@ func (m *Manager) deployArtefact(ctx context.Context, u *berth.User, f *berth.Fu
 		return nil, m.fail(ctx, err)
 	}
 	manifest, perr := m.readManifest(filepath.Join(m.dataDir, rel), mt)
-	var settings *berth.Function
 	if perr == nil {
 		// berth.toml's settings are checked before anything is activated.
-		settings, perr = m.manifestSettings(f, manifest)
+		_, perr = m.manifestSettings(f, manifest)
 	}
 	if perr == nil {
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.fn.PrepareTimeout)
@@ -209,10 +208,8 @@ func (m *Manager) deployArtefact(ctx context.Context, u *berth.User, f *berth.Fu
 		}
 		return nil, m.fail(ctx, err)
 	}
-	if settings != nil {
-		if err := m.store.UpdateFunctionSettings(ctx, f.ID, settings.Settings, settings.Description); err != nil {
-			return nil, m.fail(ctx, err)
-		}
+	if err := m.storeManifestSettings(ctx, f.ID, manifest); err != nil {
+		return nil, m.fail(ctx, err)
 	}
 	m.auditUser(ctx, u, actFunctionDeploy, f.ID, berth.AuditSuccess, "version "+strconv.Itoa(d.Version))
 	f, err := m.store.Function(ctx, f.ID)
@@ -256,6 +253,21 @@ func (m *Manager) readManifest(path, mt string) (*artefact.Manifest, error) {
 	}
 	defer func() { _ = a.Close() }()
 	return a.Manifest()
+}
+
+// storeManifestSettings applies berth.toml's settings to the function as
+// it is now — read again, since the upload and the build may have taken
+// minutes in which someone changed other settings — and stores them.
+func (m *Manager) storeManifestSettings(ctx context.Context, id string, mf *artefact.Manifest) error {
+	f, err := m.store.Function(ctx, id)
+	if err != nil {
+		return err
+	}
+	next, err := m.manifestSettings(f, mf)
+	if err != nil || next == nil {
+		return err
+	}
+	return m.store.UpdateFunctionSettings(ctx, f.ID, next.Settings, next.Description)
 }
 
 // manifestSettings returns f with berth.toml's [function] settings applied,

@@ -350,6 +350,11 @@ func (m *Manager) applySettings(f *berth.Function, in *patchFunctionInput) error
 			if len(v) > maxEnvValueLen || strings.ContainsRune(v, 0) {
 				return berth.Invalid("env", k+": values are at most 4096 bytes, without NUL")
 			}
+			if slices.Contains(f.SecretNames, k) {
+				if s, removed := b.Secrets[k]; !removed || s != nil {
+					return berth.Invalid("env", k+" is a secret of this function; a name is either one or the other")
+				}
+			}
 		}
 		s.Env = env
 	}

@@ -910,3 +910,24 @@ func TestManifestCheckedLikeTheAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvCannotShadowASecret: a name is an environment variable or a
+// secret, never both — whichever is set second is refused, through the
+// API and through berth.toml.
+func TestEnvCannotShadowASecret(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	ctx := t.Context()
+	c, f := deployed(t, ts)
+	if err := c.Do(ctx, http.MethodPatch, "/api/functions/"+f.ID, map[string]any{"secrets": map[string]string{"TOKEN": "s3cret"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, c.Do(ctx, http.MethodPatch, "/api/functions/"+f.ID, map[string]any{"env": map[string]string{"TOKEN": "plain"}}, nil), 422, "validation")
+	art := targz(t, map[string][]byte{"f.wasm": module(t, "echo"), "berth.toml": []byte("[function.env]\nTOKEN = \"plain\"\n")})
+	_, err := c.Deploy(ctx, f.ID, "application/gzip", art)
+	wantStatus(t, err, 422, "bad-artefact")
+	// Removing the secret in the same change frees the name.
+	if err := c.Do(ctx, http.MethodPatch, "/api/functions/"+f.ID, map[string]any{"secrets": map[string]any{"TOKEN": nil},
+		"env": map[string]string{"TOKEN": "plain"}}, nil); err != nil {
+		t.Fatalf("env replacing a removed secret: %v", err)
+	}
+}
