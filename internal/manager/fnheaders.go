@@ -100,7 +100,10 @@ func functionCookie(v, functionID string) string {
 	if c.Path != own && !strings.HasPrefix(c.Path, own+"/") {
 		return ""
 	}
-	out := &http.Cookie{Name: c.Name, Value: c.Value, Quoted: c.Quoted, Path: c.Path, Expires: c.Expires, MaxAge: c.MaxAge,
+	// The function's own attributes, as it chose them (a function cookie,
+	// not the platform's).
+	out := &http.Cookie{ //nolint:gosec // G124: see above
+		Name: c.Name, Value: c.Value, Quoted: c.Quoted, Path: c.Path, Expires: c.Expires, MaxAge: c.MaxAge,
 		Secure: c.Secure, HttpOnly: c.HttpOnly, SameSite: c.SameSite, Partitioned: c.Partitioned}
 	return out.String()
 }
