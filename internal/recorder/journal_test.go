@@ -177,8 +177,10 @@ func TestJournalStaysSmall(t *testing.T) {
 		t.Fatalf("a segment held %d records, more than %d", mostLines, segmentRecords)
 	}
 	// Records waiting (the queue, a batch, the writers' next ones) fill a
-	// few segments; the written ones must be gone.
-	if bound := (queue+batchSize+writers)/segmentRecords + 2; mostSegments > bound {
+	// few segments; the written ones must be gone. One more may be seen
+	// between a batch's write and its segment's removal on a loaded
+	// machine; never keeping written ones would show all 20.
+	if bound := (queue+batchSize+writers)/segmentRecords + 3; mostSegments > bound {
 		t.Fatalf("up to %d segments at once: written ones are not removed", mostSegments)
 	}
 	t.Logf("at most %d segments at once, %d records in one", mostSegments, mostLines)
