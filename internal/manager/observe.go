@@ -20,9 +20,13 @@ import (
 // requestInfo collects what a request's metrics and log line need as the
 // request passes through authentication, routing and the handler.
 type requestInfo struct {
-	id          string
-	clientAddr  string
-	endpoint    string // the route pattern, once routing has found one
+	id         string
+	clientAddr string
+	endpoint   string // the route pattern, once routing has found one
+	// pattern is the mux's pattern for the request, looked up once as it
+	// arrives: authentication reads the route's facts by it, and metrics
+	// fall back to it for a request refused before routing.
+	pattern     string
 	userID      string
 	operation   string
 	errorDetail string
@@ -132,6 +136,7 @@ func (m *Manager) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &requestInfo{id: newRequestID(), clientAddr: m.clientAddr(r)}
+		_, info.pattern = m.mux.Handler(r)
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		sw := httpstatus.Wrap(w)
 		w.Header().Set("X-Request-Id", info.id)
@@ -144,7 +149,7 @@ func (m *Manager) observe(next http.Handler) http.Handler {
 			// The manager's route pattern, also for a request refused
 			// before routing (authentication): never "unmatched" for a
 			// path that has one. (r.Pattern may be a webserver's.)
-			_, endpoint = m.mux.Handler(r)
+			endpoint = info.pattern
 		}
 		if _, path, ok := strings.Cut(endpoint, " "); ok {
 			endpoint = path

@@ -35,10 +35,14 @@ func (m *Manager) handle(mux *http.ServeMux, pattern string, facts routeFacts, h
 	})
 }
 
-// factsOf returns the facts of the route r goes to; huma operations and
-// unknown paths have none (zero facts: a JSON body under MaxJSONBody).
+// factsOf returns the facts of the route r goes to, by the pattern observe
+// looked up; huma operations and unknown paths have none (zero facts: a
+// JSON body under MaxJSONBody, which fails closed for an upload).
 func (m *Manager) factsOf(r *http.Request) routeFacts {
-	_, pattern := m.mux.Handler(r)
+	var pattern string
+	if info := infoFrom(r.Context()); info != nil {
+		pattern = info.pattern
+	}
 	return m.routes[pattern]
 }
 
