@@ -1,6 +1,7 @@
 package wasm
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/tetratelabs/wazero/experimental"
@@ -25,13 +26,15 @@ func pagesToMB(pages uint32) uint64 {
 // one wazero runtime serves every memory limit.
 //
 // On Linux the memory is a mapping of the whole cap outside the Go heap
-// (memory_linux.go): growing never copies, only the pages the module
-// writes are resident, and release gives them back to the system at once.
-// Elsewhere, or when the mapping fails, it is a Go slice that doubles.
+// (memory_linux.go): growing never copies and only the pages the module
+// writes are resident. Release zeroes what the instance could have written
+// and keeps a small mapping for the next instance (mappings), or gives a
+// large one back to the system at once. Elsewhere, or when the mapping
+// fails, it is a Go slice that doubles.
 type allocator struct {
 	maxBytes uint64
 	refused  atomic.Bool
-	mapped   [][]byte // mappings to undo in release
+	mems     []*linearMemory // memories with a mapping, for release
 }
 
 var _ experimental.MemoryAllocator = (*allocator)(nil)
@@ -45,16 +48,18 @@ func (a *allocator) Allocate(_, maxBytes uint64) experimental.LinearMemory {
 	return &linearMemory{a: a, reserve: min(maxBytes, a.maxBytes)}
 }
 
-// release unmaps the memory of the allocator's instances. Call it once,
+// release zeroes the memory of the allocator's instances and gives it to
+// the pool (or back to the system). Call it once,
 // after InstantiateModule has returned: only then has the module stopped
 // running. wazero's Free may come earlier and from another goroutine
 // (Runtime.Close closes modules that are still running), so Free leaves
 // mappings alone.
 func (a *allocator) release() {
-	for _, b := range a.mapped {
-		unmapMemory(b)
+	for _, m := range a.mems {
+		mappings.put(m.mapped, uint64(len(m.buf)), m.resident)
+		m.mapped, m.buf = nil, nil
 	}
-	a.mapped = nil
+	a.mems = nil
 }
 
 type linearMemory struct {
@@ -62,7 +67,10 @@ type linearMemory struct {
 	reserve uint64 // the most this memory may grow to
 	started bool
 	mapped  []byte // the mapping, when there is one
-	buf     []byte
+	// resident is how much of a reused mapping earlier instances left
+	// resident (zeroed).
+	resident uint64
+	buf      []byte
 }
 
 // Reallocate grows the memory to size bytes, or returns nil past the cap.
@@ -75,8 +83,8 @@ func (m *linearMemory) Reallocate(size uint64) []byte {
 	}
 	if !m.started {
 		m.started = true
-		if m.mapped = mapMemory(m.reserve); m.mapped != nil {
-			m.a.mapped = append(m.a.mapped, m.mapped)
+		if m.mapped, m.resident = mappings.get(m.reserve); m.mapped != nil {
+			m.a.mems = append(m.a.mems, m)
 		}
 	}
 	if m.mapped != nil {
@@ -100,4 +108,72 @@ func (m *linearMemory) Free() {
 	if m.mapped == nil {
 		m.buf = nil
 	}
+}
+
+// mappings keeps released mappings for the next instances: a fresh
+// mapping costs a page fault for every page the module touches and an
+// munmap at the end, which is most of what a small module's call costs.
+// A kept mapping holds only zeroes (release cleared what the instance
+// could have written), so nothing passes from one call to the next. The
+// pool is bounded in mappings and in the memory they keep resident.
+var mappings = &mappingPool{free: map[uint64][]pooled{}}
+
+const (
+	// poolPerSize is the most mappings of one size kept.
+	poolPerSize = 32
+	// poolMaxUsed is the most of one mapping that may have been used for
+	// it to be kept: clearing costs about what it saves past that.
+	poolMaxUsed = 8 << 20
+	// poolMaxResident bounds the zeroed, resident memory all kept
+	// mappings hold.
+	poolMaxResident = 64 << 20
+)
+
+type mappingPool struct {
+	mu       sync.Mutex
+	free     map[uint64][]pooled // by mapping size
+	resident uint64
+}
+
+type pooled struct {
+	b        []byte
+	resident uint64 // how much of b may be resident: the most any use wrote
+}
+
+// get returns a zeroed mapping of size bytes and how much of it may be
+// resident, or nil when none can be made.
+func (p *mappingPool) get(size uint64) ([]byte, uint64) {
+	p.mu.Lock()
+	if list := p.free[size]; len(list) > 0 {
+		m := list[len(list)-1]
+		p.free[size] = list[:len(list)-1]
+		p.resident -= m.resident
+		p.mu.Unlock()
+		return m.b, m.resident
+	}
+	p.mu.Unlock()
+	return mapMemory(size), 0
+}
+
+// put takes back a mapping whose first used bytes may have been written
+// (and of which earlier uses left up to resident bytes resident, zeroed).
+func (p *mappingPool) put(b []byte, used, resident uint64) {
+	if len(b) == 0 {
+		return
+	}
+	resident = max(used, resident)
+	if resident > poolMaxUsed {
+		unmapMemory(b)
+		return
+	}
+	clear(b[:used])
+	size := uint64(len(b))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free[size]) >= poolPerSize || p.resident+resident > poolMaxResident {
+		unmapMemory(b)
+		return
+	}
+	p.free[size] = append(p.free[size], pooled{b: b, resident: resident})
+	p.resident += resident
 }
