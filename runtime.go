@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 )
@@ -86,42 +85,26 @@ type DeploymentRef struct {
 
 // InvokeRequest is one call of a function, as the runtime sees it.
 type InvokeRequest struct {
-	ExecutionID   string
-	Method        string
-	Path          string // PATH_INFO: the sub-path after the function's base
-	RawQuery      string
-	Header        http.Header // credentials already removed
-	Body          io.Reader
-	ContentLength int64 // -1 when unknown
-	RemoteAddr    string
-	Env           map[string]string // the function's environment and secrets
-	Limits        Limits
+	ExecutionID string
+	Method      string
+	Path        string // PATH_INFO: the sub-path after the function's base
+	RawQuery    string
+	Header      http.Header // credentials already removed
+	// Body is the whole request body, read once by the caller under its
+	// limit (and, for a signed request, checked against the signature).
+	Body       []byte
+	RemoteAddr string
+	Env        map[string]string // the function's environment and secrets
+	Limits     Limits
 }
 
-// ReadBody reads the request body, never more than ContentLength (when
-// known) or max bytes; a body over max is an *InvalidError for the caller.
-func (r *InvokeRequest) ReadBody(max int64) ([]byte, error) {
-	if r.Body == nil || r.ContentLength == 0 {
-		return nil, nil
+// CheckBody refuses a body over max bytes with an *InvalidError: the
+// runtime's own bound, behind the caller's (which answers 413 first).
+func (r *InvokeRequest) CheckBody(max int64) error {
+	if int64(len(r.Body)) > max {
+		return Invalid("body", fmt.Sprintf("the request body is larger than %d bytes", max))
 	}
-	limit := max
-	if r.ContentLength > limit {
-		return nil, Invalid("body", fmt.Sprintf("the request body is larger than %d bytes", limit))
-	}
-	if r.ContentLength > 0 {
-		limit = r.ContentLength
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read request body: %w", err)
-	}
-	if int64(len(body)) > limit {
-		if r.ContentLength > 0 {
-			return body[:limit], nil // extra bytes past the declared length are not the body
-		}
-		return nil, Invalid("body", fmt.Sprintf("the request body is larger than %d bytes", limit))
-	}
-	return body, nil
+	return nil
 }
 
 // InvokeResponse is what the function answered.

@@ -185,6 +185,7 @@ func TestHostileClients(t *testing.T) {
 	t.Run("NoManagerReachable", func(t *testing.T) { noManager(t) })
 	t.Run("RevocationAcrossReplicas", revocationAcrossReplicas)
 	t.Run("SplitModeClientAddress", splitModeClientAddress)
+	t.Run("CachedCredentialsAcrossReplicas", cachedCredentialsAcrossReplicas)
 	t.Run("SlowHeaders", func(t *testing.T) {
 		r := <-slow
 		if r.err != nil {

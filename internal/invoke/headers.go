@@ -1,4 +1,4 @@
-package manager
+package invoke
 
 import (
 	"net/http"

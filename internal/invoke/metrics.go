@@ -1,4 +1,4 @@
-package manager
+package invoke
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 )
 
 // functionMetrics counts invocations as they finish: for Prometheus (when
-// the manager has Metrics) and for the admins' load view, which needs the
+// the invoker has a registry) and for the admins' load view, which needs the
 // last minute and not the hourly roll-ups. Both are per process.
 type functionMetrics struct {
 	inflight map[string]*atomic.Int64 // by runtime name; the keys are fixed at New
@@ -33,38 +33,38 @@ type functionCollectors struct {
 // functionDurationBuckets spread over half decades from 1 ms to a minute.
 var functionDurationBuckets = []float64{0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 60}
 
-// newFunctionMetrics builds the counters and, when mt is not nil,
-// registers the function collectors on its registry: invocations,
-// duration, cold starts, instances per runtime and the write queue's depth.
-func newFunctionMetrics(mt *Metrics, runtimes []string, queue func() int) *functionMetrics {
+// newFunctionMetrics builds the counters and, when reg is not nil,
+// registers the function collectors on it: invocations, duration, cold
+// starts, instances per runtime and the write queue's depth.
+func newFunctionMetrics(reg prometheus.Registerer, runtimes []string, queue func() int) *functionMetrics {
 	fm := &functionMetrics{inflight: make(map[string]*atomic.Int64, len(runtimes))}
 	for _, name := range runtimes {
 		fm.inflight[name] = &atomic.Int64{}
 	}
-	if mt == nil || mt.reg == nil {
+	if reg == nil {
 		return fm
 	}
 	c := &functionCollectors{
-		invocations: register(mt.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		invocations: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "berth_function_invocations_total", Help: "Function invocations finished, by function id and execution status.",
 		}, []string{"function", "status"})),
-		duration: register(mt.reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		duration: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "berth_function_duration_seconds", Help: "Duration of function invocations in seconds, by function id.",
 			Buckets: functionDurationBuckets,
 		}, []string{"function"})),
-		coldStarts: register(mt.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		coldStarts: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "berth_function_cold_starts_total", Help: "Invocations that paid for starting an instance, by function id.",
 		}, []string{"function"})),
 	}
 	fm.prom = c
 	for name, n := range fm.inflight {
-		register(mt.reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "berth_runtime_instances", Help: "Function instances running now, by runtime (wasm: invocations in flight).",
 			ConstLabels: prometheus.Labels{"runtime": name},
 		}, func() float64 { return float64(n.Load()) }))
 	}
 	if queue != nil {
-		register(mt.reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "berth_execution_write_queue", Help: "Execution records waiting to be written to the database.",
 		}, func() float64 { return float64(queue()) }))
 	}
@@ -117,14 +117,14 @@ func (fm *functionMetrics) observe(e *berth.Execution, now time.Time) {
 	}
 }
 
-// loadWindowSeconds is the span of the load view.
-const loadWindowSeconds = 60
+// LoadWindowSeconds is the span of the load view.
+const LoadWindowSeconds = 60
 
 // loadWindow counts invocations and failures per second over the last
 // minute, in a ring of one-second slots.
 type loadWindow struct {
 	mu    sync.Mutex
-	slots [loadWindowSeconds]loadSlot
+	slots [LoadWindowSeconds]loadSlot
 }
 
 type loadSlot struct {
@@ -136,7 +136,7 @@ func (w *loadWindow) add(now time.Time, failed bool) {
 	sec := now.Unix()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	s := &w.slots[sec%loadWindowSeconds]
+	s := &w.slots[sec%LoadWindowSeconds]
 	if s.second != sec {
 		*s = loadSlot{second: sec}
 	}
@@ -146,14 +146,14 @@ func (w *loadWindow) add(now time.Time, failed bool) {
 	}
 }
 
-// totals sums the slots of the last loadWindowSeconds seconds, the
+// totals sums the slots of the last LoadWindowSeconds seconds, the
 // current one included.
 func (w *loadWindow) totals(now time.Time) (invocations, errs int64) {
 	sec := now.Unix()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, s := range w.slots {
-		if s.second > sec-loadWindowSeconds && s.second <= sec {
+		if s.second > sec-LoadWindowSeconds && s.second <= sec {
 			invocations += s.invocations
 			errs += s.errors
 		}

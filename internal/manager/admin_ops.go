@@ -11,6 +11,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/invoke"
 )
 
 // Admin views: the system's load, the audit log and recent errors. Every
@@ -120,10 +121,10 @@ func (m *Manager) registerAdmin() {
 
 func (m *Manager) adminStats(ctx context.Context, _ *struct{}) (*adminStatsOutput, error) {
 	now := m.now().UTC()
-	calls, failed := m.fnMetrics.load.totals(now)
-	out := AdminStats{At: now, WindowSeconds: loadWindowSeconds,
-		InvocationsPerSecond: float64(calls) / loadWindowSeconds, ErrorsPerSecond: float64(failed) / loadWindowSeconds,
-		ErrorRate: ratio(failed, calls), LiveInstances: m.fnMetrics.live(),
+	calls, failed := m.invoker.Load(now)
+	out := AdminStats{At: now, WindowSeconds: invoke.LoadWindowSeconds,
+		InvocationsPerSecond: float64(calls) / invoke.LoadWindowSeconds, ErrorsPerSecond: float64(failed) / invoke.LoadWindowSeconds,
+		ErrorRate: ratio(failed, calls), LiveInstances: m.invoker.Live(),
 		Database: m.check(ctx, "database", m.store.Ping), KV: m.check(ctx, "kv", m.kv.Ping)}
 	if m.recorder != nil {
 		out.WriteQueue = m.recorder.Pending()

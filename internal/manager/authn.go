@@ -7,8 +7,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -27,9 +27,6 @@ type Principal struct {
 	// APIKey is set when a function's API key signed the request; it may
 	// only invoke that function.
 	APIKey *berth.APIKey
-	// keyFunction is the API key's function as read with the key, so that
-	// the invocation does not read it again.
-	keyFunction *berth.Function
 	// Via is "bearer" or "keypair".
 	Via string
 	// FamilyID is the token family of a bearer token, and tokenHash the
@@ -39,9 +36,9 @@ type Principal struct {
 	// AccessKey and KeyKind identify the keypair of a signed request.
 	AccessKey string
 	KeyKind   berth.KeypairKind
-	// signed is set for a signed request whose body is streamed to the
-	// handler unverified (deploy): the handler must check the body's hash
-	// and claim the nonce before anything takes effect.
+	// signed is set for a signed request whose body authentication left
+	// to the route (deploy, invocations): the route checks the body's hash
+	// and claims the nonce before anything takes effect.
 	signed *signing.Signed[*Principal]
 }
 
@@ -125,7 +122,7 @@ func (m *Manager) bearer(ctx context.Context, token string) (*Principal, error) 
 		return nil, invalid
 	}
 	hash := hashToken(token)
-	t, u, err := m.store.TokenOwner(ctx, hash, berth.TokenAccess)
+	t, u, err := m.cache.CachedTokenOwner(ctx, hash, berth.TokenAccess)
 	if errors.Is(err, berth.ErrNotFound) {
 		return nil, invalid
 	}
@@ -171,14 +168,9 @@ func (m *Manager) signed(w http.ResponseWriter, r *http.Request) (*Principal, er
 		p.signed = s
 		return &p, nil
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return nil, problem(http.StatusRequestEntityTooLarge, codeBodyTooLarge,
-			"the request body is larger than this endpoint's limit of "+strconv.FormatInt(limit>>10, 10)+" KiB")
-	}
+	body, err := readBody(w, r, limit)
 	if err != nil {
-		return nil, problem(http.StatusBadRequest, signing.CodeMalformed, "the request body could not be read")
+		return nil, err
 	}
 	if err := m.verifier.Complete(r.Context(), s, body); err != nil {
 		return nil, err
@@ -201,7 +193,7 @@ func (l keyLookup) LookupKey(ctx context.Context, id string) (signing.Key[*Princ
 	if strings.HasPrefix(id, "BF") {
 		return m.lookupAPIKey(ctx, id)
 	}
-	k, u, err := m.store.KeypairOwner(ctx, id)
+	k, u, err := m.cache.CachedKeypairOwner(ctx, id)
 	if errors.Is(err, berth.ErrNotFound) {
 		return signing.Key[*Principal]{}, signing.ErrUnknownKey
 	}
@@ -220,7 +212,7 @@ func (l keyLookup) LookupKey(ctx context.Context, id string) (signing.Key[*Princ
 			"event", "secret_open_failed", "access_key", k.AccessKey)
 		return signing.Key[*Principal]{}, signing.ErrUnknownKey
 	}
-	if now.Sub(k.LastUsedAt) > touchInterval {
+	if m.touch.due("kp\x00"+k.AccessKey, k.LastUsedAt, now) {
 		if err := m.store.TouchKeypair(ctx, k.AccessKey, now); err != nil {
 			m.log.WarnContext(ctx, "keypair last-use not recorded", "event", "keypair_touch", "error", err)
 		}
@@ -231,7 +223,7 @@ func (l keyLookup) LookupKey(ctx context.Context, id string) (signing.Key[*Princ
 // lookupAPIKey resolves a function API key. The key must be usable, its
 // function not pending deletion, and its owner active.
 func (m *Manager) lookupAPIKey(ctx context.Context, id string) (signing.Key[*Principal], error) {
-	k, f, err := m.store.APIKeyByKeyID(ctx, id)
+	k, f, err := m.cache.CachedAPIKeyByKeyID(ctx, id)
 	if errors.Is(err, berth.ErrNotFound) {
 		return signing.Key[*Principal]{}, signing.ErrUnknownKey
 	}
@@ -242,7 +234,7 @@ func (m *Manager) lookupAPIKey(ctx context.Context, id string) (signing.Key[*Pri
 	if !k.Usable(now) {
 		return signing.Key[*Principal]{}, signing.ErrUnknownKey
 	}
-	owner, err := m.store.User(ctx, f.OwnerID)
+	owner, err := m.cache.CachedUser(ctx, f.OwnerID)
 	if errors.Is(err, berth.ErrNotFound) || (err == nil && !owner.Active()) {
 		return signing.Key[*Principal]{}, signing.ErrUnknownKey
 	}
@@ -255,17 +247,44 @@ func (m *Manager) lookupAPIKey(ctx context.Context, id string) (signing.Key[*Pri
 			"event", "secret_open_failed", "key_id", k.KeyID)
 		return signing.Key[*Principal]{}, signing.ErrUnknownKey
 	}
-	if now.Sub(k.LastUsedAt) > touchInterval {
+	if m.touch.due("ak\x00"+k.ID, k.LastUsedAt, now) {
 		if err := m.store.TouchAPIKey(ctx, k.ID, now); err != nil {
 			m.log.WarnContext(ctx, "API key last-use not recorded", "event", "api_key_touch", "error", err)
 		}
 	}
-	return signing.Key[*Principal]{Secret: string(sec), Owner: &Principal{APIKey: k, keyFunction: f}}, nil
+	return signing.Key[*Principal]{Secret: string(sec), Owner: &Principal{APIKey: k}}, nil
 }
 
 // touchInterval is how stale a keypair's last use may get before a request
 // records it; the store coalesces on the same interval.
 const touchInterval = time.Minute
+
+// touches remembers when this process last recorded a credential's use:
+// the cached credential keeps the last use it was read with.
+type touches struct{ at sync.Map } // key -> time.Time
+
+// due reports whether a use at now should be recorded, and if so notes
+// it; stored is the last use the store reported.
+func (t *touches) due(key string, stored, now time.Time) bool {
+	if v, ok := t.at.Load(key); ok && v.(time.Time).After(stored) {
+		stored = v.(time.Time)
+	}
+	if now.Sub(stored) <= touchInterval {
+		return false
+	}
+	t.at.Store(key, now)
+	return true
+}
+
+// prune forgets uses older than touchInterval: the store has them.
+func (t *touches) prune(now time.Time) {
+	t.at.Range(func(k, v any) bool {
+		if now.Sub(v.(time.Time)) > touchInterval {
+			t.at.Delete(k)
+		}
+		return true
+	})
+}
 
 func keypairAAD(accessKey string) []byte { return []byte("keypair:" + accessKey) }
 

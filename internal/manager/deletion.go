@@ -40,10 +40,13 @@ func (m *Manager) purgeDue(ctx context.Context) {
 					m.log.WarnContext(ctx, "runtime did not free a deployment", "event", "purge", "function_id", f.ID,
 						"version", deps[j].Version, "error", err)
 				}
-				m.deployments.Delete(f.ID + "@" + strconv.Itoa(deps[j].Version))
 			}
 		}
-		m.limits.forget(f.ID)
+		versions := make([]int, len(deps))
+		for j := range deps {
+			versions[j] = deps[j].Version
+		}
+		m.invoker.Forget(f.ID, versions)
 		if err := os.RemoveAll(filepath.Join(m.dataDir, "artefacts", f.ID)); err != nil {
 			m.log.WarnContext(ctx, "artefacts not removed", "event", "purge", "function_id", f.ID, "error", err)
 		}

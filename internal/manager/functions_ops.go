@@ -14,6 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/invoke"
 )
 
 // Function is a function as the API shows it.
@@ -424,7 +425,7 @@ func changedFields(in *patchFunctionInput) string {
 	return strings.Join(names, ",")
 }
 
-func secretAAD(functionID, name string) []byte { return []byte("secret:" + functionID + ":" + name) }
+func secretAAD(functionID, name string) []byte { return invoke.SecretAAD(functionID, name) }
 
 func (m *Manager) deleteFunction(ctx context.Context, in *IDParam) (*deletionStatusOutput, error) {
 	f, err := m.writableFunction(ctx, in.ID)

@@ -12,7 +12,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,11 +21,13 @@ import (
 	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/internal/clientaddr"
 	"github.com/berth-platform/berth/internal/config"
+	"github.com/berth-platform/berth/internal/invoke"
 	"github.com/berth-platform/berth/internal/kv"
 	"github.com/berth-platform/berth/internal/password"
 	"github.com/berth-platform/berth/internal/recorder"
 	"github.com/berth-platform/berth/internal/secret"
 	"github.com/berth-platform/berth/internal/signing"
+	"github.com/berth-platform/berth/internal/storecache"
 )
 
 // MaxJSONBody caps every JSON request body.
@@ -34,7 +35,11 @@ const MaxJSONBody = 1 << 20
 
 // Options are the manager's dependencies, built once in main.
 type Options struct {
-	Store   berth.Store
+	Store berth.Store
+	// Cache serves the request path's lookups (credentials, functions);
+	// nil reads them from Store every time. Writes must go through it (Store
+	// is then the cache itself) so that every replica's cache hears of them.
+	Cache   *storecache.Store
 	KV      kv.Store
 	Box     *secret.Box
 	Hasher  *password.Hasher
@@ -66,6 +71,8 @@ type Options struct {
 // Manager serves the API.
 type Manager struct {
 	store   berth.Store
+	cache   *storecache.Store
+	touch   touches
 	kv      kv.Store
 	box     *secret.Box
 	hasher  *password.Hasher
@@ -88,12 +95,10 @@ type Manager struct {
 	runtimes    map[string]berth.Runtime
 	recorder    *recorder.Recorder
 	dataDir     string
-	deployments sync.Map // "<function id>@<version>" -> *berth.Deployment (ready ones: immutable)
 	readyChecks map[string]func(context.Context) error
-	limits      limits
+	invoker     *invoke.Invoker
 
 	stats     config.StatsConfig
-	fnMetrics *functionMetrics
 	apiErrors *errorRing // recent 5xx answers of this process
 }
 
@@ -105,6 +110,10 @@ func New(o Options) *Manager {
 		fn: o.Functions, runtimes: o.Runtimes, recorder: o.Recorder, dataDir: o.DataDir, readyChecks: o.ReadyChecks,
 		stats: o.Stats, apiErrors: newErrorRing(maxAPIErrors),
 	}
+	if m.cache = o.Cache; m.cache == nil {
+		// Never polled, so never trusted: every lookup reads the store.
+		m.cache = storecache.New(o.Store, storecache.NewGeneration(o.KV, m.log, o.Now))
+	}
 	if m.runtimes == nil {
 		m.runtimes = map[string]berth.Runtime{}
 	}
@@ -115,11 +124,7 @@ func New(o Options) *Manager {
 		m.log = slog.New(slog.DiscardHandler)
 	}
 	m.removeInterruptedUploads()
-	var queue func() int
-	if m.recorder != nil {
-		queue = m.recorder.Pending
-	}
-	m.fnMetrics = newFunctionMetrics(m.metrics, m.runtimeNames(), queue)
+	m.invoker = m.newInvoker(o)
 	m.verifier = &signing.Verifier[*Principal]{Keys: keyLookup{m}, Nonces: m.kv, Now: m.now}
 	mux := http.NewServeMux()
 	m.mux, m.routes = mux, map[string]routeFacts{}
@@ -193,6 +198,7 @@ func (m *Manager) cleanup(ctx context.Context) {
 	m.applyRetention(ctx)
 	m.failStaleDeployments(ctx)
 	now := m.now()
+	m.touch.prune(now)
 	if n, err := m.store.DeleteExpiredTokens(ctx, now); err != nil {
 		m.log.Warn("token clean-up failed", "event", "cleanup", "error", err)
 	} else if n > 0 {

@@ -5,42 +5,40 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/berth-platform/berth"
+	problems "github.com/berth-platform/berth/internal/problem"
 	"github.com/berth-platform/berth/internal/signing"
 )
 
-// ProblemTypeBase prefixes every problem type berth defines; docs/api.md
-// lists them. Problems without a specific type use "about:blank".
-const ProblemTypeBase = "urn:berth:problem:"
+// ProblemTypeBase prefixes every problem type berth defines.
+const ProblemTypeBase = problems.TypeBase
 
-// Problem codes beyond those of the signing package.
+// The problem codes, by their internal/problem names.
 const (
-	codeValidation      = "validation"
-	codeNotFound        = "not-found"
-	codeConflict        = "conflict"
-	codeUnauthorized    = "unauthorized"
-	codeForbidden       = "forbidden"
-	codeTokenReused     = "refresh-token-reused"
-	codeUnavailable     = "unavailable"
-	codeTooManyLogins   = "too-many-login-failures"
-	codeBodyTooLarge    = "body-too-large"
-	codeInternal        = "internal"
-	codeRegistrationOff = "registration-disabled"
-	codeAccountBlocked  = "account-blocked"
-	codeOwnerInactive   = "function-owner-inactive"
-	codePendingDeletion = "function-pending-deletion"
-	codeNotDeployed     = "function-not-deployed"
-	codeBadArtefact     = "bad-artefact"
-	codeUnsupportedType = "unsupported-media-type"
-	codeFunctionFailed  = "function-failed"
-	codeFunctionTimeout = "function-timeout"
-	codeTooBusy         = "function-busy"
-	codeRuntimeOff      = "runtime-unavailable"
+	codeValidation      = problems.Validation
+	codeNotFound        = problems.NotFound
+	codeConflict        = problems.Conflict
+	codeUnauthorized    = problems.Unauthorized
+	codeForbidden       = problems.Forbidden
+	codeTokenReused     = problems.TokenReused
+	codeUnavailable     = problems.Unavailable
+	codeTooManyLogins   = problems.TooManyLogins
+	codeBodyTooLarge    = problems.BodyTooLarge
+	codeInternal        = problems.Internal
+	codeRegistrationOff = problems.RegistrationOff
+	codeAccountBlocked  = problems.AccountBlocked
+	codeOwnerInactive   = problems.OwnerInactive
+	codePendingDeletion = problems.PendingDeletion
+	codeNotDeployed     = problems.NotDeployed
+	codeBadArtefact     = problems.BadArtefact
+	codeUnsupportedType = problems.UnsupportedType
+	codeFunctionFailed  = problems.FunctionFailed
+	codeFunctionTimeout = problems.FunctionTimeout
+	codeRuntimeOff      = problems.RuntimeOff
 )
 
 // problemError is the RFC 9457 body every error answer carries (an error).
@@ -48,19 +46,11 @@ type problemError = huma.ErrorModel
 
 // problem builds an RFC 9457 problem.
 func problem(status int, code, detail string, errs ...*huma.ErrorDetail) *huma.ErrorModel {
-	return &huma.ErrorModel{
-		Type:   ProblemTypeBase + code,
-		Title:  http.StatusText(status),
-		Status: status,
-		Detail: detail,
-		Errors: errs,
-	}
+	return problems.New(status, code, detail, errs...)
 }
 
 // withRetryAfter attaches Retry-After (seconds, at least 1).
-func withRetryAfter(err error, seconds int) error {
-	return huma.ErrorWithHeaders(err, http.Header{"Retry-After": {strconv.Itoa(max(seconds, 1))}})
-}
+func withRetryAfter(err error, seconds int) error { return problems.WithRetryAfter(err, seconds) }
 
 // fail maps an error from the domain or an adapter to the problem the
 // client sees. It is the one place where that mapping lives; errors that

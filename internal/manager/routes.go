@@ -19,10 +19,11 @@ type routeFacts struct {
 	// bodyLimit caps a signed request's body, which authentication reads
 	// and checks before the handler runs; 0 means MaxJSONBody.
 	bodyLimit int64
-	// stream: the handler receives the signed body itself (an upload), so
-	// authentication checks only the signature; the handler cannot act on
-	// the body before verifyUpload has checked its hash and claimed the
-	// nonce (it needs the verifiedUpload that only verifyUpload makes).
+	// stream: the handler receives the signed body itself, so
+	// authentication checks only the signature. The handler cannot act on
+	// the body unchecked: an upload needs the verifiedUpload that only
+	// verifyUpload makes, and an invocation gets its body only from
+	// invokeBody, which reads it under the limit and checks it.
 	stream bool
 }
 
@@ -50,8 +51,8 @@ func (m *Manager) factsOf(r *http.Request) routeFacts {
 // the function's own response, which huma's typed operations do not fit,
 // and describes them in the OpenAPI document.
 func (m *Manager) registerPlainRoutes(mux *http.ServeMux) {
-	invoke := routeFacts{endpoint: "/api/functions/{id}/invoke", operation: "invoke", bodyLimit: m.fn.MaxInvokeBodyBytes}
-	trigger := routeFacts{endpoint: "/fn/{id}/{path...}", operation: "trigger", bodyLimit: m.fn.MaxInvokeBodyBytes}
+	invoke := routeFacts{endpoint: "/api/functions/{id}/invoke", operation: "invoke", bodyLimit: m.fn.MaxInvokeBodyBytes, stream: true}
+	trigger := routeFacts{endpoint: "/fn/{id}/{path...}", operation: "trigger", bodyLimit: m.fn.MaxInvokeBodyBytes, stream: true}
 	m.handle(mux, "POST /api/functions/{id}/deploy", routeFacts{endpoint: "/api/functions/{id}/deploy", operation: "deploy", stream: true}, m.deploy)
 	m.handle(mux, "POST /api/functions/{id}/invoke", invoke, m.invokeAPI)
 	m.handle(mux, "GET /api/functions/{id}/logs", routeFacts{endpoint: "/api/functions/{id}/logs", operation: "function-logs"}, m.logs)

@@ -10,6 +10,7 @@ import (
 	"github.com/berth-platform/berth/client"
 	"github.com/berth-platform/berth/internal/signing"
 	"github.com/berth-platform/berth/internal/store/sqlstore"
+	"github.com/berth-platform/berth/internal/storecache"
 )
 
 // backends runs fn against the embedded defaults and against PostgreSQL
@@ -231,7 +232,7 @@ func TestSignedRequests(t *testing.T) {
 		})
 
 		t.Run("SecretEncryptedAtRest", func(t *testing.T) {
-			db := ts.Store().(*sqlstore.Store).DB()
+			db := ts.Store().(*storecache.Store).Unwrap().(*sqlstore.Store).DB()
 			var sealed []byte
 			q := "SELECT secret_sealed FROM keypairs WHERE access_key = ?"
 			if ts.postgres {

@@ -38,6 +38,7 @@ import (
 	"github.com/berth-platform/berth/internal/secret"
 	"github.com/berth-platform/berth/internal/store/postgres"
 	"github.com/berth-platform/berth/internal/store/sqlite"
+	"github.com/berth-platform/berth/internal/storecache"
 	"github.com/berth-platform/berth/internal/webserver"
 )
 
@@ -51,6 +52,7 @@ type Server struct {
 	web               *webserver.Server
 	pool              *webserver.Pool
 	store             berth.Store
+	cache             *storecache.Store
 	kv                kv.Store
 	wasm              *wasm.Runtime
 	containers        *container.Runtime // nil unless container.enabled
@@ -208,6 +210,10 @@ func (s *Server) openManager(ctx context.Context, cfg *config.Config, o Options,
 	if o.WrapStore != nil {
 		s.store = o.WrapStore(s.store)
 	}
+	// Every write goes through the cache, so that every replica's cached
+	// lookups end when what they read changes (internal/storecache).
+	s.cache = storecache.New(s.store, storecache.NewGeneration(s.kv, s.log, o.Now))
+	s.store = s.cache
 	hasher := o.Hasher
 	if hasher == nil {
 		hasher = password.NewHasher(password.DefaultParams(), cfg.Auth.HashConcurrency, 0)
@@ -234,7 +240,7 @@ func (s *Server) openManager(ctx context.Context, cfg *config.Config, o Options,
 		return err
 	}
 	s.manager = manager.New(manager.Options{
-		Store: s.store, KV: s.kv, Box: box, Hasher: hasher, Logger: s.log, Metrics: metrics,
+		Store: s.store, Cache: s.cache, KV: s.kv, Box: box, Hasher: hasher, Logger: s.log, Metrics: metrics,
 		Auth: cfg.Auth, Proxies: proxies, Gateway: s.gateway, Version: o.Version, Now: o.Now,
 		Functions: cfg.Functions, Runtimes: runtimes, ReadyChecks: ready,
 		Recorder: s.recorder, DataDir: cfg.DataDir, Stats: cfg.Stats,
@@ -319,6 +325,13 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() {
 			defer s.wg.Done()
 			s.manager.Run(jobs)
+		}()
+	}
+	if s.cache != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.cache.Generation().Run(jobs)
 		}()
 	}
 	errc := make(chan error, 2)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-platform/berth/internal/config"
 	"github.com/berth-platform/berth/internal/server"
+	"github.com/berth-platform/berth/internal/storecache"
 )
 
 // TestValidateAgreesWithLoginCheckWithoutAuth: with authentication off,
@@ -62,7 +63,8 @@ func TestValidateEndsWhenTheRoleChanges(t *testing.T) {
 	if v := b.do(http.MethodGet, "/session/validate", nil, nil); v.status != 200 || v.header.Get("X-Berth-Groups") != "admin" {
 		t.Fatalf("before: %d %v", v.status, v.header)
 	}
-	db := st.Store().(interface{ DB() *sql.DB }).DB()
+	// Behind the cache: the change reaches the session within MaxAge.
+	db := st.Store().(*storecache.Store).Unwrap().(interface{ DB() *sql.DB }).DB()
 	if _, err := db.ExecContext(t.Context(), `UPDATE users SET role = 'user', admin_role = '' WHERE email = ?`, adminEmail); err != nil {
 		t.Fatal(err)
 	}

@@ -119,7 +119,7 @@ func BenchmarkWarmInvoke(b *testing.B) {
 			d := prepared(b, rt, fnContext(b, mode, cmd...))
 			req := func() *berth.InvokeRequest {
 				r := get("/bench")
-				r.Method, r.Body, r.ContentLength = http.MethodPost, strings.NewReader("ping"), 4
+				r.Method, r.Body = http.MethodPost, []byte("ping")
 				return r
 			}
 			mustInvoke(b, rt, d, req())

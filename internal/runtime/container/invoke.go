@@ -36,10 +36,10 @@ func (r *Runtime) Invoke(ctx context.Context, d berth.DeploymentRef, req *berth.
 	if err != nil {
 		return nil, err
 	}
-	body, err := req.ReadBody(r.cfg.MaxRequestBytes)
-	if err != nil {
+	if err := req.CheckBody(r.cfg.MaxRequestBytes); err != nil {
 		return nil, err
 	}
+	body := req.Body
 	lim := r.effectiveLimits(req.Limits)
 	w := want{dep: dep, lim: lim, spec: spec(dep.rec.Mode, lim, req.Env)}
 	if dep.rec.Mode == watchdog.ModeHTTP {

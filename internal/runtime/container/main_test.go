@@ -293,7 +293,7 @@ func testCtx(t testing.TB) context.Context {
 
 func get(path string) *berth.InvokeRequest {
 	return &berth.InvokeRequest{
-		ExecutionID: "exec-test", Method: http.MethodGet, Path: path, Header: http.Header{}, ContentLength: -1,
+		ExecutionID: "exec-test", Method: http.MethodGet, Path: path, Header: http.Header{},
 		RemoteAddr: "127.0.0.1:4000",
 		Limits:     berth.Limits{MemoryMB: 64, Timeout: 20 * time.Second, MaxOutputBytes: 1 << 20, MaxLogBytes: 16 << 10},
 	}

@@ -144,15 +144,14 @@ func ctx(t *testing.T) context.Context {
 
 func request(method, path, query, body string) *berth.InvokeRequest {
 	return &berth.InvokeRequest{
-		ExecutionID:   "exec-1",
-		Method:        method,
-		Path:          path,
-		RawQuery:      query,
-		Header:        http.Header{"Content-Type": {"text/plain"}},
-		Body:          strings.NewReader(body),
-		ContentLength: int64(len(body)),
-		RemoteAddr:    "127.0.0.1:40000",
-		Limits:        berth.Limits{MemoryMB: 64, Timeout: 30 * time.Second, MaxOutputBytes: 1 << 20, MaxLogBytes: 16 << 10},
+		ExecutionID: "exec-1",
+		Method:      method,
+		Path:        path,
+		RawQuery:    query,
+		Header:      http.Header{"Content-Type": {"text/plain"}},
+		Body:        []byte(body),
+		RemoteAddr:  "127.0.0.1:40000",
+		Limits:      berth.Limits{MemoryMB: 64, Timeout: 30 * time.Second, MaxOutputBytes: 1 << 20, MaxLogBytes: 16 << 10},
 	}
 }
 
@@ -227,7 +226,7 @@ func (s *suite) status(t *testing.T) {
 func (s *suite) emptyBody(t *testing.T) {
 	rt, d := s.deploy(t, s.fx.Echo)
 	req := request("GET", "/", "", "")
-	req.Body, req.ContentLength = nil, -1
+	req.Body = nil
 	resp := invoke(t, rt, d, req)
 	if len(resp.Body) != 0 || resp.Header.Get("X-Content-Length") != "0" {
 		t.Fatalf("body %q, X-Content-Length %q", resp.Body, resp.Header.Get("X-Content-Length"))

@@ -23,11 +23,10 @@ const benchBody = "a small request body for the echo"
 func benchRequest() *berth.InvokeRequest {
 	return &berth.InvokeRequest{
 		ExecutionID: "bench", Method: "POST", Path: "/echo", RawQuery: "a=1",
-		Header:        http.Header{"Content-Type": {"text/plain"}, "User-Agent": {"bench"}},
-		Body:          strings.NewReader(benchBody),
-		ContentLength: int64(len(benchBody)),
-		RemoteAddr:    "127.0.0.1:1234",
-		Limits:        berth.Limits{MemoryMB: 64, Timeout: 10 * time.Second},
+		Header:     http.Header{"Content-Type": {"text/plain"}, "User-Agent": {"bench"}},
+		Body:       []byte(benchBody),
+		RemoteAddr: "127.0.0.1:1234",
+		Limits:     berth.Limits{MemoryMB: 64, Timeout: 10 * time.Second},
 	}
 }
 

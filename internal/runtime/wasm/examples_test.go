@@ -70,7 +70,7 @@ func exampleGoOK(t *testing.T, path, cache string) {
 	}
 	req := get(berth.Limits{})
 	req.Method, req.Path, req.RawQuery = "POST", "/hi", "name=Ada"
-	req.Body, req.ContentLength = strings.NewReader("12345"), 5
+	req.Body = []byte("12345")
 	resp, err := rt.Invoke(context.Background(), d, req)
 	if err != nil {
 		t.Fatalf("Invoke: %v (logs %q)", err, resp.Logs)
@@ -117,7 +117,7 @@ func TestExampleC(t *testing.T) {
 	}
 	req := get(berth.Limits{})
 	req.Method = "PUT"
-	req.Body, req.ContentLength = strings.NewReader("echo me"), 7
+	req.Body = []byte("echo me")
 	resp, err := rt.Invoke(context.Background(), d, req)
 	if err != nil {
 		t.Fatalf("Invoke: %v (logs %q)", err, resp.Logs)

@@ -30,10 +30,10 @@ func (r *Runtime) Invoke(ctx context.Context, d berth.DeploymentRef, req *berth.
 		return nil, err
 	}
 	defer r.release(dep.mod)
-	body, err := req.ReadBody(r.cfg.MaxRequestBytes)
-	if err != nil {
+	if err := req.CheckBody(r.cfg.MaxRequestBytes); err != nil {
 		return nil, err
 	}
+	body := req.Body
 	lim := r.effectiveLimits(req.Limits)
 	resp := &berth.InvokeResponse{ColdStart: cold}
 	if need := dep.mod.minPages; uint64(need)*pageBytes > uint64(lim.MemoryMB)<<20 {

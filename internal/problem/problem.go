@@ -1,0 +1,60 @@
+// Package problem builds the RFC 9457 problems berth answers with: one
+// type URN per code (docs/api.md lists them), the HTTP status's text as the
+// title, and a detail that says what happened and what to do next.
+//
+// Building a problem is shared; mapping domain errors to problems stays in
+// one place, the manager's fail (internal/manager/problem.go), which every
+// handler's error passes through.
+package problem
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// TypeBase prefixes every problem type berth defines. Problems without a
+// specific type use "about:blank".
+const TypeBase = "urn:berth:problem:"
+
+// Codes of the problems (beyond those of the signing package).
+const (
+	Validation      = "validation"
+	NotFound        = "not-found"
+	Conflict        = "conflict"
+	Unauthorized    = "unauthorized"
+	Forbidden       = "forbidden"
+	TokenReused     = "refresh-token-reused"
+	Unavailable     = "unavailable"
+	TooManyLogins   = "too-many-login-failures"
+	BodyTooLarge    = "body-too-large"
+	Internal        = "internal"
+	RegistrationOff = "registration-disabled"
+	AccountBlocked  = "account-blocked"
+	OwnerInactive   = "function-owner-inactive"
+	PendingDeletion = "function-pending-deletion"
+	NotDeployed     = "function-not-deployed"
+	BadArtefact     = "bad-artefact"
+	UnsupportedType = "unsupported-media-type"
+	FunctionFailed  = "function-failed"
+	FunctionTimeout = "function-timeout"
+	TooBusy         = "function-busy"
+	RuntimeOff      = "runtime-unavailable"
+)
+
+// New builds a problem.
+func New(status int, code, detail string, errs ...*huma.ErrorDetail) *huma.ErrorModel {
+	return &huma.ErrorModel{
+		Type:   TypeBase + code,
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: detail,
+		Errors: errs,
+	}
+}
+
+// WithRetryAfter attaches Retry-After (seconds, at least 1).
+func WithRetryAfter(err error, seconds int) error {
+	return huma.ErrorWithHeaders(err, http.Header{"Retry-After": {strconv.Itoa(max(seconds, 1))}})
+}
