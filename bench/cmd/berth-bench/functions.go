@@ -42,15 +42,16 @@ type FunctionStats struct {
 const benchBody = "hello from the load generator"
 
 // buildExamples compiles the example functions into dir.
-func buildExamples(ctx context.Context, dir string) (cPath, goPath string, err error) {
+func buildExamples(ctx context.Context, cl *cleanups, dir string) (cPath, goPath string, err error) {
 	goPath = filepath.Join(dir, "hello-go.wasm")
-	build := exec.CommandContext(ctx, "go", "build", "-o", goPath, "./examples/hello-go")
+	build := exec.Command("go", "build", "-o", goPath, "./examples/hello-go")
 	build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if out, err := build.CombinedOutput(); err != nil {
+	if out, err := combinedOutput(ctx, cl, build); err != nil {
 		return "", "", fmt.Errorf("build examples/hello-go: %w\n%s", err, out)
 	}
 	cPath = filepath.Join(dir, "hello-c.wasm")
-	if out, err := exec.CommandContext(ctx, "clang", "--target=wasm32-wasi", "-O2", "-o", cPath, "examples/hello-c/hello.c").CombinedOutput(); err != nil {
+	clang := exec.Command("clang", "--target=wasm32-wasi", "-O2", "-o", cPath, "examples/hello-c/hello.c")
+	if out, err := combinedOutput(ctx, cl, clang); err != nil {
 		return "", "", fmt.Errorf("build examples/hello-c (needs clang lld wasi-libc libclang-rt-14-dev-wasm32): %w\n%s", err, out)
 	}
 	return cPath, goPath, nil
@@ -97,13 +98,13 @@ func (d *direct) call(ctx context.Context) error {
 	return nil
 }
 
-func measureFunctions(ctx context.Context, dur time.Duration) (*FunctionStats, error) {
+func measureFunctions(ctx context.Context, cl *cleanups, dur time.Duration) (*FunctionStats, error) {
 	tmp, err := os.MkdirTemp("", "berth-bench-fn-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	cPath, goPath, err := buildExamples(ctx, tmp)
+	cPath, goPath, err := buildExamples(ctx, cl, tmp)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +144,10 @@ func measureInvoke(ctx context.Context, dur time.Duration, cPath string, stats *
 	defer dr.wz.Close(ctx)
 	var sent, calls atomic.Int64
 	for _, conc := range []int{1, 8, 64} {
-		caller := must(client.New(base, client.WithKeypair(key.KeyID, key.Secret), client.WithHTTPClient(httpClient(conc))))
+		caller, err := client.New(base, client.WithKeypair(key.KeyID, key.Secret), client.WithHTTPClient(httpClient(conc)))
+		if err != nil {
+			return err
+		}
 		invoke := func(ctx context.Context) error {
 			sent.Add(1)
 			resp, err := caller.Invoke(ctx, f.ID, []byte(benchBody), nil)
@@ -198,12 +202,11 @@ func measureGoRestart(ctx context.Context, dur time.Duration, goPath, dataDir st
 		return err
 	}
 	base := "http://" + s.Addr()
-	tok, err := must(client.New(base)).Login(ctx, adminEmail, adminPassword)
+	owner, err := adminClient(ctx, base)
 	if err != nil {
 		stop()
 		return err
 	}
-	owner := must(client.New(base, client.WithBearer(tok.AccessToken)))
 	f, err := owner.InitFunction(ctx, "hello-go", "wasm", "")
 	if err != nil {
 		stop()
@@ -223,11 +226,9 @@ func measureGoRestart(ctx context.Context, dur time.Duration, goPath, dataDir st
 	}
 	defer stop()
 	base = "http://" + s.Addr()
-	tok, err = must(client.New(base)).Login(ctx, adminEmail, adminPassword)
-	if err != nil {
+	if owner, err = adminClient(ctx, base, client.WithHTTPClient(httpClient(1))); err != nil {
 		return err
 	}
-	owner = must(client.New(base, client.WithBearer(tok.AccessToken), client.WithHTTPClient(httpClient(1))))
 	t0 = time.Now()
 	if _, err := owner.Invoke(ctx, f.ID, []byte(benchBody), nil); err != nil {
 		return err
@@ -246,11 +247,10 @@ func measureGoRestart(ctx context.Context, dur time.Duration, goPath, dataDir st
 // any number of calls at once, deploys artefact to it and makes an API
 // key to call it with.
 func callableFunction(ctx context.Context, base, name, runtime, contentType string, artefact []byte) (*client.Function, *client.NewAPIKey, error) {
-	tok, err := must(client.New(base)).Login(ctx, adminEmail, adminPassword)
+	owner, err := adminClient(ctx, base)
 	if err != nil {
 		return nil, nil, err
 	}
-	owner := must(client.New(base, client.WithBearer(tok.AccessToken)))
 	f, err := owner.InitFunction(ctx, name, runtime, "")
 	if err != nil {
 		return nil, nil, err

@@ -2,6 +2,15 @@
 // micro-benchmarks of the hot paths and load runs against real servers
 // over loopback, each figure next to a baseline measured in the same run.
 // It writes <out>/<date>.json and <out>/<date>.md.
+//
+// What the bench starts ends with it: nginx, builds and `go test` run as
+// children in process groups of their own, which are stopped as a whole
+// (SIGTERM, then SIGKILL) when their section ends, on an error, and at
+// SIGINT or SIGTERM of the bench (an interrupted run writes no report;
+// a second signal ends everything at once). On Linux the kernel also
+// ends them if the bench is killed outright. Containers are removed with
+// their server; ones a killed bench leaves keep the label
+// berth.function=<id>.
 package main
 
 import (
@@ -12,10 +21,12 @@ import (
 	"io"
 	"log"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -39,76 +50,134 @@ type Host struct {
 	CPUs                    int
 }
 
-func main() {
-	out := flag.String("out", "bench/results", "directory for the results")
-	dur := flag.Duration("duration", 3*time.Second, "length of each load run")
-	pg := flag.String("postgres", envOr("BERTH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server for the PostgreSQL runs (empty: skip them)")
-	redis := flag.String("redis", envOr("BERTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis for the Redis runs (empty: skip them)")
-	skipMicro := flag.Bool("skip-micro", false, "skip the Go micro-benchmarks")
-	only := flag.String("only", "", "run only these sections, comma-separated: micro, http, web, functions, containers")
-	flag.Parse()
-	run := func(section string) bool {
-		if *only == "" {
-			return section != "micro" || !*skipMicro
-		}
-		return slices.Contains(strings.Split(*only, ","), section)
-	}
-	log.SetFlags(0)
+// options are the command line's.
+type options struct {
+	out, postgres, redis string
+	dur                  time.Duration
+	skipMicro            bool
+	only                 []string
+}
 
+// sectionNames are the sections in the order they run.
+var sectionNames = []string{"micro", "http", "web", "functions", "containers"}
+
+func main() {
+	var o options
+	var only string
+	flag.StringVar(&o.out, "out", "bench/results", "directory for the results")
+	flag.DurationVar(&o.dur, "duration", 3*time.Second, "length of each load run")
+	flag.StringVar(&o.postgres, "postgres", envOr("BERTH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server for the PostgreSQL runs (empty: skip them)")
+	flag.StringVar(&o.redis, "redis", envOr("BERTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis for the Redis runs (empty: skip them)")
+	flag.BoolVar(&o.skipMicro, "skip-micro", false, "skip the Go micro-benchmarks")
+	flag.StringVar(&only, "only", "", "run only these sections, comma-separated: "+strings.Join(sectionNames, ", "))
+	flag.Parse()
+	log.SetFlags(0)
+	if only != "" {
+		o.only = strings.Split(only, ",")
+		for _, s := range o.only {
+			if !slices.Contains(sectionNames, s) {
+				log.Fatalf("berth-bench: -only: no section %q (%s)", s, strings.Join(sectionNames, ", "))
+			}
+		}
+	}
+
+	cl := &cleanups{}
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go stopOnSignal(sigs, cancel, cl)
+	err := run(ctx, o, cl)
+	cl.runAll() // nothing should be left; in case something is
+	cancel()
+	if err != nil {
+		log.Printf("berth-bench: %v", err)
+		os.Exit(1)
+	}
+}
+
+// stopOnSignal cancels the run at SIGINT or SIGTERM, so that each section
+// unwinds and stops what it started. At a second signal, or if the run
+// has not ended 30 s later, it ends whatever is left itself and exits.
+func stopOnSignal(sigs <-chan os.Signal, cancel context.CancelFunc, cl *cleanups) {
+	sig := <-sigs
+	log.Printf("berth-bench: %s: stopping (again to force)", sig)
+	cancel()
+	select {
+	case <-sigs:
+	case <-time.After(30 * time.Second):
+	}
+	log.Printf("berth-bench: ending the processes and containers left")
+	cl.runAll()
+	os.Exit(1)
+}
+
+// run measures the selected sections and writes the report.
+func run(ctx context.Context, o options, cl *cleanups) error {
 	start := time.Now()
 	r := Report{Date: start.UTC(), Host: Host{runtime.GOOS, runtime.GOARCH, runtime.Version(), runtime.NumCPU()}}
-	ctx := context.Background()
-	var err error
-	if run("micro") {
-		log.Println("== Go micro-benchmarks")
-		r.Micro = runMicro(ctx)
+	sections := []struct {
+		name, title string
+		measure     func() error
+	}{
+		{"micro", "Go micro-benchmarks", func() (err error) { r.Micro, err = runMicro(ctx, cl); return err }},
+		{"http", "HTTP load over loopback", func() (err error) { r.HTTP, r.Login, err = runHTTP(ctx, o.dur, o.postgres, o.redis); return err }},
+		{"web", "Webserver: session proxy vs direct signed calls, and nginx", func() (err error) { r.Web, err = measureWeb(ctx, cl, o.dur, o.redis); return err }},
+		{"functions", "Functions: invoke overhead, records, cold start", func() (err error) { r.Functions, err = measureFunctions(ctx, cl, o.dur); return err }},
+		{"containers", "Containers: signed POST /invoke vs the watchdog sockets", func() (err error) { r.Containers, err = measureContainers(ctx, cl, o.dur); return err }},
 	}
-	if run("http") {
-		log.Println("== HTTP load over loopback")
-		if r.HTTP, r.Login, err = runHTTP(ctx, *dur, *pg, *redis); err != nil {
-			log.Fatalf("berth-bench: %v", err)
+	for _, s := range sections {
+		if !o.runs(s.name) {
+			continue
 		}
-	}
-	if run("web") {
-		log.Println("== Webserver: session proxy vs direct signed calls, and nginx")
-		if r.Web, err = measureWeb(ctx, *dur, *redis); err != nil {
-			log.Fatalf("berth-bench: %v", err)
+		log.Println("== " + s.title)
+		err := s.measure()
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: interrupted", s.name)
 		}
-	}
-	if run("functions") {
-		log.Println("== Functions: invoke overhead, records, cold start")
-		if r.Functions, err = measureFunctions(ctx, *dur); err != nil {
-			log.Fatalf("berth-bench: %v", err)
-		}
-	}
-	if run("containers") {
-		log.Println("== Containers: signed POST /invoke vs the watchdog sockets")
-		if r.Containers, err = measureContainers(ctx, *dur); err != nil {
-			log.Fatalf("berth-bench: %v", err)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
 	r.DurationNS = int64(time.Since(start))
+	return writeReport(o.out, start, &r)
+}
 
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		log.Fatal(err)
+// runs reports whether the section is selected.
+func (o options) runs(section string) bool {
+	if len(o.only) == 0 {
+		return section != "micro" || !o.skipMicro
+	}
+	return slices.Contains(o.only, section)
+}
+
+// writeReport writes <dir>/<date>.json and .md and the charts, and the
+// Markdown to stdout too.
+func writeReport(dir string, start time.Time, r *Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
 	prefix := start.UTC().Format("2006-01-02")
-	base := filepath.Join(*out, prefix)
-	removeStaleCharts(*out, prefix)
-	if r.Charts, err = writeCharts(*out, prefix, &r); err != nil {
+	base := filepath.Join(dir, prefix)
+	removeStaleCharts(dir, prefix)
+	var err error
+	if r.Charts, err = writeCharts(dir, prefix, r); err != nil {
 		log.Printf("berth-bench: charts: %v", err)
 	}
-	raw, _ := json.MarshalIndent(r, "", "  ")
+	raw, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
 	if err := os.WriteFile(base+".json", append(raw, '\n'), 0o644); err != nil {
-		log.Fatal(err)
+		return err
 	}
 	var md strings.Builder
-	writeMarkdown(&md, &r)
+	writeMarkdown(&md, r)
 	if err := os.WriteFile(base+".md", []byte(md.String()), 0o644); err != nil {
-		log.Fatal(err)
+		return err
 	}
 	_, _ = io.WriteString(os.Stdout, "\n"+md.String())
 	log.Printf("wrote %s.json and %s.md in %s", base, base, time.Since(start).Round(time.Second))
+	return nil
 }
 
 func envOr(k, def string) string {
