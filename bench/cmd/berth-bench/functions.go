@@ -19,16 +19,22 @@ import (
 	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/bench/load"
 	"github.com/berth-platform/berth/client"
+	"github.com/berth-platform/berth/internal/server"
 )
 
 // FunctionStats are the invocation figures.
 type FunctionStats struct {
 	// Invoke pairs signed POST /invoke of the C example (Subject) with the
-	// same module instantiated straight on wazero (Baseline).
+	// same module instantiated straight on wazero (Baseline), one row per
+	// server (Backend) and concurrency.
 	Invoke []HTTPPair `json:"invoke"`
-	// Calls sent, calls answered, and executions recorded for them. A call
-	// cut short by the end of a run may be recorded without its answer
-	// reaching the client, so answered <= recorded <= sent must hold.
+	// Health is GET /health on the same server at the same concurrency,
+	// measured beside Invoke[i] as Health[i]. Reports before 2026-12 lack it.
+	Health []load.Result `json:"health,omitempty"`
+	// Calls sent, calls answered, and executions recorded for them, over
+	// all the servers. A call cut short by the end of a run may be
+	// recorded without its answer reaching the client, so answered <=
+	// recorded <= sent must hold (it is checked on each server).
 	Sent     int64 `json:"sent"`
 	Calls    int64 `json:"answered"`
 	Recorded int   `json:"recorded"`
@@ -98,7 +104,16 @@ func (d *direct) call(ctx context.Context) error {
 	return nil
 }
 
-func measureFunctions(ctx context.Context, cl *cleanups, dur time.Duration) (*FunctionStats, error) {
+// The invocation rows' names: the report's targets are looked up by them.
+const (
+	invokeSQLite        = "C example, SQLite"
+	invokePostgresRedis = "C example, PostgreSQL + Redis"
+)
+
+// measureFunctions measures invocations on SQLite and, unless pgAdmin or
+// redisURL is empty, on PostgreSQL with Redis, then the Go example's
+// restart.
+func measureFunctions(ctx context.Context, cl *cleanups, dur time.Duration, pgAdmin, redisURL string) (*FunctionStats, error) {
 	tmp, err := os.MkdirTemp("", "berth-bench-fn-")
 	if err != nil {
 		return nil, err
@@ -109,8 +124,23 @@ func measureFunctions(ctx context.Context, cl *cleanups, dur time.Duration) (*Fu
 		return nil, err
 	}
 	stats := &FunctionStats{}
-	if err := measureInvoke(ctx, dur, cPath, stats); err != nil {
+	if err := measureInvoke(ctx, dur, backend{name: invokeSQLite}, cPath, stats); err != nil {
 		return nil, err
+	}
+	switch {
+	case pgAdmin == "":
+		log.Printf("  %s skipped: -postgres is empty", invokePostgresRedis)
+	case redisURL == "":
+		log.Printf("  %s skipped: -redis is empty", invokePostgresRedis)
+	default:
+		dbURL, drop, err := createDatabase(ctx, pgAdmin)
+		if err != nil {
+			return nil, fmt.Errorf("PostgreSQL: %w (pass -postgres '' to skip)", err)
+		}
+		defer drop()
+		if err := measureInvoke(ctx, dur, backend{name: invokePostgresRedis, databaseURL: dbURL, redisURL: redisURL}, cPath, stats); err != nil {
+			return nil, fmt.Errorf("%s: %w", invokePostgresRedis, err)
+		}
 	}
 	if err := measureGoRestart(ctx, dur, goPath, filepath.Join(tmp, "data"), stats); err != nil {
 		return nil, err
@@ -118,12 +148,12 @@ func measureFunctions(ctx context.Context, cl *cleanups, dur time.Duration) (*Fu
 	return stats, nil
 }
 
-// measureInvoke compares signed invocations of the C example with direct
-// wazero calls at 1, 8 and 64 concurrent callers, then checks that every
-// call has its execution record.
-func measureInvoke(ctx context.Context, dur time.Duration, cPath string, stats *FunctionStats) error {
-	hasher := cheapHasher()
-	s, stop, err := startServer(ctx, backend{name: "SQLite"}, hasher)
+// measureInvoke compares, on a server with backend b, signed invocations
+// of the C example with GET /health on the same server and with direct
+// wazero calls, at 1, 8 and 64 concurrent callers, then checks that every
+// call has its execution record. The rows are named b.name.
+func measureInvoke(ctx context.Context, dur time.Duration, b backend, cPath string, stats *FunctionStats) error {
+	s, stop, err := startServer(ctx, b, cheapHasher())
 	if err != nil {
 		return err
 	}
@@ -142,9 +172,11 @@ func measureInvoke(ctx context.Context, dur time.Duration, cPath string, stats *
 		return err
 	}
 	defer dr.wz.Close(ctx)
+	log.Printf("  %s:", b.name)
 	var sent, calls atomic.Int64
 	for _, conc := range []int{1, 8, 64} {
-		caller, err := client.New(base, client.WithKeypair(key.KeyID, key.Secret), client.WithHTTPClient(httpClient(conc)))
+		hc := httpClient(conc)
+		caller, err := client.New(base, client.WithKeypair(key.KeyID, key.Secret), client.WithHTTPClient(hc))
 		if err != nil {
 			return err
 		}
@@ -160,35 +192,61 @@ func measureInvoke(ctx context.Context, dur time.Duration, cPath string, stats *
 			}
 			return nil
 		}
+		health := func(ctx context.Context) error { return get(ctx, hc, base+"/health") }
 		opts := load.Options{Concurrency: conc, Duration: dur, Warmup: 20}
-		p := HTTPPair{Backend: "C example, SQLite"}
+		h := load.Run(ctx, "GET /health", opts, health)
+		p := HTTPPair{Backend: b.name}
 		p.Baseline = load.Run(ctx, "direct wazero instantiate+run", opts, dr.call)
 		p.Subject = load.Run(ctx, "signed POST /invoke (API key)", opts, invoke)
-		log.Println("  " + p.Baseline.String())
-		log.Println("  " + p.Subject.String())
-		if p.Subject.FirstError != "" {
-			log.Printf("  first error: %s", p.Subject.FirstError)
-		}
+		logInvokeRound(h, p)
+		stats.Health = append(stats.Health, h)
 		stats.Invoke = append(stats.Invoke, p)
 	}
-	stats.Calls, stats.Sent = calls.Load(), sent.Load()
+	recorded, err := countExecutions(ctx, s, f.ID, sent.Load())
+	if err != nil {
+		return err
+	}
+	log.Printf("  calls sent: %d, answered: %d, executions recorded: %d", sent.Load(), calls.Load(), recorded)
+	if int64(recorded) < calls.Load() || int64(recorded) > sent.Load() {
+		return fmt.Errorf("execution records lost or invented: %d sent, %d answered, %d recorded", sent.Load(), calls.Load(), recorded)
+	}
+	stats.Sent += sent.Load()
+	stats.Calls += calls.Load()
+	stats.Recorded += recorded
+	return nil
+}
+
+// logInvokeRound logs one concurrency's three runs and how invoke
+// compares with /health, against the row's target.
+func logInvokeRound(health load.Result, p HTTPPair) {
+	for _, r := range []load.Result{health, p.Baseline, p.Subject} {
+		log.Println("  " + r.String())
+		if r.FirstError != "" {
+			log.Printf("  first error (%s): %s", r.Name, r.FirstError)
+		}
+	}
+	target := ""
+	if t, ok := invokeTargetFor(p.Backend); ok {
+		target = fmt.Sprintf(" (target ≥%.2f×)", t.minRatio)
+	}
+	log.Printf("  invoke ÷ /health ×%.2f%s, invoke ÷ direct ×%.2f, added p50 over /health %s",
+		p.Subject.RPS/max(health.RPS, 1), target, p.Subject.RPS/max(p.Baseline.RPS, 1), us(p.Subject.P50-health.P50))
+}
+
+// countExecutions waits, for up to 15 s, until the function has at least
+// want execution records, and returns how many it has.
+func countExecutions(ctx context.Context, s *server.Server, functionID string, want int64) (int, error) {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		_, total, err := s.Store().ListExecutions(ctx, berth.ExecutionFilter{FunctionID: f.ID, Page: berth.Page{Number: 1, Size: 1}})
+		_, total, err := s.Store().ListExecutions(ctx, berth.ExecutionFilter{FunctionID: functionID, Page: berth.Page{Number: 1, Size: 1}})
 		if err != nil {
-			return err
+			return 0, err
 		}
-		stats.Recorded = total
-		if int64(total) >= stats.Sent || time.Now().After(deadline) {
-			break
+		if int64(total) >= want || time.Now().After(deadline) {
+			return total, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	log.Printf("  calls sent: %d, answered: %d, executions recorded: %d", stats.Sent, stats.Calls, stats.Recorded)
-	if int64(stats.Recorded) < stats.Calls || int64(stats.Recorded) > stats.Sent {
-		return fmt.Errorf("execution records lost or invented: %d sent, %d answered, %d recorded", stats.Sent, stats.Calls, stats.Recorded)
-	}
-	return nil
 }
 
 // measureGoRestart deploys the Go example, restarts the server on the same

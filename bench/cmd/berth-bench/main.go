@@ -3,7 +3,8 @@
 // over loopback, each figure next to a baseline measured in the same run.
 // It writes <out>/<date>.json and <out>/<date>.md; the Markdown shows,
 // beside each throughput figure, the one of the newest earlier report in
-// <out> (another date's <date>.json).
+// <out> (another date's <date>.json), and says whether the rows meet
+// the throughput targets the team tracks (targets.go).
 //
 // What the bench starts ends with it: nginx, builds and `go test` run as
 // children in process groups of their own, which are stopped as a whole
@@ -127,7 +128,10 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 		{"micro", "Go micro-benchmarks", func() (err error) { r.Micro, err = runMicro(ctx, cl); return err }},
 		{"http", "HTTP load over loopback", func() (err error) { r.HTTP, r.Login, err = runHTTP(ctx, o.dur, o.postgres, o.redis); return err }},
 		{"web", "Webserver: session proxy vs direct signed calls, and nginx", func() (err error) { r.Web, err = measureWeb(ctx, cl, o.dur, o.redis); return err }},
-		{"functions", "Functions: invoke overhead, records, cold start", func() (err error) { r.Functions, err = measureFunctions(ctx, cl, o.dur); return err }},
+		{"functions", "Functions: invoke overhead, records, cold start", func() (err error) {
+			r.Functions, err = measureFunctions(ctx, cl, o.dur, o.postgres, o.redis)
+			return err
+		}},
 		{"containers", "Containers: signed POST /invoke vs the watchdog sockets", func() (err error) { r.Containers, err = measureContainers(ctx, cl, o.dur); return err }},
 	}
 	for _, s := range sections {

@@ -71,6 +71,7 @@ const (
 
 	colBaseline = "baseline" // req/s
 	colSubject  = "subject"  // req/s
+	colHealth   = "health"   // req/s of GET /health beside an invocation
 	colNsPerOp  = "ns/op"
 )
 
@@ -89,7 +90,12 @@ func reportFigures(r *Report) figures {
 		f.addPairs(secNginx, r.Web.Nginx)
 	}
 	if r.Functions != nil {
-		f.addPairs(secFunctions, r.Functions.Invoke)
+		for _, row := range invokeRows(r.Functions) {
+			f.addPairs(secFunctions, []HTTPPair{row.HTTPPair})
+			if row.health != nil {
+				f[figureKey{secFunctions, row.Backend, row.Subject.Concurrency, colHealth}] = row.health.RPS
+			}
+		}
 	}
 	if r.Containers != nil {
 		f.addPairs(secContainers, r.Containers.Invoke)

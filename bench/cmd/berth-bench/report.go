@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -51,7 +52,7 @@ func writeMarkdown(w io.Writer, r *Report, prev *earlierRun) {
 	if len(r.Charts) > 0 {
 		fmt.Fprintln(w, "## Latency distributions")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "Latency against percentile for each pair above, baseline and subject on one chart (log scale; the tail from p90 to p99.9 gets as much width as the body).")
+		fmt.Fprintln(w, "Latency against percentile for each pair above, baseline and subject (and GET /health beside invocations) on one chart (log scale; the tail from p90 to p99.9 gets as much width as the body).")
 		fmt.Fprintln(w)
 		for _, c := range r.Charts {
 			fmt.Fprintf(w, "![%s](%s)\n\n", c.Title, c.File)
@@ -120,15 +121,22 @@ func (rw reportWriter) http(pairs []HTTPPair) {
 	w := rw.w
 	fmt.Fprintln(w, "## Signed GET /api/users/me vs GET /health on the same server")
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "| backend | conc. | /health p50 | signed p50 | ×p50 | /health p99 | signed p99 | ×p99 | %s | %s | req/s ratio | errors |\n",
+	fmt.Fprintf(w, "| backend | conc. | /health p50 | signed p50 | ×p50 | /health p99 | signed p99 | ×p99 | %s | %s | req/s ratio | target | errors |\n",
 		rw.head("/health req/s"), rw.head("signed req/s"))
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
 	for _, p := range pairs {
 		b, s := p.Baseline, p.Subject
-		fmt.Fprintf(w, "| %s | %d | %s | %s | %.2f | %s | %s | %.2f | %s | %s | %.2f | %d |\n", p.Backend, s.Concurrency,
+		r := s.RPS / max(b.RPS, 1)
+		target := ""
+		if t, ok := signedTarget(p.Backend); ok {
+			target = fmt.Sprintf("≥%.2f×: %s", t, metWord(r >= t))
+		}
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %.2f | %s | %s | %.2f | %s | %s | %.2f | %s | %d |\n", p.Backend, s.Concurrency,
 			us(b.P50), us(s.P50), ratio(s.P50, b.P50), us(b.P99), us(s.P99), ratio(s.P99, b.P99),
-			rw.rps(secHTTP, p, colBaseline, b.RPS), rw.rps(secHTTP, p, colSubject, s.RPS), s.RPS/max(b.RPS, 1), s.Errors+b.Errors)
+			rw.rps(secHTTP, p, colBaseline, b.RPS), rw.rps(secHTTP, p, colSubject, s.RPS), r, target, s.Errors+b.Errors)
 	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Targets: signed ≥ 0.70× /health req/s on SQLite, ≥ 0.50× on PostgreSQL.")
 	fmt.Fprintln(w)
 }
 
@@ -162,13 +170,50 @@ func (rw reportWriter) invokePairs(section, base string, pairs []HTTPPair) {
 	}
 }
 
-// functions writes the invocation table and the Go example's figures.
+// functions writes the invocation table, each row beside GET /health on
+// the same server and direct wazero, with a line per backend on its
+// target, then the Go example's figures.
 func (rw reportWriter) functions(f *FunctionStats) {
 	w := rw.w
-	fmt.Fprintln(w, "## Invoking the C example: signed POST /invoke vs the same module straight on wazero")
+	fmt.Fprintln(w, "## Invoking the C example: signed POST /invoke vs GET /health on the same server and the same module straight on wazero")
 	fmt.Fprintln(w)
-	rw.invokePairs(secFunctions, "direct", f.Invoke)
-	fmt.Fprintf(w, "\nCalls sent %d, answered %d, executions recorded %d (calls cut off by the end of a run are recorded without their answer reaching the client; answered ≤ recorded ≤ sent is checked).\n\n", f.Sent, f.Calls, f.Recorded)
+	fmt.Fprintf(w, "| backend | conc. | %s | %s | %s | invoke ÷ /health | invoke ÷ direct | /health p50 | invoke p50 | added p50 over /health | direct p50 | invoke p99 | errors |\n",
+		rw.head("/health req/s"), rw.head("invoke req/s"), rw.head("direct req/s"))
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	rows := invokeRows(f)
+	var backends []string
+	for _, r := range rows {
+		if !slices.Contains(backends, r.Backend) {
+			backends = append(backends, r.Backend)
+		}
+		b, s := r.Baseline, r.Subject
+		health, byHealth, healthP50, added, errs := "—", "—", "—", "—", s.Errors+b.Errors
+		if h := r.health; h != nil {
+			health = rw.figure(figureKey{secFunctions, r.Backend, s.Concurrency, colHealth}, h.RPS)
+			byHealth = fmt.Sprintf("%.2f", s.RPS/max(h.RPS, 1))
+			healthP50, added = us(h.P50), us(s.P50-h.P50)
+			errs += h.Errors
+		}
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %.2f | %s | %s | %s | %s | %s | %d |\n", r.Backend, s.Concurrency,
+			health, rw.rps(secFunctions, r.HTTPPair, colSubject, s.RPS), rw.rps(secFunctions, r.HTTPPair, colBaseline, b.RPS),
+			byHealth, s.RPS/max(b.RPS, 1), healthP50, us(s.P50), added, us(b.P50), us(s.P99), errs)
+	}
+	fmt.Fprintln(w)
+	for _, backend := range backends {
+		t, ok := invokeTargetFor(backend)
+		if !ok {
+			continue
+		}
+		var mine []invokeRow
+		for _, r := range rows {
+			if r.Backend == backend {
+				mine = append(mine, r)
+			}
+		}
+		met, figs := t.check(mine)
+		fmt.Fprintf(w, "Target, %s (%s): %s — %s.\n\n", backend, t, metWord(met), figs)
+	}
+	fmt.Fprintf(w, "Calls sent %d, answered %d, executions recorded %d (calls cut off by the end of a run are recorded without their answer reaching the client; answered ≤ recorded ≤ sent is checked).\n\n", f.Sent, f.Calls, f.Recorded)
 	fmt.Fprintf(w, "Go example (%s): deploy with compilation %s; first call after a restart (compiled code from the disk cache) %s",
 		"examples/hello-go", f.GoDeploy.Round(time.Millisecond), f.GoColdAfterRestart.Round(time.Millisecond))
 	if g := f.GoWarm; g != nil {

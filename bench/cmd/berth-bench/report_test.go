@@ -42,9 +42,9 @@ func TestFindEarlier(t *testing.T) {
 	}
 }
 
-// TestMarkdownBesideOldReport sets a new report beside an earlier one:
-// figures of the rows both have are side by side, and rows the earlier
-// one lacks show —.
+// TestMarkdownBesideOldReport sets a new report beside a report written
+// before /health was measured with invocations: old files must load, and
+// rows they lack show —.
 func TestMarkdownBesideOldReport(t *testing.T) {
 	dir := t.TempDir()
 	old, err := os.ReadFile("testdata/2026-11-23.json")
@@ -66,22 +66,53 @@ func TestMarkdownBesideOldReport(t *testing.T) {
 		Micro: []Micro{{Package: "./internal/signing", Name: "Verify", NsPerOp: 9000}},
 		HTTP: []HTTPPair{{Backend: "SQLite + in-process",
 			Baseline: run("health", 1, 13000, 60*time.Microsecond), Subject: run("signed", 1, 6012, 120*time.Microsecond)}},
-		Functions: &FunctionStats{Invoke: []HTTPPair{
-			{Backend: "C example, SQLite", Baseline: run("direct", 1, 17000, 37*time.Microsecond), Subject: run("invoke", 1, 7000, 190*time.Microsecond)},
-			{Backend: "C example, SQLite", Baseline: run("direct", 2, 17000, 37*time.Microsecond), Subject: run("invoke", 2, 7000, 190*time.Microsecond)},
-		}},
+		Functions: &FunctionStats{
+			Invoke: []HTTPPair{
+				{Backend: invokeSQLite, Baseline: run("direct", 1, 17000, 37*time.Microsecond), Subject: run("invoke", 1, 7000, 190*time.Microsecond)},
+				{Backend: invokePostgresRedis, Baseline: run("direct", 1, 17000, 37*time.Microsecond), Subject: run("invoke", 1, 2000, 500*time.Microsecond)},
+			},
+			Health: []load.Result{run("health", 1, 13000, 60*time.Microsecond), run("health", 1, 4000, 250*time.Microsecond)},
+		},
 	}
 	var md strings.Builder
 	writeMarkdown(&md, r, prev)
 	for _, want := range []string{
 		"from 2026-11-23.json (2026-11-23 17:38 UTC)",
 		"| signing Verify | 9000 (9260) |",
-		"| 13000 (13279) | 6012 (5975) | 0.46 |",
-		"| 1 | 37 µs | 190 µs | 153 µs | 0 µs | 0 µs | 17000 (17121) | 7000 (1645) | 0.41 |",
-		"| 2 | 37 µs | 190 µs | 153 µs | 0 µs | 0 µs | 17000 (—) | 7000 (—) | 0.41 |",
+		"| 13000 (13279) | 6012 (5975) | 0.46 | ≥0.70×: **not met** |",
+		// The old report has invocations but no /health beside them, and no PostgreSQL rows.
+		"| " + invokeSQLite + " | 1 | 13000 (—) | 7000 (1645) | 17000 (17121) | 0.54 | 0.41 | 60 µs | 190 µs | 130 µs |",
+		"| " + invokePostgresRedis + " | 1 | 4000 (—) | 2000 (—) | 17000 (—) | 0.50 |",
+		// Only c=1 is here: the other concurrencies fail the target.
+		"Target, " + invokeSQLite + " (invoke ≥ 0.50× /health req/s at 1, 8 and 64 clients, ≤ 150 µs added p50 over /health at 1 client): **not met** — ×0.54 at 1, no /health figure at 8",
 	} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("the report lacks %q:\n%s", want, md.String())
 		}
+	}
+}
+
+func TestInvokeTargetCheck(t *testing.T) {
+	target := invokeTarget{minRatio: 0.5, concs: []int{1, 8}, maxAddedP50: 150 * time.Microsecond}
+	row := func(conc int, healthRPS, invokeRPS float64, added time.Duration) invokeRow {
+		h := load.Result{Concurrency: conc, RPS: healthRPS, P50: 100 * time.Microsecond}
+		return invokeRow{HTTPPair: HTTPPair{Subject: load.Result{Concurrency: conc, RPS: invokeRPS, P50: h.P50 + added}}, health: &h}
+	}
+	for _, tc := range []struct {
+		name string
+		rows []invokeRow
+		met  bool
+	}{
+		{"OK", []invokeRow{row(1, 1000, 600, 150*time.Microsecond), row(8, 2000, 1000, time.Millisecond)}, true},
+		{"ErrRatio", []invokeRow{row(1, 1000, 600, 0), row(8, 2000, 999, 0)}, false},
+		{"ErrAddedP50", []invokeRow{row(1, 1000, 600, 151*time.Microsecond), row(8, 2000, 1000, 0)}, false},
+		{"ErrMissingRow", []invokeRow{row(1, 1000, 600, 0)}, false},
+		{"ErrNoHealth", []invokeRow{{HTTPPair: HTTPPair{Subject: load.Result{Concurrency: 1}}}, row(8, 2000, 1000, 0)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if met, figs := target.check(tc.rows); met != tc.met {
+				t.Errorf("check = %v (%s), want %v", met, figs, tc.met)
+			}
+		})
 	}
 }
