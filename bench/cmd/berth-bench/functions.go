@@ -113,7 +113,7 @@ const (
 // measureFunctions measures invocations on SQLite and, unless pgAdmin or
 // redisURL is empty, on PostgreSQL with Redis, then the Go example's
 // restart.
-func measureFunctions(ctx context.Context, cl *cleanups, dur time.Duration, pgAdmin, redisURL string) (*FunctionStats, error) {
+func measureFunctions(ctx context.Context, cl *cleanups, prof profiler, dur time.Duration, pgAdmin, redisURL string) (*FunctionStats, error) {
 	tmp, err := os.MkdirTemp("", "berth-bench-fn-")
 	if err != nil {
 		return nil, err
@@ -124,23 +124,29 @@ func measureFunctions(ctx context.Context, cl *cleanups, dur time.Duration, pgAd
 		return nil, err
 	}
 	stats := &FunctionStats{}
-	if err := measureInvoke(ctx, dur, backend{name: invokeSQLite}, cPath, stats); err != nil {
+	err = prof.around(profileInvoke, func() error {
+		if err := measureInvoke(ctx, dur, backend{name: invokeSQLite}, cPath, stats); err != nil {
+			return err
+		}
+		switch {
+		case pgAdmin == "":
+			log.Printf("  %s skipped: -postgres is empty", invokePostgresRedis)
+		case redisURL == "":
+			log.Printf("  %s skipped: -redis is empty", invokePostgresRedis)
+		default:
+			dbURL, drop, err := createDatabase(ctx, pgAdmin)
+			if err != nil {
+				return fmt.Errorf("PostgreSQL: %w (pass -postgres '' to skip)", err)
+			}
+			defer drop()
+			if err := measureInvoke(ctx, dur, backend{name: invokePostgresRedis, databaseURL: dbURL, redisURL: redisURL}, cPath, stats); err != nil {
+				return fmt.Errorf("%s: %w", invokePostgresRedis, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	switch {
-	case pgAdmin == "":
-		log.Printf("  %s skipped: -postgres is empty", invokePostgresRedis)
-	case redisURL == "":
-		log.Printf("  %s skipped: -redis is empty", invokePostgresRedis)
-	default:
-		dbURL, drop, err := createDatabase(ctx, pgAdmin)
-		if err != nil {
-			return nil, fmt.Errorf("PostgreSQL: %w (pass -postgres '' to skip)", err)
-		}
-		defer drop()
-		if err := measureInvoke(ctx, dur, backend{name: invokePostgresRedis, databaseURL: dbURL, redisURL: redisURL}, cPath, stats); err != nil {
-			return nil, fmt.Errorf("%s: %w", invokePostgresRedis, err)
-		}
 	}
 	if err := measureGoRestart(ctx, dur, goPath, filepath.Join(tmp, "data"), stats); err != nil {
 		return nil, err

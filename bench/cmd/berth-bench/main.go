@@ -3,8 +3,27 @@
 // over loopback, each figure next to a baseline measured in the same run.
 // It writes <out>/<date>.json and <out>/<date>.md; the Markdown shows,
 // beside each throughput figure, the one of the newest earlier report in
-// <out> (another date's <date>.json), and says whether the rows meet
-// the throughput targets the team tracks (targets.go).
+// <out> (another date's <date>.json) and says whether the rows meet the
+// throughput targets the team tracks (targets.go).
+//
+// Flags, besides -out, -duration, -postgres, -redis, -only and
+// -skip-micro:
+//
+//	-cpuprofile FILE            write a Go CPU profile of the whole run to FILE
+//	-cpuprofile-section NAME    with -cpuprofile, profile only section NAME
+//	                            (micro, http, web, functions, containers), or
+//	                            only the invocation runs of functions (invoke)
+//
+// The profile covers the whole process, the load generator and the
+// servers under test alike, so that, for example,
+//
+//	go run ./bench/cmd/berth-bench -only functions -cpuprofile /tmp/invoke.prof -cpuprofile-section invoke
+//	go tool pprof -top -cum -focus internal/manager /tmp/invoke.prof
+//
+// shows where the invoke path's time goes (-cpuprofile-section functions
+// also takes in the builds and the Go example's compilation). The Go
+// benchmarks run in child processes (go test): no profile sees them.
+// Profiling slows the run a little; the report says when it was on.
 //
 // What the bench starts ends with it: nginx, builds and `go test` run as
 // children in process groups of their own, which are stopped as a whole
@@ -17,8 +36,10 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -46,7 +67,10 @@ type Report struct {
 	Charts     []chartFile     `json:"charts,omitempty"`
 	// Previous names the earlier report in the same directory whose
 	// figures the Markdown shows beside these (empty: none).
-	Previous   string `json:"previous,omitempty"`
+	Previous string `json:"previous,omitempty"`
+	// Profiled names what ran under -cpuprofile: "all", a section, or
+	// "invoke" (the functions section's invocation runs).
+	Profiled   string `json:"profiled,omitempty"`
 	DurationNS int64  `json:"duration_ns"`
 }
 
@@ -62,6 +86,8 @@ type options struct {
 	dur                  time.Duration
 	skipMicro            bool
 	only                 []string
+	cpuProfile           string // file; empty: no profile
+	cpuProfileSection    string // empty: the whole run
 }
 
 // sectionNames are the sections in the order they run.
@@ -76,15 +102,15 @@ func main() {
 	flag.StringVar(&o.redis, "redis", envOr("BERTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis for the Redis runs (empty: skip them)")
 	flag.BoolVar(&o.skipMicro, "skip-micro", false, "skip the Go micro-benchmarks")
 	flag.StringVar(&only, "only", "", "run only these sections, comma-separated: "+strings.Join(sectionNames, ", "))
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file")
+	flag.StringVar(&o.cpuProfileSection, "cpuprofile-section", "", "with -cpuprofile, profile only this section, or invoke: the functions section's invocation runs")
 	flag.Parse()
 	log.SetFlags(0)
 	if only != "" {
 		o.only = strings.Split(only, ",")
-		for _, s := range o.only {
-			if !slices.Contains(sectionNames, s) {
-				log.Fatalf("berth-bench: -only: no section %q (%s)", s, strings.Join(sectionNames, ", "))
-			}
-		}
+	}
+	if err := o.check(); err != nil {
+		log.Fatalf("berth-bench: %v", err)
 	}
 
 	cl := &cleanups{}
@@ -121,6 +147,10 @@ func stopOnSignal(sigs <-chan os.Signal, cancel context.CancelFunc, cl *cleanups
 func run(ctx context.Context, o options, cl *cleanups) error {
 	start := time.Now()
 	r := Report{Date: start.UTC(), Host: Host{runtime.GOOS, runtime.GOARCH, runtime.Version(), runtime.NumCPU()}}
+	prof := profiler{path: o.cpuProfile, part: cmp.Or(o.cpuProfileSection, "all")}
+	if prof.path != "" {
+		r.Profiled = prof.part
+	}
 	sections := []struct {
 		name, title string
 		measure     func() error
@@ -129,26 +159,56 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 		{"http", "HTTP load over loopback", func() (err error) { r.HTTP, r.Login, err = runHTTP(ctx, o.dur, o.postgres, o.redis); return err }},
 		{"web", "Webserver: session proxy vs direct signed calls, and nginx", func() (err error) { r.Web, err = measureWeb(ctx, cl, o.dur, o.redis); return err }},
 		{"functions", "Functions: invoke overhead, records, cold start", func() (err error) {
-			r.Functions, err = measureFunctions(ctx, cl, o.dur, o.postgres, o.redis)
+			r.Functions, err = measureFunctions(ctx, cl, prof, o.dur, o.postgres, o.redis)
 			return err
 		}},
 		{"containers", "Containers: signed POST /invoke vs the watchdog sockets", func() (err error) { r.Containers, err = measureContainers(ctx, cl, o.dur); return err }},
 	}
-	for _, s := range sections {
-		if !o.runs(s.name) {
-			continue
+	err := prof.around("all", func() error {
+		for _, s := range sections {
+			if !o.runs(s.name) {
+				continue
+			}
+			log.Println("== " + s.title)
+			err := prof.around(s.name, s.measure)
+			if ctx.Err() != nil {
+				return fmt.Errorf("%s: interrupted", s.name)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.name, err)
+			}
 		}
-		log.Println("== " + s.title)
-		err := s.measure()
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s: interrupted", s.name)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	r.DurationNS = int64(time.Since(start))
 	return writeReport(o.out, start, &r)
+}
+
+// check refuses flags that name no section, or a profile of a section
+// that does not run.
+func (o options) check() error {
+	for _, s := range o.only {
+		if !slices.Contains(sectionNames, s) {
+			return fmt.Errorf("-only: no section %q (%s)", s, strings.Join(sectionNames, ", "))
+		}
+	}
+	switch s := o.cpuProfileSection; {
+	case s == "":
+	case o.cpuProfile == "":
+		return errors.New("-cpuprofile-section needs -cpuprofile FILE")
+	case s == profileInvoke:
+		if !o.runs("functions") {
+			return errors.New("-cpuprofile-section invoke: the functions section does not run (see -only)")
+		}
+	case !slices.Contains(sectionNames, s):
+		return fmt.Errorf("-cpuprofile-section: no section %q (%s, or %s)", s, strings.Join(sectionNames, ", "), profileInvoke)
+	case !o.runs(s):
+		return fmt.Errorf("-cpuprofile-section %s: the section does not run (see -only, -skip-micro)", s)
+	}
+	return nil
 }
 
 // runs reports whether the section is selected.

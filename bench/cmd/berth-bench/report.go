@@ -21,6 +21,17 @@ func writeMarkdown(w io.Writer, r *Report, prev *earlierRun) {
 	fmt.Fprintf(w, "# berth benchmarks — %s\n\n", r.Date.Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(w, "%s/%s, %d CPUs, %s. Every ratio compares two figures measured side by side in this run.\n\n",
 		r.Host.GOOS, r.Host.GOARCH, r.Host.CPUs, r.Host.GoVersion)
+	switch r.Profiled {
+	case "":
+	case "all":
+		fmt.Fprintln(w, "This run was CPU-profiled (-cpuprofile): its figures are a little low.")
+		fmt.Fprintln(w)
+	case profileInvoke:
+		fmt.Fprintln(w, "This run's invocations were CPU-profiled (-cpuprofile-section invoke): their figures are a little low.")
+		fmt.Fprintln(w)
+	default:
+		fmt.Fprintf(w, "This run was CPU-profiled in section %s (-cpuprofile-section): that section's figures are a little low.\n\n", r.Profiled)
+	}
 	if prev != nil {
 		fmt.Fprintf(w, "Figures in brackets are the previous run's, from %s (%s); — where it has no such row.\n\n",
 			prev.file, prev.date.UTC().Format("2006-01-02 15:04 UTC"))
