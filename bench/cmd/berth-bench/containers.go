@@ -244,7 +244,8 @@ func callWatchdog(ctx context.Context, hc *http.Client) error {
 }
 
 // podman runs the podman CLI the way the runtime runs its service (runc,
-// cgroupfs), for at most a minute, and returns its standard output.
+// cgroupfs), for at most a minute, and returns its standard output. It
+// takes no context: it cleans up after runs whose context has ended.
 func podman(cl *cleanups, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // nginxHelperEnv makes TestNginxHelperProcess act as a bench that starts
@@ -88,33 +86,3 @@ func TestNginxDiesWithTheBench(t *testing.T) {
 }
 
 const prSetChildSubreaper = 36 // linux/prctl.h
-
-// groupMembers lists the pids in the process group, from /proc.
-func groupMembers(pgid int) []int {
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	var pids []int
-	for _, f := range stats {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid pgrp …; comm may hold spaces.
-		i := strings.LastIndexByte(string(b), ')')
-		fields := strings.Fields(string(b[i+1:]))
-		if len(fields) > 2 && fields[2] == strconv.Itoa(pgid) {
-			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(f)))
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
-// waitFor polls ok for up to 10 s and returns its last answer.
-func waitFor(ok func() bool) bool {
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if ok() {
-			return true
-		}
-	}
-	return ok()
-}
