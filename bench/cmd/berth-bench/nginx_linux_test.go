@@ -47,7 +47,8 @@ func TestNginxDiesWithTheBench(t *testing.T) {
 		t.Fatalf("prctl(PR_SET_CHILD_SUBREAPER): %v", errno)
 	}
 	helper := exec.Command(os.Args[0], "-test.run=^TestNginxHelperProcess$")
-	helper.Env = append(os.Environ(), nginxHelperEnv+"=1")
+	// The killed helper cannot remove nginx's directory: it goes with the test's.
+	helper.Env = append(os.Environ(), nginxHelperEnv+"=1", "TMPDIR="+t.TempDir())
 	out, err := helper.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
