@@ -126,11 +126,15 @@ func writeCharts(dir, prefix string, r *Report) ([]chartFile, error) {
 		}
 	}
 	if f := r.Functions; f != nil {
-		for _, p := range f.Invoke {
-			charts = append(charts, chart{
-				title:  fmt.Sprintf("Invoke (C example) vs direct wazero, c=%d", p.Subject.Concurrency),
-				series: []*load.Result{&p.Baseline, &p.Subject},
-			})
+		for _, row := range invokeRows(f) {
+			c := chart{
+				title:  fmt.Sprintf("Invoke vs direct wazero and /health — %s, c=%d", row.Backend, row.Subject.Concurrency),
+				series: []*load.Result{&row.Baseline, &row.Subject},
+			}
+			if row.health != nil {
+				c.series = append(c.series, row.health)
+			}
+			charts = append(charts, c)
 		}
 	}
 	if c := r.Containers; c != nil {

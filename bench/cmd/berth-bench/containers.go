@@ -36,7 +36,7 @@ const perInstance = 8
 
 // measureContainers needs Podman (with runc); without it the comparison
 // is left out of the report.
-func measureContainers(ctx context.Context, dur time.Duration) (*ContainerStats, error) {
+func measureContainers(ctx context.Context, cl *cleanups, dur time.Duration) (*ContainerStats, error) {
 	if _, err := exec.LookPath("podman"); err != nil {
 		log.Printf("  skipped: podman is not installed (apt-get install -y podman runc)")
 		return nil, nil
@@ -48,9 +48,9 @@ func measureContainers(ctx context.Context, dur time.Duration) (*ContainerStats,
 	defer os.RemoveAll(tmp)
 	wd, fn := filepath.Join(tmp, "berth-watchdog"), filepath.Join(tmp, "fn")
 	for out, pkg := range map[string]string{wd: "./cmd/berth-watchdog", fn: "./internal/runtime/container/testdata/fn"} {
-		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out, pkg)
+		cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
+		if b, err := combinedOutput(ctx, cl, cmd); err != nil {
 			return nil, fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
 		}
 	}
@@ -65,14 +65,27 @@ func measureContainers(ctx context.Context, dur time.Duration) (*ContainerStats,
 	if err != nil {
 		return nil, err
 	}
-	defer stop()
+	// The server's stop stops the instances; what it leaves (and the
+	// images, which it keeps for a next start) goes after it.
+	var fnID string
+	cleanup := cl.add(func() {
+		stop()
+		if fnID != "" {
+			removeContainers(cl, fnID)
+			removeImages(cl, fnID)
+		}
+	})
+	defer cleanup()
 	base := "http://" + s.Addr()
 	f, key, err := callableFunction(ctx, base, "ct-echo", "container", "application/gzip", buildCtx)
 	if err != nil {
 		return nil, err
 	}
-	defer removeImages(f.ID)
-	caller := must(client.New(base, client.WithKeypair(key.KeyID, key.Secret), client.WithHTTPClient(httpClient(64))))
+	fnID = f.ID
+	caller, err := client.New(base, client.WithKeypair(key.KeyID, key.Secret), client.WithHTTPClient(httpClient(64)))
+	if err != nil {
+		return nil, err
+	}
 	invoke := func(ctx context.Context) error {
 		resp, err := caller.Invoke(ctx, f.ID, []byte(benchBody), nil)
 		if err != nil {
@@ -230,17 +243,46 @@ func callWatchdog(ctx context.Context, hc *http.Client) error {
 	return nil
 }
 
+// podman runs the podman CLI the way the runtime runs its service (runc,
+// cgroupfs), for at most a minute, and returns its standard output. It
+// takes no context: it cleans up after runs whose context has ended.
+func podman(cl *cleanups, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	cmd := exec.Command("podman", append([]string{"--runtime", "runc", "--cgroup-manager", "cgroupfs"}, args...)...)
+	cmd.Stdout = &out
+	err := runProc(ctx, cl, cmd)
+	return out.Bytes(), err
+}
+
+// removeContainers deletes the function's containers that the server's
+// stop left, found by the label the runtime puts on them (berth.function,
+// internal/runtime/container's naming.go).
+func removeContainers(cl *cleanups, functionID string) {
+	out, err := podman(cl, "ps", "--all", "--quiet", "--filter", "label=berth.function="+functionID)
+	if err != nil {
+		log.Printf("  listing the function's containers: %v", err)
+		return
+	}
+	ids := strings.Fields(string(out))
+	if len(ids) == 0 {
+		return
+	}
+	log.Printf("  removing %d container(s) the server left", len(ids))
+	if _, err := podman(cl, append([]string{"rm", "--force", "--time", "0"}, ids...)...); err != nil {
+		log.Printf("  removing the function's containers: %v", err)
+	}
+}
+
 // removeImages deletes the function's images: the data directory that
 // would let berth reconcile them is about to go.
-func removeImages(functionID string) {
-	podman := func(args ...string) *exec.Cmd {
-		return exec.Command("podman", append([]string{"--runtime", "runc", "--cgroup-manager", "cgroupfs"}, args...)...)
-	}
-	out, err := podman("images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference=berth-fn/"+functionID).Output()
+func removeImages(cl *cleanups, functionID string) {
+	out, err := podman(cl, "images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference=berth-fn/"+functionID)
 	if err != nil {
 		return
 	}
 	for _, ref := range strings.Fields(string(out)) {
-		_ = podman("rmi", "-f", ref).Run()
+		_, _ = podman(cl, "rmi", "-f", ref)
 	}
 }

@@ -19,16 +19,22 @@ import (
 	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/bench/load"
 	"github.com/berth-platform/berth/client"
+	"github.com/berth-platform/berth/internal/server"
 )
 
 // FunctionStats are the invocation figures.
 type FunctionStats struct {
 	// Invoke pairs signed POST /invoke of the C example (Subject) with the
-	// same module instantiated straight on wazero (Baseline).
+	// same module instantiated straight on wazero (Baseline), one row per
+	// server (Backend) and concurrency.
 	Invoke []HTTPPair `json:"invoke"`
-	// Calls sent, calls answered, and executions recorded for them. A call
-	// cut short by the end of a run may be recorded without its answer
-	// reaching the client, so answered <= recorded <= sent must hold.
+	// Health is GET /health on the same server at the same concurrency,
+	// measured beside Invoke[i] as Health[i]. Reports before 2026-12 lack it.
+	Health []load.Result `json:"health,omitempty"`
+	// Calls sent, calls answered, and executions recorded for them, over
+	// all the servers. A call cut short by the end of a run may be
+	// recorded without its answer reaching the client, so answered <=
+	// recorded <= sent must hold (it is checked on each server).
 	Sent     int64 `json:"sent"`
 	Calls    int64 `json:"answered"`
 	Recorded int   `json:"recorded"`
@@ -42,15 +48,16 @@ type FunctionStats struct {
 const benchBody = "hello from the load generator"
 
 // buildExamples compiles the example functions into dir.
-func buildExamples(ctx context.Context, dir string) (cPath, goPath string, err error) {
+func buildExamples(ctx context.Context, cl *cleanups, dir string) (cPath, goPath string, err error) {
 	goPath = filepath.Join(dir, "hello-go.wasm")
-	build := exec.CommandContext(ctx, "go", "build", "-o", goPath, "./examples/hello-go")
+	build := exec.Command("go", "build", "-o", goPath, "./examples/hello-go")
 	build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if out, err := build.CombinedOutput(); err != nil {
+	if out, err := combinedOutput(ctx, cl, build); err != nil {
 		return "", "", fmt.Errorf("build examples/hello-go: %w\n%s", err, out)
 	}
 	cPath = filepath.Join(dir, "hello-c.wasm")
-	if out, err := exec.CommandContext(ctx, "clang", "--target=wasm32-wasi", "-O2", "-o", cPath, "examples/hello-c/hello.c").CombinedOutput(); err != nil {
+	clang := exec.Command("clang", "--target=wasm32-wasi", "-O2", "-o", cPath, "examples/hello-c/hello.c")
+	if out, err := combinedOutput(ctx, cl, clang); err != nil {
 		return "", "", fmt.Errorf("build examples/hello-c (needs clang lld wasi-libc libclang-rt-14-dev-wasm32): %w\n%s", err, out)
 	}
 	return cPath, goPath, nil
@@ -97,18 +104,48 @@ func (d *direct) call(ctx context.Context) error {
 	return nil
 }
 
-func measureFunctions(ctx context.Context, dur time.Duration) (*FunctionStats, error) {
+// The invocation rows' names: the report's targets are looked up by them.
+const (
+	invokeSQLite        = "C example, SQLite"
+	invokePostgresRedis = "C example, PostgreSQL + Redis"
+)
+
+// measureFunctions measures invocations on SQLite and, unless pgAdmin or
+// redisURL is empty, on PostgreSQL with Redis, then the Go example's
+// restart.
+func measureFunctions(ctx context.Context, cl *cleanups, prof profiler, dur time.Duration, pgAdmin, redisURL string) (*FunctionStats, error) {
 	tmp, err := os.MkdirTemp("", "berth-bench-fn-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	cPath, goPath, err := buildExamples(ctx, tmp)
+	cPath, goPath, err := buildExamples(ctx, cl, tmp)
 	if err != nil {
 		return nil, err
 	}
 	stats := &FunctionStats{}
-	if err := measureInvoke(ctx, dur, cPath, stats); err != nil {
+	err = prof.around(profileInvoke, func() error {
+		if err := measureInvoke(ctx, dur, backend{name: invokeSQLite}, cPath, stats); err != nil {
+			return err
+		}
+		switch {
+		case pgAdmin == "":
+			log.Printf("  %s skipped: -postgres is empty", invokePostgresRedis)
+		case redisURL == "":
+			log.Printf("  %s skipped: -redis is empty", invokePostgresRedis)
+		default:
+			dbURL, drop, err := createDatabase(ctx, pgAdmin)
+			if err != nil {
+				return fmt.Errorf("PostgreSQL: %w (pass -postgres '' to skip)", err)
+			}
+			defer drop()
+			if err := measureInvoke(ctx, dur, backend{name: invokePostgresRedis, databaseURL: dbURL, redisURL: redisURL}, cPath, stats); err != nil {
+				return fmt.Errorf("%s: %w", invokePostgresRedis, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if err := measureGoRestart(ctx, dur, goPath, filepath.Join(tmp, "data"), stats); err != nil {
@@ -117,12 +154,12 @@ func measureFunctions(ctx context.Context, dur time.Duration) (*FunctionStats, e
 	return stats, nil
 }
 
-// measureInvoke compares signed invocations of the C example with direct
-// wazero calls at 1, 8 and 64 concurrent callers, then checks that every
-// call has its execution record.
-func measureInvoke(ctx context.Context, dur time.Duration, cPath string, stats *FunctionStats) error {
-	hasher := cheapHasher()
-	s, stop, err := startServer(ctx, backend{name: "SQLite"}, hasher)
+// measureInvoke compares, on a server with backend b, signed invocations
+// of the C example with GET /health on the same server and with direct
+// wazero calls, at 1, 8 and 64 concurrent callers, then checks that every
+// call has its execution record. The rows are named b.name.
+func measureInvoke(ctx context.Context, dur time.Duration, b backend, cPath string, stats *FunctionStats) error {
+	s, stop, err := startServer(ctx, b, cheapHasher())
 	if err != nil {
 		return err
 	}
@@ -141,9 +178,14 @@ func measureInvoke(ctx context.Context, dur time.Duration, cPath string, stats *
 		return err
 	}
 	defer dr.wz.Close(ctx)
+	log.Printf("  %s:", b.name)
 	var sent, calls atomic.Int64
 	for _, conc := range []int{1, 8, 64} {
-		caller := must(client.New(base, client.WithKeypair(key.KeyID, key.Secret), client.WithHTTPClient(httpClient(conc))))
+		hc := httpClient(conc)
+		caller, err := client.New(base, client.WithKeypair(key.KeyID, key.Secret), client.WithHTTPClient(hc))
+		if err != nil {
+			return err
+		}
 		invoke := func(ctx context.Context) error {
 			sent.Add(1)
 			resp, err := caller.Invoke(ctx, f.ID, []byte(benchBody), nil)
@@ -156,35 +198,61 @@ func measureInvoke(ctx context.Context, dur time.Duration, cPath string, stats *
 			}
 			return nil
 		}
+		health := func(ctx context.Context) error { return get(ctx, hc, base+"/health") }
 		opts := load.Options{Concurrency: conc, Duration: dur, Warmup: 20}
-		p := HTTPPair{Backend: "C example, SQLite"}
+		h := load.Run(ctx, "GET /health", opts, health)
+		p := HTTPPair{Backend: b.name}
 		p.Baseline = load.Run(ctx, "direct wazero instantiate+run", opts, dr.call)
 		p.Subject = load.Run(ctx, "signed POST /invoke (API key)", opts, invoke)
-		log.Println("  " + p.Baseline.String())
-		log.Println("  " + p.Subject.String())
-		if p.Subject.FirstError != "" {
-			log.Printf("  first error: %s", p.Subject.FirstError)
-		}
+		logInvokeRound(h, p)
+		stats.Health = append(stats.Health, h)
 		stats.Invoke = append(stats.Invoke, p)
 	}
-	stats.Calls, stats.Sent = calls.Load(), sent.Load()
+	recorded, err := countExecutions(ctx, s, f.ID, sent.Load())
+	if err != nil {
+		return err
+	}
+	log.Printf("  calls sent: %d, answered: %d, executions recorded: %d", sent.Load(), calls.Load(), recorded)
+	if int64(recorded) < calls.Load() || int64(recorded) > sent.Load() {
+		return fmt.Errorf("execution records lost or invented: %d sent, %d answered, %d recorded", sent.Load(), calls.Load(), recorded)
+	}
+	stats.Sent += sent.Load()
+	stats.Calls += calls.Load()
+	stats.Recorded += recorded
+	return nil
+}
+
+// logInvokeRound logs one concurrency's three runs and how invoke
+// compares with /health, against the row's target.
+func logInvokeRound(health load.Result, p HTTPPair) {
+	for _, r := range []load.Result{health, p.Baseline, p.Subject} {
+		log.Println("  " + r.String())
+		if r.FirstError != "" {
+			log.Printf("  first error (%s): %s", r.Name, r.FirstError)
+		}
+	}
+	target := ""
+	if t, ok := invokeTargetFor(p.Backend); ok {
+		target = fmt.Sprintf(" (target ≥%.2f×)", t.minRatio)
+	}
+	log.Printf("  invoke ÷ /health ×%.2f%s, invoke ÷ direct ×%.2f, added p50 over /health %s",
+		p.Subject.RPS/max(health.RPS, 1), target, p.Subject.RPS/max(p.Baseline.RPS, 1), us(p.Subject.P50-health.P50))
+}
+
+// countExecutions waits, for up to 15 s, until the function has at least
+// want execution records, and returns how many it has.
+func countExecutions(ctx context.Context, s *server.Server, functionID string, want int64) (int, error) {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		_, total, err := s.Store().ListExecutions(ctx, berth.ExecutionFilter{FunctionID: f.ID, Page: berth.Page{Number: 1, Size: 1}})
+		_, total, err := s.Store().ListExecutions(ctx, berth.ExecutionFilter{FunctionID: functionID, Page: berth.Page{Number: 1, Size: 1}})
 		if err != nil {
-			return err
+			return 0, err
 		}
-		stats.Recorded = total
-		if int64(total) >= stats.Sent || time.Now().After(deadline) {
-			break
+		if int64(total) >= want || time.Now().After(deadline) {
+			return total, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	log.Printf("  calls sent: %d, answered: %d, executions recorded: %d", stats.Sent, stats.Calls, stats.Recorded)
-	if int64(stats.Recorded) < stats.Calls || int64(stats.Recorded) > stats.Sent {
-		return fmt.Errorf("execution records lost or invented: %d sent, %d answered, %d recorded", stats.Sent, stats.Calls, stats.Recorded)
-	}
-	return nil
 }
 
 // measureGoRestart deploys the Go example, restarts the server on the same
@@ -198,12 +266,11 @@ func measureGoRestart(ctx context.Context, dur time.Duration, goPath, dataDir st
 		return err
 	}
 	base := "http://" + s.Addr()
-	tok, err := must(client.New(base)).Login(ctx, adminEmail, adminPassword)
+	owner, err := adminClient(ctx, base)
 	if err != nil {
 		stop()
 		return err
 	}
-	owner := must(client.New(base, client.WithBearer(tok.AccessToken)))
 	f, err := owner.InitFunction(ctx, "hello-go", "wasm", "")
 	if err != nil {
 		stop()
@@ -223,11 +290,9 @@ func measureGoRestart(ctx context.Context, dur time.Duration, goPath, dataDir st
 	}
 	defer stop()
 	base = "http://" + s.Addr()
-	tok, err = must(client.New(base)).Login(ctx, adminEmail, adminPassword)
-	if err != nil {
+	if owner, err = adminClient(ctx, base, client.WithHTTPClient(httpClient(1))); err != nil {
 		return err
 	}
-	owner = must(client.New(base, client.WithBearer(tok.AccessToken), client.WithHTTPClient(httpClient(1))))
 	t0 = time.Now()
 	if _, err := owner.Invoke(ctx, f.ID, []byte(benchBody), nil); err != nil {
 		return err
@@ -246,11 +311,10 @@ func measureGoRestart(ctx context.Context, dur time.Duration, goPath, dataDir st
 // any number of calls at once, deploys artefact to it and makes an API
 // key to call it with.
 func callableFunction(ctx context.Context, base, name, runtime, contentType string, artefact []byte) (*client.Function, *client.NewAPIKey, error) {
-	tok, err := must(client.New(base)).Login(ctx, adminEmail, adminPassword)
+	owner, err := adminClient(ctx, base)
 	if err != nil {
 		return nil, nil, err
 	}
-	owner := must(client.New(base, client.WithBearer(tok.AccessToken)))
 	f, err := owner.InitFunction(ctx, name, runtime, "")
 	if err != nil {
 		return nil, nil, err

@@ -136,12 +136,7 @@ func measureBackend(ctx context.Context, b backend, dur time.Duration) ([]HTTPPa
 	}
 	defer stop()
 	base := "http://" + s.Addr()
-	anon, _ := client.New(base)
-	tok, err := anon.Login(ctx, adminEmail, adminPassword)
-	if err != nil {
-		return nil, err
-	}
-	kp, err := must(client.New(base, client.WithBearer(tok.AccessToken))).CreateKeypair(ctx, "bench")
+	kp, err := adminKeypair(ctx, base)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +144,10 @@ func measureBackend(ctx context.Context, b backend, dur time.Duration) ([]HTTPPa
 	for _, conc := range []int{1, 8, 64} {
 		hc := httpClient(conc)
 		plain := func(ctx context.Context) error { return get(ctx, hc, base+"/health") }
-		signer := must(client.New(base, client.WithKeypair(kp.AccessKey, kp.SecretKey), client.WithHTTPClient(hc)))
+		signer, err := client.New(base, client.WithKeypair(kp.AccessKey, kp.SecretKey), client.WithHTTPClient(hc))
+		if err != nil {
+			return nil, err
+		}
 		signed := func(ctx context.Context) error { return get(ctx, signer.HTTPClient(), base+"/api/users/me") }
 		opts := load.Options{Concurrency: conc, Duration: dur, Warmup: 50}
 		p := HTTPPair{Backend: b.name}
@@ -199,7 +197,10 @@ func measureLogins(ctx context.Context, dur time.Duration) (*LoginStats, error) 
 	}
 	hashNS := time.Since(t0).Nanoseconds() / rounds
 	conc := 16
-	c := must(client.New("http://"+s.Addr(), client.WithHTTPClient(httpClient(conc))))
+	c, err := client.New("http://"+s.Addr(), client.WithHTTPClient(httpClient(conc)))
+	if err != nil {
+		return nil, err
+	}
 	r := load.Run(ctx, "POST /api/auth/login (argon2id OWASP)", load.Options{Concurrency: conc, Duration: dur},
 		func(ctx context.Context) error { _, err := c.Login(ctx, adminEmail, adminPassword); return err })
 	log.Println("  " + r.String())
@@ -207,11 +208,27 @@ func measureLogins(ctx context.Context, dur time.Duration) (*LoginStats, error) 
 	return &LoginStats{HashNS: hashNS, Slots: n, Bound: float64(min(n, runtime.NumCPU())) / (float64(hashNS) / 1e9), Result: r}, nil
 }
 
-func must[T any](v T, err error) T {
+// adminClient signs in as the admin at base and returns a client that
+// sends the access token, with opts.
+func adminClient(ctx context.Context, base string, opts ...client.Option) (*client.Client, error) {
+	anon, err := client.New(base)
 	if err != nil {
-		log.Fatal(err)
+		return nil, err
 	}
-	return v
+	tok, err := anon.Login(ctx, adminEmail, adminPassword)
+	if err != nil {
+		return nil, err
+	}
+	return client.New(base, append([]client.Option{client.WithBearer(tok.AccessToken)}, opts...)...)
+}
+
+// adminKeypair makes a keypair of the admin's at base, to sign with.
+func adminKeypair(ctx context.Context, base string) (*client.NewKeypair, error) {
+	owner, err := adminClient(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	return owner.CreateKeypair(ctx, "bench")
 }
 
 // createDatabase makes a throw-away database on the server at admin.

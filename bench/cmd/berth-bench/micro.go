@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"log"
-	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -48,21 +47,24 @@ var microSuites = []struct {
 
 var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(-\d+)?\s+(\d+)\s+([\d.]+) ns/op(.*)$`)
 
-func runMicro(ctx context.Context) []Micro {
+// runMicro runs the suites one after the other; a suite that fails is
+// logged and left out. It returns early, with ctx's error, when ctx ends.
+func runMicro(ctx context.Context, cl *cleanups) ([]Micro, error) {
 	var out []Micro
 	byPkg := map[string]map[string]*Micro{}
 	for _, s := range microSuites {
-		cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", s.pattern, "-benchmem", "-benchtime", s.benchtime, s.pkg)
-		cmd.Env = os.Environ()
-		var buf bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &buf, &buf
-		if err := cmd.Run(); err != nil {
-			log.Printf("  %s: %v\n%s", s.pkg, err, buf.String())
+		cmd := exec.Command("go", "test", "-run", "^$", "-bench", s.pattern, "-benchmem", "-benchtime", s.benchtime, s.pkg)
+		buf, err := combinedOutput(ctx, cl, cmd)
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		if err != nil {
+			log.Printf("  %s: %v\n%s", s.pkg, err, buf)
 			continue
 		}
 		got := map[string]*Micro{}
 		var order []string
-		sc := bufio.NewScanner(&buf)
+		sc := bufio.NewScanner(bytes.NewReader(buf))
 		for sc.Scan() {
 			m := benchLine.FindStringSubmatch(sc.Text())
 			if m == nil {
@@ -98,5 +100,5 @@ func runMicro(ctx context.Context) []Micro {
 			out = append(out, *r)
 		}
 	}
-	return out
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/berth-platform/berth/bench/load"
@@ -31,7 +33,7 @@ type WebStats struct {
 	Nginx []HTTPPair `json:"nginx,omitempty"`
 }
 
-func measureWeb(ctx context.Context, dur time.Duration, redisURL string) (*WebStats, error) {
+func measureWeb(ctx context.Context, cl *cleanups, dur time.Duration, redisURL string) (*WebStats, error) {
 	out := &WebStats{}
 	serve, err := measureServeSession(ctx, dur)
 	if err != nil {
@@ -49,7 +51,7 @@ func measureWeb(ctx context.Context, dur time.Duration, redisURL string) (*WebSt
 		}{"webserver → manager, Redis", redisURL})
 	}
 	for _, setup := range setups {
-		pairs, nginx, err := measureWebSetup(ctx, dur, setup.name, setup.redis, len(out.Nginx) == 0)
+		pairs, nginx, err := measureWebSetup(ctx, cl, dur, setup.name, setup.redis, len(out.Nginx) == 0)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", setup.name, err)
 		}
@@ -59,7 +61,7 @@ func measureWeb(ctx context.Context, dur time.Duration, redisURL string) (*WebSt
 	return out, nil
 }
 
-func measureWebSetup(ctx context.Context, dur time.Duration, name, redisURL string, withNginx bool) ([]HTTPPair, []HTTPPair, error) {
+func measureWebSetup(ctx context.Context, cl *cleanups, dur time.Duration, name, redisURL string, withNginx bool) ([]HTTPPair, []HTTPPair, error) {
 	hasher := cheapHasher()
 	key := "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc="
 	m, stopM, err := startRole(ctx, backend{name: "manager", redisURL: redisURL}, hasher, server.RoleManager, nil, key)
@@ -74,28 +76,26 @@ func measureWebSetup(ctx context.Context, dur time.Duration, name, redisURL stri
 	}
 	defer stopW()
 	webURL := "http://" + w.Addr()
-	tok, err := must(client.New(managerURL)).Login(ctx, adminEmail, adminPassword)
-	if err != nil {
-		return nil, nil, err
-	}
-	kp, err := must(client.New(managerURL, client.WithBearer(tok.AccessToken))).CreateKeypair(ctx, "bench")
+	kp, err := adminKeypair(ctx, managerURL)
 	if err != nil {
 		return nil, nil, err
 	}
 	var nginxURL string
 	if withNginx {
-		stop, u, err := startNginx(managerURL)
+		n, err := startNginx(ctx, cl, managerURL)
 		if err != nil {
 			log.Printf("  nginx comparison skipped: %v", err)
 		} else {
-			defer stop()
-			nginxURL = u
+			defer func() { _ = n.stop() }()
+			nginxURL = n.URL
 		}
 	}
 	var pairs, nginx []HTTPPair
 	for _, conc := range []int{1, 8, 64} {
-		hc := httpClient(conc)
-		direct := must(client.New(managerURL, client.WithKeypair(kp.AccessKey, kp.SecretKey), client.WithHTTPClient(hc)))
+		direct, err := client.New(managerURL, client.WithKeypair(kp.AccessKey, kp.SecretKey), client.WithHTTPClient(httpClient(conc)))
+		if err != nil {
+			return nil, nil, err
+		}
 		browser, err := sessionClient(ctx, webURL, conc)
 		if err != nil {
 			return nil, nil, err
@@ -110,7 +110,10 @@ func measureWebSetup(ctx context.Context, dur time.Duration, name, redisURL stri
 		log.Println("  " + p.Subject.String())
 		pairs = append(pairs, p)
 		if nginxURL != "" {
-			viaNginx := must(client.New(nginxURL, client.WithKeypair(kp.AccessKey, kp.SecretKey), client.WithHTTPClient(httpClient(conc))))
+			viaNginx, err := client.New(nginxURL, client.WithKeypair(kp.AccessKey, kp.SecretKey), client.WithHTTPClient(httpClient(conc)))
+			if err != nil {
+				return nil, nil, err
+			}
 			n := HTTPPair{Backend: "nginx plain proxy → manager"}
 			n.Baseline = p.Baseline
 			n.Subject = load.Run(ctx, "signed GET /api/users/me via nginx", opts,
@@ -134,17 +137,16 @@ func measureServeSession(ctx context.Context, dur time.Duration) ([]HTTPPair, er
 	}
 	defer stop()
 	base := "http://" + s.Addr()
-	tok, err := must(client.New(base)).Login(ctx, adminEmail, adminPassword)
-	if err != nil {
-		return nil, err
-	}
-	kp, err := must(client.New(base, client.WithBearer(tok.AccessToken))).CreateKeypair(ctx, "bench")
+	kp, err := adminKeypair(ctx, base)
 	if err != nil {
 		return nil, err
 	}
 	var pairs []HTTPPair
 	for _, conc := range []int{1, 8, 64} {
-		direct := must(client.New(base, client.WithKeypair(kp.AccessKey, kp.SecretKey), client.WithHTTPClient(httpClient(conc))))
+		direct, err := client.New(base, client.WithKeypair(kp.AccessKey, kp.SecretKey), client.WithHTTPClient(httpClient(conc)))
+		if err != nil {
+			return nil, err
+		}
 		browser, err := sessionClient(ctx, base, conc)
 		if err != nil {
 			return nil, err
@@ -182,24 +184,96 @@ func sessionClient(ctx context.Context, webURL string, conc int) (*http.Client, 
 	return hc, nil
 }
 
-// startNginx runs nginx as a plain reverse proxy (keep-alive to the
-// upstream, as one would configure it) in front of target.
-func startNginx(target string) (func(), string, error) {
-	bin, err := exec.LookPath("nginx")
+// nginxProxy is nginx running as a plain reverse proxy, a child of the
+// bench in a process group of its own (the master and its workers).
+type nginxProxy struct {
+	URL  string
+	proc *proc
+	stop func() error // ends the group, waits for it and removes dir
+}
+
+// nginxPath finds nginx: on PATH, or where Debian puts it (/usr/sbin is
+// not on every user's PATH).
+func nginxPath() (string, error) {
+	if bin, err := exec.LookPath("nginx"); err == nil {
+		return bin, nil
+	}
+	if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
+		return "/usr/sbin/nginx", nil
+	}
+	return "", errors.New("nginx is not installed (apt-get install nginx-light)")
+}
+
+// startNginx runs nginx in the foreground as a plain reverse proxy
+// (keep-alive to the upstream, as one would configure it) in front of
+// target, and returns once it accepts connections. Stop it with stop;
+// cl stops it if the bench ends first, and the kernel sends its master
+// SIGTERM if the bench is killed: the master then ends its workers,
+// which a SIGKILL would leave running.
+func startNginx(ctx context.Context, cl *cleanups, target string) (*nginxProxy, error) {
+	bin, err := nginxPath()
 	if err != nil {
-		return nil, "", fmt.Errorf("nginx is not installed (apt-get install nginx-light)")
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "berth-bench-nginx-")
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, "", err
+		os.RemoveAll(dir)
+		return nil, err
 	}
-	port := l.Addr().(*net.TCPAddr).Port
+	addr := l.Addr().String()
 	l.Close()
-	conf := fmt.Sprintf(`daemon off;
+	path := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(path, []byte(nginxConf(dir, addr, strings.TrimPrefix(target, "http://"))), 0o600); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	var stderr bytes.Buffer // read only once nginx is reaped
+	cmd := exec.Command(bin, "-c", path, "-p", dir, "-e", filepath.Join(dir, "error.log"))
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	p, err := startProc(cl, cmd, syscall.SIGTERM)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start nginx: %w", err)
+	}
+	var stopErr error
+	stop := cl.add(func() { stopErr = p.stop(); os.RemoveAll(dir) })
+	n := &nginxProxy{URL: "http://" + addr, proc: p, stop: func() error { stop(); return stopErr }}
+	if err := waitListening(ctx, addr, p.done, 5*time.Second); err != nil {
+		_ = n.stop()
+		return nil, fmt.Errorf("nginx: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return n, nil
+}
+
+// waitListening waits until addr accepts a connection, exited is closed
+// or timeout passes.
+func waitListening(ctx context.Context, addr string, exited <-chan struct{}, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var d net.Dialer
+	for {
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			return c.Close()
+		}
+		select {
+		case <-exited:
+			return errors.New("exited at start")
+		case <-ctx.Done():
+			return fmt.Errorf("not listening on %s: %w", addr, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// nginxConf is the proxy's configuration: everything it writes stays in
+// dir, and `daemon off` keeps the master a child of the bench.
+func nginxConf(dir, listen, upstream string) string {
+	return fmt.Sprintf(`daemon off;
 worker_processes 1;
 pid %[1]s/nginx.pid;
 error_log %[1]s/error.log warn;
@@ -210,7 +284,7 @@ http {
   uwsgi_temp_path %[1]s/uwsgi; scgi_temp_path %[1]s/scgi;
   upstream manager { server %[3]s; keepalive 128; }
   server {
-    listen 127.0.0.1:%[2]d;
+    listen %[2]s;
     location / {
       proxy_pass http://manager;
       proxy_http_version 1.1;
@@ -219,23 +293,5 @@ http {
     }
   }
 }
-`, dir, port, strings.TrimPrefix(target, "http://"))
-	path := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		return nil, "", err
-	}
-	cmd := exec.Command(bin, "-c", path, "-p", dir)
-	cmd.WaitDelay = 2 * time.Second
-	if err := cmd.Start(); err != nil {
-		return nil, "", err
-	}
-	u := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for i := 0; i < 50; i++ {
-		if c, err := net.Dial("tcp", u[len("http://"):]); err == nil {
-			c.Close()
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); os.RemoveAll(dir) }, u, nil
+`, dir, listen, upstream)
 }
