@@ -4,10 +4,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -24,8 +26,9 @@ const assertionWindow = 5 * time.Minute
 
 // Gateway makes and checks client-address assertions.
 type Gateway struct {
-	key []byte
-	now func() time.Time
+	key  []byte
+	now  func() time.Time
+	macs sync.Pool // hash.Hash keyed with key: hmac.New derives the pads on every call
 }
 
 // NewGateway returns a Gateway over a key derived from the master key
@@ -40,9 +43,22 @@ func NewGateway(key []byte, now func() time.Time) *Gateway {
 // mac binds the address to the time and to the request's method and path,
 // so an assertion seen on one request is no use on another.
 func (g *Gateway) mac(addr string, t int64, method, path string) string {
-	m := hmac.New(sha256.New, g.key)
-	m.Write([]byte(addr + "\n" + strconv.FormatInt(t, 10) + "\n" + method + "\n" + path))
-	return hex.EncodeToString(m.Sum(nil))
+	m, _ := g.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, g.key)
+	}
+	defer func() { m.Reset(); g.macs.Put(m) }()
+	var buf [128]byte
+	b := append(buf[:0], addr...)
+	b = append(b, '\n')
+	b = strconv.AppendInt(b, t, 10)
+	b = append(b, '\n')
+	b = append(b, method...)
+	b = append(b, '\n')
+	b = append(b, path...)
+	m.Write(b)
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(m.Sum(sum[:0]))
 }
 
 // Assert sets the assertion of addr on out (any client-sent value is
