@@ -113,10 +113,8 @@ func (r *Runtime) run(ctx context.Context, dep *deployment, req *berth.InvokeReq
 		// Sleeping in the host must not outlive the deadline: wazero can
 		// only stop an instance while it runs guest code.
 		WithNanosleep(func(ns int64) { sleep(ctx, ns) })
-	for _, kv := range cgi.Environ(req, len(body)) {
-		cfg = cfg.WithEnv(kv[0], kv[1])
-	}
-	mod, err := r.wz.InstantiateModule(experimental.WithMemoryAllocator(ctx, res.alloc), dep.mod.compiled, cfg)
+	call := withEnviron(experimental.WithMemoryAllocator(ctx, res.alloc), newEnviron(cgi.Environ(req, len(body))))
+	mod, err := r.wz.InstantiateModule(call, dep.mod.compiled, cfg)
 	res.err = err
 	res.cause = context.Cause(ctx) // the call ends here: what has passed by now counts
 	res.parent = parent.Err()

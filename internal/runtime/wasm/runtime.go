@@ -146,7 +146,7 @@ func New(cfg Config) (*Runtime, error) {
 		rc = rc.WithCompilationCache(r.cache)
 	}
 	r.wz = wazero.NewRuntimeWithConfig(ctx, rc)
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r.wz); err != nil {
+	if err := instantiateWASI(ctx, r.wz); err != nil {
 		_ = r.Close(ctx)
 		return nil, fmt.Errorf("wasm: instantiate WASI: %w", err)
 	}
