@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -90,8 +91,21 @@ func newRequestID() string {
 type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	// reg also takes the function collectors of a manager (function_metrics.go).
+	// reg also takes the function collectors of a manager (internal/invoke).
 	reg prometheus.Registerer
+	// series keeps each label set's counter and histogram once resolved:
+	// resolving hashes every label value, on every request.
+	series sync.Map // seriesKey -> *seriesPair
+}
+
+type seriesKey struct {
+	method, endpoint, domain, operation, errorDetail string
+	status                                           int
+}
+
+type seriesPair struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 var apiLabels = []string{"method", "endpoint", "domain", "operation", "error_detail", "status_code"}
@@ -123,10 +137,16 @@ func (m *Metrics) Observe(method, endpoint, domain, operation, errorDetail strin
 	if status < 400 {
 		domain, operation, errorDetail = "", "", ""
 	}
-	labels := prometheus.Labels{"method": method, "endpoint": endpoint, "domain": domain, "operation": operation,
-		"error_detail": errorDetail, "status_code": strconv.Itoa(status)}
-	m.requests.With(labels).Inc()
-	m.duration.With(labels).Observe(d.Seconds())
+	k := seriesKey{method, endpoint, domain, operation, errorDetail, status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		labels := prometheus.Labels{"method": method, "endpoint": endpoint, "domain": domain, "operation": operation,
+			"error_detail": errorDetail, "status_code": strconv.Itoa(status)}
+		v, _ = m.series.LoadOrStore(k, &seriesPair{m.requests.With(labels), m.duration.With(labels)})
+	}
+	p := v.(*seriesPair)
+	p.requests.Inc()
+	p.duration.Observe(d.Seconds())
 }
 
 // observe gives every request an id, and afterwards records its metrics and

@@ -119,8 +119,9 @@ func (m *linearMemory) Free() {
 var mappings = &mappingPool{free: map[uint64][]pooled{}}
 
 const (
-	// poolPerSize is the most mappings of one size kept.
-	poolPerSize = 32
+	// poolPerSize is the most mappings of one size kept: more than the
+	// calls that run at once under load, so that none maps afresh.
+	poolPerSize = 256
 	// poolMaxUsed is the most of one mapping that may have been used for
 	// it to be kept: clearing costs about what it saves past that.
 	poolMaxUsed = 8 << 20
