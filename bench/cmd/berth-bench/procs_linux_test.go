@@ -16,19 +16,18 @@ import (
 // TestRunProcEndsGroup cancels a command whose child outlives it: the
 // whole group must go, not the command alone.
 func TestRunProcEndsGroup(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cmd := exec.Command("sh", "-c", "sleep 60 & echo $$; wait")
-	cmd.Stdout = w
+	// A pipe the command owns: the test never touches a file the starting
+	// goroutine hands to the child.
+	r, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- runProc(ctx, &cleanups{}, cmd) }()
 	line, _ := bufio.NewReader(r).ReadString('\n')
-	w.Close()
 	pgid, err := strconv.Atoi(strings.TrimSpace(line))
 	if err != nil {
 		t.Fatalf("sh printed %q", line)
