@@ -82,7 +82,15 @@ func cgi(what string) {
 		}
 	case "huge": // 8 MiB, then ends normally
 		_, _ = io.WriteString(out, "Content-Type: text/plain\n\n")
-		_, _ = out.Write([]byte(strings.Repeat("h", 8<<20)))
+		// In chunks: one 8 MiB string and its byte copy would hold 16 MiB
+		// in a 48 MiB container, where a loaded machine's lazy GC can turn
+		// "output too large" into an out-of-memory kill.
+		chunk := []byte(strings.Repeat("h", 64<<10))
+		for range (8 << 20) / len(chunk) {
+			if _, err := out.Write(chunk); err != nil {
+				os.Exit(1)
+			}
+		}
 	case "badresponse":
 		_, _ = io.WriteString(out, "Content-Type: text/plain\nno blank line here\n")
 	case "crash":
