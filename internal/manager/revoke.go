@@ -3,7 +3,6 @@ package manager
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/berth-platform/berth"
@@ -107,25 +106,4 @@ func revokedOr(err error) error {
 		return errRevoked
 	}
 	return err
-}
-
-// ownerActive refuses a function whose owner is blocked or deleted.
-func (m *Manager) ownerActive(ctx context.Context, f *berth.Function) error {
-	u, err := m.store.User(ctx, f.OwnerID)
-	if errors.Is(err, berth.ErrNotFound) {
-		return ownerInactive(f, &berth.User{Status: berth.UserDeleted})
-	}
-	if err != nil {
-		return err
-	}
-	if !u.Active() {
-		return ownerInactive(f, u)
-	}
-	return nil
-}
-
-// ownerInactive refuses a public function whose owner's account ended.
-func ownerInactive(f *berth.Function, u *berth.User) error {
-	return problem(http.StatusForbidden, codeOwnerInactive,
-		"function "+f.ID+" cannot be invoked: its owner's account is "+string(u.Status)+"; ask an administrator")
 }
