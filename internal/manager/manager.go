@@ -1,11 +1,3 @@
-// Package manager is berth's API: accounts, tokens, keypairs, and (as the
-// platform grows) functions, stats and administration, as huma operations
-// on net/http. Every authenticated request is checked here — a bearer token
-// or a BERTH-HMAC-SHA256 signature — whoever forwarded it.
-//
-// The manager never logs a secret, a token or a request body, never returns
-// a stored secret except once at creation, and maps domain errors to RFC
-// 9457 problems in exactly one place (problem.go).
 package manager
 
 import (
