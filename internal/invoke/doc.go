@@ -11,9 +11,12 @@
 // API's mapping of errors to problems (Answers). The runtime gets the body
 // as bytes.
 //
-// Every call is recorded, answered or refused, before its answer leaves:
-// a refusal (busy, over the body limit, a body that does not match its
-// signature) as a rejected execution with the status it was answered with.
+// Once the caller may call the function, the body is read and checked
+// first — a signed call's nonce is spent before the function's state can
+// refuse it, so a refused call cannot be replayed to run later — and from
+// there every call is recorded before its answer leaves: a refusal (over
+// the body limit, a body that does not match its signature, not deployed,
+// busy) as a rejected execution with the status it was answered with.
 // What a function answers passes through copyFunctionHeaders, which keeps
 // it from acting on the platform's origin: no origin-wide headers, no
 // X-Berth-* headers, cookies only under the function's own path.

@@ -152,38 +152,29 @@ func (in *Invoker) Serve(w http.ResponseWriter, r *http.Request, id, path string
 		in.o.Answers.Refuse(w, r, err)
 		return
 	}
-	if who.Kind == berth.CallerPublic {
-		// Nobody's credential vouches for a public call: the owner's
-		// account must still be active (API keys and owners were checked
-		// with their credential).
-		if err := in.ownerActive(ctx, f); err != nil {
-			in.fail(w, r, err)
-			return
-		}
-	}
-	switch {
-	case f.Status == berth.FunctionPendingDeletion:
-		in.fail(w, r, problems.New(http.StatusGone, problems.PendingDeletion, "function "+f.ID+" is scheduled for deletion and cannot be invoked"))
-		return
-	case f.ActiveVersion == 0:
-		in.fail(w, r, problems.New(http.StatusConflict, problems.NotDeployed, "function "+f.ID+" has no deployment yet: deploy it first"))
-		return
-	}
+	// From here on the call is the caller's, and whatever answers it is
+	// recorded. The body comes first: a signed call's nonce is spent
+	// before anything about the function can refuse it, so that a call
+	// refused now (busy, not deployed) cannot be replayed to run later.
 	e := berth.Execution{ID: uuid.NewString(), FunctionID: f.ID, OwnerID: f.OwnerID, Version: f.ActiveVersion,
 		StartedAt: in.now().UTC(), CallerKind: who.Kind, CallerKeyID: who.KeyID}
 	w.Header().Set(HeaderExecutionID, e.ID)
-	release, err := in.acquireSlot(ctx, f)
-	if err != nil {
-		in.finishRejected(w, r, &e, err)
-		return
-	}
-	defer release()
 	body, err := in.o.Body(w, r)
 	if err != nil {
 		in.finishRejected(w, r, &e, err)
 		return
 	}
 	e.BytesIn = int64(len(body))
+	if err := in.runnable(ctx, f, who); err != nil {
+		in.finishRejected(w, r, &e, err)
+		return
+	}
+	release, err := in.acquireSlot(ctx, f)
+	if err != nil {
+		in.finishRejected(w, r, &e, err)
+		return
+	}
+	defer release()
 	resp, err := in.run(ctx, f, r, path, body, e.ID)
 	if errors.Is(err, berth.ErrBusy) {
 		// The runtime had no room for the call and never ran it.
@@ -192,6 +183,22 @@ func (in *Invoker) Serve(w http.ResponseWriter, r *http.Request, id, path string
 		return
 	}
 	in.finish(w, r, f, &e, resp, err)
+}
+
+// runnable refuses a call the function cannot take: scheduled for
+// deletion, never deployed, or — for a public call, which nobody's
+// credential vouches for — an owner whose account has ended (API keys and
+// owners were checked with their credential).
+func (in *Invoker) runnable(ctx context.Context, f *berth.Function, who Caller) error {
+	switch {
+	case f.Status == berth.FunctionPendingDeletion:
+		return problems.New(http.StatusGone, problems.PendingDeletion, "function "+f.ID+" is scheduled for deletion and cannot be invoked")
+	case f.ActiveVersion == 0:
+		return problems.New(http.StatusConflict, problems.NotDeployed, "function "+f.ID+" has no deployment yet: deploy it first")
+	case who.Kind == berth.CallerPublic:
+		return in.ownerActive(ctx, f)
+	}
+	return nil
 }
 
 func functionNotFound(id string) error {

@@ -250,23 +250,29 @@ func TestRefusalsAreRecordedAlike(t *testing.T) {
 	}
 }
 
-func TestInvokeAnswersBeforeRunning(t *testing.T) {
+// TestInvokeRefusals: a call of no function is answered and not
+// recorded; a call the function cannot take is answered with its problem
+// and recorded as rejected, after its body was read (and, when signed,
+// its nonce spent).
+func TestInvokeRefusals(t *testing.T) {
 	s := newSetup(t)
+	recorded := 0
 	for _, tc := range []struct {
 		name   string
 		change func()
 		id     string
 		status int
 		code   string
+		record bool
 	}{
-		{"BadID", func() {}, "not-a-uuid", 404, problems.NotFound},
-		{"Unknown", func() {}, "0b7a3c1e-5a55-4c43-9a8b-000000000000", 404, problems.NotFound},
-		{"NotDeployed", func() { s.fns.f.ActiveVersion = 0 }, fnID, 409, problems.NotDeployed},
-		{"PendingDeletion", func() { s.fns.f.Status = berth.FunctionPendingDeletion }, fnID, 410, problems.PendingDeletion},
+		{"BadID", func() {}, "not-a-uuid", 404, problems.NotFound, false},
+		{"Unknown", func() {}, "0b7a3c1e-5a55-4c43-9a8b-000000000000", 404, problems.NotFound, false},
+		{"NotDeployed", func() { s.fns.f.ActiveVersion = 0 }, fnID, 409, problems.NotDeployed, true},
+		{"PendingDeletion", func() { s.fns.f.Status = berth.FunctionPendingDeletion }, fnID, 410, problems.PendingDeletion, true},
 		{"PublicOwnerBlocked", func() {
 			s.caller = invoke.Caller{Kind: berth.CallerPublic}
 			s.fns.owner.Status = berth.UserBlocked
-		}, fnID, 403, problems.OwnerInactive},
+		}, fnID, 403, problems.OwnerInactive, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			saved, savedOwner, savedCaller := s.fns.f, s.fns.owner, s.caller
@@ -278,9 +284,17 @@ func TestInvokeAnswersBeforeRunning(t *testing.T) {
 			if w.Code != tc.status || !strings.Contains(w.Body.String(), problems.TypeBase+tc.code) {
 				t.Fatalf("%d %s, want %d %s", w.Code, w.Body, tc.status, tc.code)
 			}
+			if !tc.record {
+				if w.Header().Get(invoke.HeaderExecutionID) != "" {
+					t.Fatal("a call of no function got an execution id")
+				}
+				return
+			}
+			recorded++
+			e := s.recorded(t, recorded)[recorded-1]
+			if e.ID != w.Header().Get(invoke.HeaderExecutionID) || e.Status != berth.ExecRejected || e.HTTPStatus != tc.status || e.BytesIn != 1 {
+				t.Fatalf("record %+v, want rejected with %d after reading the body", e, tc.status)
+			}
 		})
-	}
-	if got := s.execs.all(); len(got) != 0 {
-		t.Fatalf("calls refused before an execution began were recorded: %+v", got)
 	}
 }

@@ -931,3 +931,36 @@ func TestEnvCannotShadowASecret(t *testing.T) {
 		t.Fatalf("env replacing a removed secret: %v", err)
 	}
 }
+
+// TestRefusedInvocationCannotBeReplayed: a signed call the function
+// refused (here: not deployed yet) has spent its nonce, so the same
+// request sent again once the function is deployed is a replay, not a
+// first run; and the refusal is in the function's executions.
+func TestRefusedInvocationCannotBeReplayed(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	ctx := t.Context()
+	_, _, c := ts.newUser()
+	f, err := c.InitFunction(ctx, "later", "wasm", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := c.CreateAPIKey(ctx, f.ID, "k", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := signedRequest(t, http.MethodPost, ts.url+"/api/functions/"+f.ID+"/invoke", "once", k.KeyID, k.Secret, ts.clock.Now())
+	again := resend(first, "once")
+	if status, _, body := ts.raw(first); status != http.StatusConflict || !strings.Contains(string(body), "function-not-deployed") {
+		t.Fatalf("before a deploy: %d %s", status, body)
+	}
+	if _, err := c.Deploy(ctx, f.ID, "application/wasm", module(t, "echo")); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := ts.raw(again); status != http.StatusUnauthorized || !strings.Contains(string(body), "replayed-request") {
+		t.Fatalf("the refused request sent again after the deploy: %d %s; want 401 replayed-request", status, body)
+	}
+	waitFor(t, func() bool {
+		l, err := c.Executions(ctx, f.ID, client.ListOptions{Status: "rejected"})
+		return err == nil && l.Total == 2
+	})
+}
