@@ -41,7 +41,23 @@ func IsHopByHop(name string) bool {
 // X-Berth-*, in any spelling a server might take for it (case, and "_"
 // for "-").
 func IsBerth(name string) bool {
-	return strings.HasPrefix(strings.ReplaceAll(strings.ToLower(name), "_", "-"), "x-berth-")
+	const prefix = "x-berth-"
+	if len(name) < len(prefix) {
+		return false
+	}
+	for i := range len(prefix) {
+		c := name[i]
+		switch {
+		case c == '_':
+			c = '-'
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // RemoveBerth deletes every X-Berth-* header from h, in any spelling.
