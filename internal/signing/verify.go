@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/berth-platform/berth/internal/headers"
 )
 
 // Problem codes; each names one reason a request is refused.
@@ -172,15 +174,13 @@ func checkSignedList(r *http.Request, signed []string) error {
 		return malformed("SignedHeaders must include content-type when the request has one")
 	}
 	for k := range r.Header {
-		lk := strings.ToLower(k)
-		norm := strings.ReplaceAll(lk, "_", "-")
-		if !strings.HasPrefix(norm, "x-berth-") {
+		if !headers.IsBerth(k) {
 			continue
 		}
-		if norm != lk {
+		if strings.ContainsRune(k, '_') {
 			return malformed("header %s spells an X-Berth-* name with '_'; use '-'", clip(k))
 		}
-		if !has(lk) {
+		if lk := strings.ToLower(k); !has(lk) {
 			return malformed("header %s is not signed; every X-Berth-* header must be in SignedHeaders", clip(k))
 		}
 	}
