@@ -5,6 +5,30 @@ import (
 	"time"
 )
 
+// UserFilter selects users for administrators.
+type UserFilter struct {
+	// Query matches a substring of the email or the name, any case.
+	Query     string
+	Status    UserStatus
+	Role      Role
+	AdminRole AdminRole
+	Sort      UserSort
+	Page      Page
+}
+
+// UserSort orders a user list; ties are broken by id.
+type UserSort string
+
+// The orders of a user list (a leading "-" is descending).
+const (
+	SortEmail         UserSort = "email"
+	SortEmailDesc     UserSort = "-email"
+	SortName          UserSort = "name"
+	SortNameDesc      UserSort = "-name"
+	SortCreatedAt     UserSort = "created_at"
+	SortCreatedAtDesc UserSort = "-created_at"
+)
+
 // UserStore keeps accounts, their profiles and preferences.
 type UserStore interface {
 	// CreateUser inserts u, filling ID, CreatedAt and UpdatedAt when empty.
@@ -21,6 +45,9 @@ type UserStore interface {
 	User(ctx context.Context, id string) (*User, error)
 	// UserByEmail returns the account with the normalised email, or ErrNotFound.
 	UserByEmail(ctx context.Context, email string) (*User, error)
+	// ListUsers returns a page of the users f selects, in f's order, and
+	// how many it selects in all.
+	ListUsers(ctx context.Context, f UserFilter) ([]User, int, error)
 	// UpdateUserName sets the display name; ErrNotFound when there is no such user.
 	UpdateUserName(ctx context.Context, id, name string) error
 	// UpdatePasswordHash sets the password hash; ErrNotFound when there is no such user.

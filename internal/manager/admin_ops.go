@@ -117,6 +117,7 @@ func (m *Manager) registerAdmin() {
 	operation(m, huma.Operation{OperationID: "admin-errors", Method: http.MethodGet, Path: "/api/admin/errors", Tags: tags,
 		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden},
 		Summary: "Recent failed executions across all users, and this process's recent 5xx answers"}, m.adminErrors)
+	m.registerAdminUsers(tags, admin)
 }
 
 func (m *Manager) adminStats(ctx context.Context, _ *struct{}) (*adminStatsOutput, error) {

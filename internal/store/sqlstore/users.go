@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -104,6 +105,63 @@ func (s *Store) User(ctx context.Context, id string) (*berth.User, error) {
 func (s *Store) UserByEmail(ctx context.Context, email string) (*berth.User, error) {
 	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
 	return u, s.wrap("get user by email", err)
+}
+
+// userOrders maps each user sort to its ORDER BY; id breaks ties, so that
+// pages never overlap.
+var userOrders = map[berth.UserSort]string{
+	berth.SortEmail: "email, id", berth.SortEmailDesc: "email DESC, id DESC",
+	berth.SortName: "LOWER(name), id", berth.SortNameDesc: "LOWER(name) DESC, id DESC",
+	berth.SortCreatedAt: "created_at, id", berth.SortCreatedAtDesc: "created_at DESC, id DESC",
+}
+
+// ListUsers implements berth.UserStore.
+func (s *Store) ListUsers(ctx context.Context, f berth.UserFilter) ([]berth.User, int, error) {
+	const op = "list users"
+	var where []string
+	var args []any
+	if f.Query != "" {
+		like := "%" + likeEscaper.Replace(strings.ToLower(f.Query)) + "%"
+		where = append(where, `(LOWER(email) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`)
+		args = append(args, like, like)
+	}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if f.Role != "" {
+		where, args = append(where, "role = ?"), append(args, f.Role)
+	}
+	if f.AdminRole != "" {
+		where, args = append(where, "admin_role = ?"), append(args, f.AdminRole)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM users`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, s.wrap(op, err)
+	}
+	order, ok := userOrders[f.Sort]
+	if !ok {
+		order = userOrders[berth.SortEmail]
+	}
+	limit, offset := pageBounds(f.Page)
+	rows, err := s.query(ctx, `SELECT `+userColumns+` FROM users`+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+		append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, s.wrap(op, err)
+	}
+	defer rows.Close()
+	var out []berth.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, 0, s.wrap(op, err)
+		}
+		out = append(out, *u)
+	}
+	return out, total, s.wrap(op, rows.Err())
 }
 
 // UpdateUserName implements berth.UserStore.

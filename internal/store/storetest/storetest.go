@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -34,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) berth.Store) {
 		{"Users/ProfileAndPreferences", testProfilePreferences},
 		{"Users/FirstAdminOnce", testFirstAdminOnce},
 		{"Users/SQLLookingInput", testSQLLookingInput},
+		{"Users/ListFilterSortPage", testUsersList},
 		{"Tokens/CreateAndLookup", testTokensLookup},
 		{"Tokens/Rotate", testTokensRotate},
 		{"Tokens/ReuseRevokesFamily", testTokensReuse},
@@ -730,5 +732,92 @@ func EmailSkeletonBackfill(t *testing.T, open func(t *testing.T) berth.Store, q 
 	err := s.CreateUser(ctx, &berth.User{Email: "pa\u0443pal@x.io", Name: "x", Role: berth.RoleUser, Status: berth.UserActive, PasswordHash: "h"})
 	if !errors.Is(err, berth.ErrConflict) {
 		t.Errorf("a new look-alike after the backfill: %v, want ErrConflict", err)
+	}
+}
+
+// testUsersList: search on email and name in any case (LIKE wildcards
+// taken literally), filters, each order with id breaking ties, pages that
+// neither overlap nor skip, and the total.
+func testUsersList(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	mk := func(email, name string, role berth.Role, admin berth.AdminRole, status berth.UserStatus) *berth.User {
+		u := &berth.User{Email: email, Name: name, Role: role, AdminRole: admin, Status: status, //nolint:gosec // G101: a fixture hash
+			PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatalf("CreateUser %s: %v", email, err)
+		}
+		if status != berth.UserActive {
+			if err := s.UpdateUserStatus(ctx, u.ID, status); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return u
+	}
+	mk("ada@example.test", "Ada Lovelace", berth.RoleAdmin, berth.AdminFull, berth.UserActive)
+	mk("bob@example.test", "Bob 100% Real", berth.RoleUser, "", berth.UserActive)
+	mk("carol@example.test", "carol", berth.RoleAdmin, berth.AdminView, berth.UserBlocked)
+	mk("dave_x@example.test", "Dave", berth.RoleUser, "", berth.UserActive)
+	mk("erin@other.test", "Erin ADA", berth.RoleUser, "", berth.UserDeleted)
+	emails := func(f berth.UserFilter) ([]string, int) {
+		t.Helper()
+		if f.Page.Size == 0 {
+			f.Page = berth.Page{Number: 1, Size: 50}
+		}
+		us, total, err := s.ListUsers(ctx, f)
+		if err != nil {
+			t.Fatalf("ListUsers(%+v): %v", f, err)
+		}
+		out := make([]string, len(us))
+		for i := range us {
+			out[i] = us[i].Email
+		}
+		return out, total
+	}
+	for _, tc := range []struct {
+		name string
+		f    berth.UserFilter
+		want []string
+	}{
+		{"All", berth.UserFilter{}, []string{"ada@example.test", "bob@example.test", "carol@example.test", "dave_x@example.test", "erin@other.test"}},
+		{"QueryNameAnyCase", berth.UserFilter{Query: "ADA"}, []string{"ada@example.test", "erin@other.test"}},
+		{"QueryEmail", berth.UserFilter{Query: "other.test"}, []string{"erin@other.test"}},
+		{"PercentIsLiteral", berth.UserFilter{Query: "100%"}, []string{"bob@example.test"}},
+		{"UnderscoreIsLiteral", berth.UserFilter{Query: "e_x"}, []string{"dave_x@example.test"}},
+		{"Status", berth.UserFilter{Status: berth.UserBlocked}, []string{"carol@example.test"}},
+		{"Role", berth.UserFilter{Role: berth.RoleAdmin}, []string{"ada@example.test", "carol@example.test"}},
+		{"AdminRole", berth.UserFilter{AdminRole: berth.AdminView}, []string{"carol@example.test"}},
+		{"Combined", berth.UserFilter{Query: "a", Role: berth.RoleUser, Status: berth.UserActive}, []string{"bob@example.test", "dave_x@example.test"}},
+		{"EmailDesc", berth.UserFilter{Sort: berth.SortEmailDesc}, []string{"erin@other.test", "dave_x@example.test", "carol@example.test", "bob@example.test", "ada@example.test"}},
+		{"NameAnyCase", berth.UserFilter{Sort: berth.SortName}, []string{"ada@example.test", "bob@example.test", "carol@example.test", "dave_x@example.test", "erin@other.test"}},
+		{"NoMatch", berth.UserFilter{Query: "zzz"}, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, total := emails(tc.f)
+			if total != len(tc.want) || !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v (total %d), want %v", got, total, tc.want)
+			}
+		})
+	}
+	// Accounts made in one instant share created_at: newest first, then id.
+	us, _, err := s.ListUsers(ctx, berth.UserFilter{Sort: berth.SortCreatedAtDesc, Page: berth.Page{Number: 1, Size: 50}})
+	if err != nil || len(us) != 5 {
+		t.Fatalf("by creation: %d users, %v", len(us), err)
+	}
+	for i := 1; i < len(us); i++ {
+		a, b := us[i-1], us[i]
+		if a.CreatedAt.Before(b.CreatedAt) || (a.CreatedAt.Equal(b.CreatedAt) && a.ID < b.ID) {
+			t.Fatalf("by creation, newest first: %s (%s) before %s (%s)", a.Email, a.CreatedAt, b.Email, b.CreatedAt)
+		}
+	}
+	var paged []string
+	for n := 1; n <= 3; n++ {
+		got, total := emails(berth.UserFilter{Sort: berth.SortEmail, Page: berth.Page{Number: n, Size: 2}})
+		if total != 5 {
+			t.Fatalf("page %d: total %d, want 5", n, total)
+		}
+		paged = append(paged, got...)
+	}
+	if all, _ := emails(berth.UserFilter{Sort: berth.SortEmail}); !slices.Equal(paged, all) {
+		t.Fatalf("pages of 2 give %v, want %v", paged, all)
 	}
 }
