@@ -2,7 +2,9 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -11,7 +13,8 @@ import (
 )
 
 // The administration of accounts: /api/admin/users. Reading is open to
-// every admin, viewers included.
+// every admin, viewers included; writes are for full admins (adminWrite),
+// and each is audited with what it changed.
 
 type listUsersInput struct {
 	PageParams
@@ -24,10 +27,112 @@ type listUsersInput struct {
 
 type listUsersOutput struct{ Body Page[User] }
 
+// UserIDParam is a user id in the path.
+type UserIDParam struct {
+	ID string `path:"id" format:"uuid" maxLength:"36" doc:"The user's id."`
+}
+
+type blockUserInput struct {
+	UserIDParam
+	Body struct {
+		Reason string `json:"reason" minLength:"1" maxLength:"500" doc:"Why; kept in the audit log."`
+	}
+}
+
+type adminUserOutput struct{ Body User }
+
 func (m *Manager) registerAdminUsers(tags []string, admin map[string]any) {
+	write := map[string]any{"admin": true, "adminWrite": true}
 	operation(m, huma.Operation{OperationID: "admin-list-users", Method: http.MethodGet, Path: "/api/admin/users", Tags: tags,
 		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden},
 		Summary: "Accounts: search on email and name, filter by status and role, sort, page"}, m.listUsers)
+	operation(m, huma.Operation{OperationID: "admin-get-user", Method: http.MethodGet, Path: "/api/admin/users/{id}", Tags: tags,
+		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden, http.StatusNotFound},
+		Summary: "One account"}, m.adminGetUser)
+	operation(m, huma.Operation{OperationID: "admin-block-user", Method: http.MethodPost, Path: "/api/admin/users/{id}/block", Tags: tags,
+		Security: authenticated, Metadata: write, Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict},
+		Summary:     "Block an account: sign-in refused, and every session, token and keypair it holds ended at once",
+		Description: "Its API keys stop too (a key works only while its owner is active), and its public functions answer 403."}, m.blockUser)
+	operation(m, huma.Operation{OperationID: "admin-enable-user", Method: http.MethodPost, Path: "/api/admin/users/{id}/enable", Tags: tags,
+		Security: authenticated, Metadata: write, Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict},
+		Summary: "Enable a blocked account again (its sessions stay ended: the user signs in anew)"}, m.enableUser)
+}
+
+func (m *Manager) adminGetUser(ctx context.Context, in *UserIDParam) (*adminUserOutput, error) {
+	u, err := m.store.User(ctx, in.ID)
+	if errors.Is(err, berth.ErrNotFound) {
+		return nil, userNotFound(in.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &adminUserOutput{Body: userOut(u)}, nil
+}
+
+func userNotFound(id string) error {
+	return problem(http.StatusNotFound, codeNotFound, "no user "+id)
+}
+
+// blockUser blocks an account and ends what it is signed in with. An
+// admin cannot block themselves (nobody would be left to undo it from
+// that account), and a deleted account is restored, not blocked.
+func (m *Manager) blockUser(ctx context.Context, in *blockUserInput) (*adminUserOutput, error) {
+	actor := PrincipalFrom(ctx).User
+	if in.ID == actor.ID {
+		return nil, problem(http.StatusConflict, codeConflict, "you cannot block your own account; another full administrator can")
+	}
+	u, err := m.store.User(ctx, in.ID)
+	if errors.Is(err, berth.ErrNotFound) {
+		return nil, userNotFound(in.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch u.Status {
+	case berth.UserDeleted:
+		return nil, problem(http.StatusConflict, codeConflict, "user "+u.ID+" is deleted; a deleted account cannot be blocked")
+	case berth.UserBlocked:
+		return &adminUserOutput{Body: userOut(u)}, nil // already: nothing changes, nothing to audit
+	}
+	reason := strings.TrimSpace(in.Body.Reason)
+	if !berth.ValidText(reason) || reason == "" {
+		return nil, berth.Invalid("reason", "must be 1 to 500 characters without control characters or line breaks")
+	}
+	if err := m.store.UpdateUserStatus(ctx, u.ID, berth.UserBlocked); err != nil {
+		return nil, err
+	}
+	ended, err := m.endSessions(ctx, u.ID, "", "")
+	if err != nil {
+		return nil, err
+	}
+	m.auditUser(ctx, actor, actAdminUserBlock, u.ID, berth.AuditSuccess, "status "+string(u.Status)+" → blocked; "+
+		strconv.FormatInt(ended.WebSessions, 10)+" web sessions, "+strconv.FormatInt(ended.Keypairs, 10)+" keypairs, "+
+		strconv.FormatInt(ended.TokenFamilies, 10)+" logins ended; reason: "+reason)
+	u.Status = berth.UserBlocked
+	return &adminUserOutput{Body: userOut(u)}, nil
+}
+
+func (m *Manager) enableUser(ctx context.Context, in *UserIDParam) (*adminUserOutput, error) {
+	actor := PrincipalFrom(ctx).User
+	u, err := m.store.User(ctx, in.ID)
+	if errors.Is(err, berth.ErrNotFound) {
+		return nil, userNotFound(in.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch u.Status {
+	case berth.UserDeleted:
+		return nil, problem(http.StatusConflict, codeConflict, "user "+u.ID+" is deleted; a deleted account cannot be enabled")
+	case berth.UserActive:
+		return &adminUserOutput{Body: userOut(u)}, nil
+	}
+	if err := m.store.UpdateUserStatus(ctx, u.ID, berth.UserActive); err != nil {
+		return nil, err
+	}
+	m.auditUser(ctx, actor, actAdminUserEnable, u.ID, berth.AuditSuccess, "status "+string(u.Status)+" → active")
+	u.Status = berth.UserActive
+	return &adminUserOutput{Body: userOut(u)}, nil
 }
 
 func (m *Manager) listUsers(ctx context.Context, in *listUsersInput) (*listUsersOutput, error) {

@@ -64,3 +64,78 @@ func TestAdminListUsers(t *testing.T) {
 		wantStatus(t, admin.Do(ctx, http.MethodGet, "/api/admin/users?"+bad, nil, &struct{}{}), http.StatusUnprocessableEntity, "validation")
 	}
 }
+
+// TestAdminBlockEnable: a full admin blocks an account — its login, its
+// keypair and its API key stop at once and sign-in is refused — and
+// enables it again; viewers and users may not, nobody blocks themselves,
+// and each change is audited with what it changed.
+func TestAdminBlockEnable(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	ctx := t.Context()
+	email, pw, target := ts.newUser()
+	admin, _ := ts.login(ts.admin, ts.adminPW)
+	view := viewer(t, ts)
+	_, _, other := ts.newUser()
+	me, err := target.Me(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp, err := target.CreateKeypair(ctx, "laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer := ts.signer(kp.AccessKey, kp.SecretKey)
+	fn := deployFn(t, target, "mine", "echo")
+	key, err := target.CreateAPIKey(ctx, fn.ID, "k", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller := ts.signer(key.KeyID, key.Secret)
+	if _, err := caller.Invoke(ctx, fn.ID, []byte("x"), nil); err != nil {
+		t.Fatal(err)
+	}
+	block := "/api/admin/users/" + me.ID + "/block"
+	reason := map[string]string{"reason": "abuse report 42"}
+
+	wantStatus(t, view.Do(ctx, http.MethodPost, block, reason, &struct{}{}), http.StatusForbidden, "forbidden")
+	wantStatus(t, other.Do(ctx, http.MethodPost, block, reason, &struct{}{}), http.StatusForbidden, "forbidden")
+	adminMe, err := admin.Me(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, admin.Do(ctx, http.MethodPost, "/api/admin/users/"+adminMe.ID+"/block", reason, &struct{}{}), http.StatusConflict, "conflict")
+	wantStatus(t, admin.Do(ctx, http.MethodPost, block, map[string]string{"reason": ""}, &struct{}{}), http.StatusUnprocessableEntity, "validation")
+	wantStatus(t, admin.Do(ctx, http.MethodPost, "/api/admin/users/0b7a3c1e-5a55-4c43-9a8b-000000000000/block", reason, &struct{}{}),
+		http.StatusNotFound, "not-found")
+	if _, err := target.Me(ctx); err != nil {
+		t.Fatalf("refused block attempts changed the account: %v", err)
+	}
+
+	var out struct {
+		Status string `json:"status"`
+	}
+	if err := admin.Do(ctx, http.MethodPost, block, reason, &out); err != nil || out.Status != "blocked" {
+		t.Fatalf("block: %v, status %q", err, out.Status)
+	}
+	wantStatus(t, func() error { _, err := target.Me(ctx); return err }(), http.StatusUnauthorized, "unauthorized")
+	wantStatus(t, func() error { _, err := signer.Me(ctx); return err }(), http.StatusUnauthorized, "invalid-credentials")
+	wantStatus(t, func() error { _, err := caller.Invoke(ctx, fn.ID, []byte("x"), nil); return err }(), http.StatusUnauthorized, "invalid-credentials")
+	_, err = ts.anon().Login(ctx, email, pw)
+	wantStatus(t, err, http.StatusForbidden, "account-blocked")
+
+	if err := admin.Do(ctx, http.MethodPost, "/api/admin/users/"+me.ID+"/enable", nil, &out); err != nil || out.Status != "active" {
+		t.Fatalf("enable: %v, status %q", err, out.Status)
+	}
+	again, _ := ts.login(email, pw)
+	if _, err := again.Me(ctx); err != nil {
+		t.Fatalf("after enable, a new login: %v", err)
+	}
+	if _, err := caller.Invoke(ctx, fn.ID, []byte("x"), nil); err != nil {
+		t.Fatalf("after enable, the API key: %v", err)
+	}
+	a := get[auditBody](t, admin, "/api/admin/audit?action=admin.user_block")
+	b := get[auditBody](t, admin, "/api/admin/audit?action=admin.user_enable")
+	if a.Total != 1 || a.Items[0].ActorEmail != ts.admin || b.Total != 1 {
+		t.Fatalf("audit: %+v / %+v", a, b)
+	}
+}

@@ -33,6 +33,8 @@ const (
 	actAPIKeyRevoke     = "api_key.revoke"
 	actAPIKeyEnable     = "api_key.enable"
 	actAPIKeyDelete     = "api_key.delete"
+	actAdminUserBlock   = "admin.user_block"
+	actAdminUserEnable  = "admin.user_enable"
 )
 
 // audit records an event. A failure to record is logged, never hidden, but

@@ -322,6 +322,12 @@ func (m *Manager) requireAuth(ctx huma.Context, next func(huma.Context)) {
 		writeProblem(w, r, problem(http.StatusForbidden, codeForbidden, "this operation is for administrators"), nil)
 		return
 	}
+	if op.Metadata["adminWrite"] == true && (p.User.Role != berth.RoleAdmin || p.User.AdminRole != berth.AdminFull) {
+		r, w := humago.Unwrap(ctx)
+		writeProblem(w, r, problem(http.StatusForbidden, codeForbidden,
+			"this operation changes the platform: it is for full administrators (read-only administrators, viewer, may only read)"), nil)
+		return
+	}
 	next(ctx)
 }
 
