@@ -29,6 +29,7 @@ func Commands(env *Env) []*cobra.Command {
 		a.keysCommand(),
 		a.keypairCommand(),
 		a.statsCommand(),
+		a.adminCommand(),
 		a.signCommand(),
 		a.curlCommand(),
 		completionCommand(),

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-platform/berth/client"
+)
+
+func (a *app) adminCommand() *cobra.Command {
+	users := group(&cobra.Command{
+		Use:     "users",
+		Aliases: []string{"user"},
+		Short:   "List, block and enable accounts",
+		Long: `A USER is the account's id (a UUID) or its email. Listing is open to every
+administrator, viewers included; blocking and enabling are for full
+administrators.`,
+		Example: `  berth admin users list --status blocked
+  berth admin users block ada@example.test --reason "abuse report 42"
+  berth admin users enable ada@example.test`,
+	}, a.adminUsersListCommand(), a.adminUsersGetCommand(), a.adminUsersBlockCommand(), a.adminUsersEnableCommand())
+	cmd := group(&cobra.Command{
+		Use:     "admin",
+		Short:   "Administer the platform (administrators only)",
+		Example: "  berth admin users list -q ada\n  berth admin users block ada@example.test --reason spam",
+	}, users)
+	return a.contextFlags(cmd)
+}
+
+func (a *app) adminUsersListCommand() *cobra.Command {
+	var out output
+	var q client.UserQuery
+	cmd := &cobra.Command{
+		Use:     "list [-q TEXT] [--status S] [--role R] [--admin-role A] [--sort F] [--page N] [--per-page N]",
+		Aliases: []string{"ls"},
+		Short:   "List accounts: search, filter, sort, page",
+		Example: "  berth admin users list\n  berth admin users list -q example.test --status active --sort -created_at\n  berth admin users list --role admin -o json",
+		Args:    args(0, 0, "no arguments (filter with flags)"),
+		RunE: authed(func(cmd *cobra.Command, _ []string) error {
+			s, err := a.session()
+			if err != nil {
+				return err
+			}
+			l, err := s.c.AdminUsers(cmd.Context(), q)
+			if err != nil {
+				return err
+			}
+			return out.print(a.env.Stdout, l, func(w io.Writer) error {
+				if len(l.Items) == 0 {
+					_, err := fmt.Fprintln(w, "No account matches.")
+					return err
+				}
+				colour := a.env.colour(w)
+				t := newTable(w, colour, "EMAIL", "NAME", t0(colour, "STATUS"), "ROLE", "CREATED", "ID")
+				now := time.Now()
+				for _, u := range l.Items {
+					role := u.Role
+					if u.AdminRole != "" {
+						role += " (" + u.AdminRole + ")"
+					}
+					t.row(u.Email, u.Name, t.status(u.Status), role, ago(u.CreatedAt, now), u.ID)
+				}
+				if err := t.flush(); err != nil {
+					return err
+				}
+				if l.Total > len(l.Items) {
+					_, err := fmt.Fprintf(w, "Page %d: %d of %d accounts; --page %d for more.\n", l.Page, len(l.Items), l.Total, l.Page+1)
+					return err
+				}
+				return nil
+			})
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVarP(&q.Query, "query", "q", "", "only accounts whose email or name contains this")
+	f.StringVar(&q.Status, "status", "", "active, blocked or deleted")
+	f.StringVar(&q.Role, "role", "", "user or admin")
+	f.StringVar(&q.AdminRole, "admin-role", "", "full_admin or viewer")
+	f.StringVar(&q.Sort, "sort", "", "email (default), name or created_at; a leading - for descending")
+	f.IntVar(&q.Page, "page", 1, "the page, from 1")
+	f.IntVar(&q.PerPage, "per-page", 50, "accounts per page (1–100)")
+	out.register(cmd)
+	return cmd
+}
+
+// resolveUser finds an account by its id or its email.
+func (s *session) resolveUser(ctx context.Context, ref string) (*client.User, error) {
+	if isUUID(ref) {
+		return s.c.AdminUser(ctx, ref)
+	}
+	if !strings.Contains(ref, "@") {
+		return nil, usagef("%q is not a USER: give the account's id (a UUID) or its email", ref)
+	}
+	l, err := s.c.AdminUsers(ctx, client.UserQuery{Query: ref, PerPage: 100})
+	if err != nil {
+		return nil, err
+	}
+	for i := range l.Items {
+		if strings.EqualFold(l.Items[i].Email, ref) {
+			return &l.Items[i], nil
+		}
+	}
+	return nil, fmt.Errorf("no account %s: 'berth admin users list -q' searches", ref)
+}
+
+// adminUserCommand builds a command acting on one account.
+func (a *app) adminUserCommand(use, short, example string, run func(cmd *cobra.Command, s *session, u *client.User) error) *cobra.Command {
+	return &cobra.Command{
+		Use:     use,
+		Short:   short,
+		Example: example,
+		Args:    args(1, 1, "a USER: the account's id or email"),
+		RunE: authed(func(cmd *cobra.Command, argv []string) error {
+			s, err := a.session()
+			if err != nil {
+				return err
+			}
+			u, err := s.resolveUser(cmd.Context(), argv[0])
+			if err != nil {
+				return err
+			}
+			return run(cmd, s, u)
+		}),
+	}
+}
+
+func (a *app) printUser(w io.Writer, u *client.User) error {
+	role := u.Role
+	if u.AdminRole != "" {
+		role += " (" + u.AdminRole + ")"
+	}
+	return fields(w, "Email", u.Email, "Name", u.Name, "Status", u.Status, "Role", role,
+		"Created", u.CreatedAt.Format(time.RFC3339), "ID", u.ID)
+}
+
+func (a *app) adminUsersGetCommand() *cobra.Command {
+	var out output
+	cmd := a.adminUserCommand("get USER", "Show one account", "  berth admin users get ada@example.test\n  berth admin users get 1f0e… -o json",
+		func(_ *cobra.Command, _ *session, u *client.User) error {
+			return out.print(a.env.Stdout, u, func(w io.Writer) error { return a.printUser(w, u) })
+		})
+	out.register(cmd)
+	return cmd
+}
+
+func (a *app) adminUsersBlockCommand() *cobra.Command {
+	var reason string
+	cmd := a.adminUserCommand("block USER --reason TEXT", "Block an account: sign-in refused, every session ended at once",
+		`  berth admin users block ada@example.test --reason "abuse report 42"`,
+		func(cmd *cobra.Command, s *session, u *client.User) error {
+			if strings.TrimSpace(reason) == "" {
+				return usagef("--reason is required: say why (it is kept in the audit log)")
+			}
+			b, err := s.c.AdminBlockUser(cmd.Context(), u.ID, reason)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(a.env.Stdout, "Blocked %s: its sessions, logins and keypairs have ended; 'berth admin users enable %s' undoes it.\n", b.Email, b.Email)
+			return err
+		})
+	cmd.Flags().StringVar(&reason, "reason", "", "why (required; kept in the audit log)")
+	return cmd
+}
+
+func (a *app) adminUsersEnableCommand() *cobra.Command {
+	return a.adminUserCommand("enable USER", "Let a blocked account sign in again", "  berth admin users enable ada@example.test",
+		func(cmd *cobra.Command, s *session, u *client.User) error {
+			e, err := s.c.AdminEnableUser(cmd.Context(), u.ID)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(a.env.Stdout, "Enabled %s: it can sign in again.\n", e.Email)
+			return err
+		})
+}
