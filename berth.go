@@ -23,6 +23,9 @@ var (
 	// ErrUnavailable reports a dependency (database, Redis) that cannot be
 	// reached right now; the request may be retried.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrLastFullAdmin refuses a change that would leave the platform
+	// without an active full admin; it is an ErrConflict.
+	ErrLastFullAdmin = fmt.Errorf("%w: it would leave no active full admin", ErrConflict)
 )
 
 // APIVersion is the version of the manager's API: the manager answers

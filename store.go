@@ -54,6 +54,11 @@ type UserStore interface {
 	UpdatePasswordHash(ctx context.Context, id, hash string) error
 	// UpdateUserStatus sets the status; ErrNotFound when there is no such user.
 	UpdateUserStatus(ctx context.Context, id string, status UserStatus) error
+	// UpdateUserRole sets a user's role and admin role; ErrNotFound, or
+	// ErrLastFullAdmin when it would leave no active full admin (checked
+	// in the same transaction, so two admins demoting each other at once
+	// cannot both succeed).
+	UpdateUserRole(ctx context.Context, id string, role Role, admin AdminRole) error
 	// Profile returns the user's profile (zero fields when never set), or ErrNotFound.
 	Profile(ctx context.Context, userID string) (Profile, error)
 	// PutProfile replaces the profile; ErrNotFound when there is no such user.

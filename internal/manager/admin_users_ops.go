@@ -41,6 +41,15 @@ type blockUserInput struct {
 
 type adminUserOutput struct{ Body User }
 
+type patchUserInput struct {
+	UserIDParam
+	Body struct {
+		Name      *string `json:"name,omitempty" maxLength:"100"`
+		Role      *string `json:"role,omitempty" enum:"user,admin"`
+		AdminRole *string `json:"admin_role,omitempty" enum:"full_admin,viewer,none" doc:"With role admin: full_admin (read-write) or viewer (read-only); none with role user."`
+	}
+}
+
 func (m *Manager) registerAdminUsers(tags []string, admin map[string]any) {
 	write := map[string]any{"admin": true, "adminWrite": true}
 	operation(m, huma.Operation{OperationID: "admin-list-users", Method: http.MethodGet, Path: "/api/admin/users", Tags: tags,
@@ -49,6 +58,10 @@ func (m *Manager) registerAdminUsers(tags []string, admin map[string]any) {
 	operation(m, huma.Operation{OperationID: "admin-get-user", Method: http.MethodGet, Path: "/api/admin/users/{id}", Tags: tags,
 		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden, http.StatusNotFound},
 		Summary: "One account"}, m.adminGetUser)
+	operation(m, huma.Operation{OperationID: "admin-patch-user", Method: http.MethodPatch, Path: "/api/admin/users/{id}", Tags: tags,
+		Security: authenticated, Metadata: write, Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
+		Summary:     "Change an account's name, role and admin role",
+		Description: "Nobody changes their own role, and the last active full admin stays one (409). A changed role ends the user's web sessions at their next check."}, m.patchUser)
 	operation(m, huma.Operation{OperationID: "admin-block-user", Method: http.MethodPost, Path: "/api/admin/users/{id}/block", Tags: tags,
 		Security: authenticated, Metadata: write, Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict},
 		Summary:     "Block an account: sign-in refused, and every session, token and keypair it holds ended at once",
@@ -146,4 +159,77 @@ func (m *Manager) listUsers(ctx context.Context, in *listUsersInput) (*listUsers
 		out.Body.Items[i] = userOut(&us[i])
 	}
 	return out, nil
+}
+
+// patchUser changes a name or a role. The role pair is checked whole: an
+// admin needs an admin role, a user has none.
+func (m *Manager) patchUser(ctx context.Context, in *patchUserInput) (*adminUserOutput, error) {
+	actor := PrincipalFrom(ctx).User
+	u, err := m.store.User(ctx, in.ID)
+	if errors.Is(err, berth.ErrNotFound) {
+		return nil, userNotFound(in.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b := &in.Body
+	var changes []string
+	name := u.Name
+	if b.Name != nil {
+		if name, err = cleanName(*b.Name); err != nil {
+			return nil, err
+		}
+	}
+	role, admin := u.Role, u.AdminRole
+	if b.Role != nil {
+		role = berth.Role(*b.Role)
+		if role == berth.RoleUser {
+			admin = berth.AdminNone
+		}
+	}
+	if b.AdminRole != nil {
+		admin = berth.AdminRole(*b.AdminRole)
+		if *b.AdminRole == "none" {
+			admin = berth.AdminNone
+		}
+	}
+	switch {
+	case role == berth.RoleAdmin && admin == berth.AdminNone:
+		return nil, berth.Invalid("admin_role", "an admin needs an admin role: full_admin or viewer")
+	case role == berth.RoleUser && admin != berth.AdminNone:
+		return nil, berth.Invalid("admin_role", "a user has no admin role: make them an admin (role admin) or send admin_role none")
+	}
+	if role != u.Role || admin != u.AdminRole {
+		if u.ID == actor.ID {
+			return nil, problem(http.StatusConflict, codeConflict, "you cannot change your own role; another full administrator can")
+		}
+		err := m.store.UpdateUserRole(ctx, u.ID, role, admin)
+		if errors.Is(err, berth.ErrLastFullAdmin) {
+			return nil, problem(http.StatusConflict, codeConflict, "user "+u.ID+" is the last active full administrator: make another one first")
+		}
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, "role "+roleText(u.Role, u.AdminRole)+" → "+roleText(role, admin))
+		u.Role, u.AdminRole = role, admin
+	}
+	// The name last: a refused role change leaves everything as it was.
+	if name != u.Name {
+		if err := m.store.UpdateUserName(ctx, u.ID, name); err != nil {
+			return nil, err
+		}
+		changes = append(changes, "name "+strconv.Quote(u.Name)+" → "+strconv.Quote(name))
+		u.Name = name
+	}
+	if len(changes) > 0 {
+		m.auditUser(ctx, actor, actAdminUserUpdate, u.ID, berth.AuditSuccess, strings.Join(changes, "; "))
+	}
+	return &adminUserOutput{Body: userOut(u)}, nil
+}
+
+func roleText(r berth.Role, a berth.AdminRole) string {
+	if a == berth.AdminNone {
+		return string(r)
+	}
+	return string(r) + "/" + string(a)
 }

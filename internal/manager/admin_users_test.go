@@ -139,3 +139,58 @@ func TestAdminBlockEnable(t *testing.T) {
 		t.Fatalf("audit: %+v / %+v", a, b)
 	}
 }
+
+// TestAdminPatchUser: a full admin renames, promotes and demotes; the role
+// pair is checked whole; nobody changes their own role; the last active
+// full admin stays one; a refused change leaves the name as it was.
+func TestAdminPatchUser(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	ctx := t.Context()
+	_, _, target := ts.newUser()
+	admin, _ := ts.login(ts.admin, ts.adminPW)
+	view := viewer(t, ts)
+	me, _ := target.Me(ctx)
+	adminMe, _ := admin.Me(ctx)
+	path := "/api/admin/users/" + me.ID
+	var out struct {
+		Name      string `json:"name"`
+		Role      string `json:"role"`
+		AdminRole string `json:"admin_role"`
+	}
+	wantStatus(t, view.Do(ctx, http.MethodPatch, path, map[string]any{"name": "X"}, &out), http.StatusForbidden, "forbidden")
+	wantStatus(t, target.Do(ctx, http.MethodPatch, path, map[string]any{"name": "X"}, &out), http.StatusForbidden, "forbidden")
+	wantStatus(t, admin.Do(ctx, http.MethodPatch, path, map[string]any{"role": "admin"}, &out), http.StatusUnprocessableEntity, "validation")
+	wantStatus(t, admin.Do(ctx, http.MethodPatch, path, map[string]any{"admin_role": "viewer"}, &out), http.StatusUnprocessableEntity, "validation")
+
+	if err := admin.Do(ctx, http.MethodPatch, path, map[string]any{"name": "Grace", "role": "admin", "admin_role": "full_admin"}, &out); err != nil ||
+		out.Name != "Grace" || out.Role != "admin" || out.AdminRole != "full_admin" {
+		t.Fatalf("promote: %v %+v", err, out)
+	}
+	if u, _ := target.Me(ctx); u.Role != "admin" || u.AdminRole != "full_admin" {
+		t.Fatalf("the promoted user sees %+v", u)
+	}
+	// Now two full admins: the first may be demoted by the new one, not
+	// by themselves (two demoting each other at once: the store's guard,
+	// in the conformance suite's Users/RoleLastFullAdmin).
+	wantStatus(t, admin.Do(ctx, http.MethodPatch, "/api/admin/users/"+adminMe.ID, map[string]any{"admin_role": "viewer"}, &out),
+		http.StatusConflict, "conflict")
+	if err := target.Do(ctx, http.MethodPatch, "/api/admin/users/"+adminMe.ID, map[string]any{"role": "user"}, &out); err != nil || out.Role != "user" {
+		t.Fatalf("demote the first admin: %v %+v", err, out)
+	}
+	other, _ := ts.login(ts.admin, ts.adminPW)
+	wantStatus(t, other.Do(ctx, http.MethodGet, "/api/admin/users", nil, &struct{}{}), http.StatusForbidden, "forbidden")
+	_, _, third := ts.newUser()
+	thirdMe, _ := third.Me(ctx)
+	if err := target.Do(ctx, http.MethodPatch, "/api/admin/users/"+thirdMe.ID, map[string]any{"role": "admin", "admin_role": "viewer"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	err := third.Do(ctx, http.MethodPatch, path, map[string]any{"name": "Renamed", "role": "user"}, &out)
+	wantStatus(t, err, http.StatusForbidden, "forbidden") // a viewer
+	if u, _ := target.Me(ctx); u.Name != "Grace" {
+		t.Fatalf("a refused change renamed the user to %q", u.Name)
+	}
+	a := get[auditBody](t, target, "/api/admin/audit?action=admin.user_update")
+	if a.Total != 3 {
+		t.Fatalf("%d admin.user_update events, want 3 (promote, demote, the viewer)", a.Total)
+	}
+}

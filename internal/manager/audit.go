@@ -35,6 +35,7 @@ const (
 	actAPIKeyDelete     = "api_key.delete"
 	actAdminUserBlock   = "admin.user_block"
 	actAdminUserEnable  = "admin.user_enable"
+	actAdminUserUpdate  = "admin.user_update"
 )
 
 // audit records an event. A failure to record is logged, never hidden, but

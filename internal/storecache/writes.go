@@ -48,6 +48,11 @@ func (s *Store) UpdateUserStatus(ctx context.Context, id string, status berth.Us
 	return s.Store.UpdateUserStatus(ctx, id, status)
 }
 
+func (s *Store) UpdateUserRole(ctx context.Context, id string, role berth.Role, admin berth.AdminRole) error {
+	defer s.bump(ctx)
+	return s.Store.UpdateUserRole(ctx, id, role, admin)
+}
+
 func (s *Store) PutProfile(ctx context.Context, userID string, p berth.Profile) error {
 	defer s.bump(ctx)
 	return s.Store.PutProfile(ctx, userID, p)

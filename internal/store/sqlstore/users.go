@@ -182,6 +182,49 @@ func (s *Store) UpdateUserStatus(ctx context.Context, id string, status berth.Us
 		`UPDATE users SET status = ?, updated_at = ? WHERE id = ?`, status, dbTime(time.Now()), id)
 }
 
+// UpdateUserRole implements berth.UserStore. On PostgreSQL the active full
+// admins are locked first, so that two demotions at once run one after
+// the other and the second sees the first; SQLite runs one writer at a
+// time anyway.
+func (s *Store) UpdateUserRole(ctx context.Context, id string, role berth.Role, admin berth.AdminRole) error {
+	const op = "update user role"
+	return s.tx(ctx, op, func(tx *sql.Tx) error {
+		if s.d.DollarPlaceholders {
+			rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE role = 'admin' AND admin_role = 'full_admin' AND status = 'active' FOR UPDATE`)
+			if err != nil {
+				return s.wrap(op, err)
+			}
+			_ = rows.Close()
+		}
+		var exists, others int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM users WHERE id = ?`), id).Scan(&exists); err != nil {
+			return s.wrap(op, err)
+		}
+		if exists == 0 {
+			return fmt.Errorf("%s: %w", op, berth.ErrNotFound)
+		}
+		if role != berth.RoleAdmin || admin != berth.AdminFull {
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM users WHERE id <> ? AND role = 'admin'
+				AND admin_role = 'full_admin' AND status = 'active'`), id).Scan(&others); err != nil {
+				return s.wrap(op, err)
+			}
+			var self int
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM users WHERE id = ? AND role = 'admin'
+				AND admin_role = 'full_admin' AND status = 'active'`), id).Scan(&self); err != nil {
+				return s.wrap(op, err)
+			}
+			if self == 1 && others == 0 {
+				return fmt.Errorf("%s: %w", op, berth.ErrLastFullAdmin)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE users SET role = ?, admin_role = ?, updated_at = ? WHERE id = ?`),
+			role, admin, dbTime(time.Now()), id); err != nil {
+			return s.wrap(op, err)
+		}
+		return nil
+	})
+}
+
 // Profile implements berth.UserStore.
 func (s *Store) Profile(ctx context.Context, userID string) (berth.Profile, error) {
 	var p berth.Profile

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) berth.Store) {
 		{"Users/FirstAdminOnce", testFirstAdminOnce},
 		{"Users/SQLLookingInput", testSQLLookingInput},
 		{"Users/ListFilterSortPage", testUsersList},
+		{"Users/RoleLastFullAdmin", testUsersRole},
 		{"Tokens/CreateAndLookup", testTokensLookup},
 		{"Tokens/Rotate", testTokensRotate},
 		{"Tokens/ReuseRevokesFamily", testTokensReuse},
@@ -819,5 +820,97 @@ func testUsersList(t *testing.T, s berth.Store) {
 	}
 	if all, _ := emails(berth.UserFilter{Sort: berth.SortEmail}); !slices.Equal(paged, all) {
 		t.Fatalf("pages of 2 give %v, want %v", paged, all)
+	}
+}
+
+// testUsersRole: roles change; the last active full admin cannot be
+// demoted, and of two full admins demoting each other at once exactly one
+// succeeds.
+func testUsersRole(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	full := func() *berth.User {
+		u := newUser(t, s)
+		if err := s.UpdateUserRole(ctx, u.ID, berth.RoleAdmin, berth.AdminFull); err != nil {
+			t.Fatalf("promote: %v", err)
+		}
+		return u
+	}
+	a := full()
+	if got, _ := s.User(ctx, a.ID); got.Role != berth.RoleAdmin || got.AdminRole != berth.AdminFull {
+		t.Fatalf("after promotion: %+v", got)
+	}
+	if err := s.UpdateUserRole(ctx, a.ID, berth.RoleAdmin, berth.AdminView); !errors.Is(err, berth.ErrLastFullAdmin) || !errors.Is(err, berth.ErrConflict) {
+		t.Fatalf("demoting the only full admin: %v, want ErrLastFullAdmin", err)
+	}
+	if err := s.UpdateUserRole(ctx, uuid.NewString(), berth.RoleUser, ""); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("unknown user: %v, want ErrNotFound", err)
+	}
+	b := full()
+	if err := s.UpdateUserRole(ctx, a.ID, berth.RoleAdmin, berth.AdminView); err != nil {
+		t.Fatalf("demoting one of two full admins: %v", err)
+	}
+	if got, _ := s.User(ctx, a.ID); got.AdminRole != berth.AdminView {
+		t.Fatalf("after demotion: %+v", got)
+	}
+	// A blocked full admin does not count as the one left.
+	c := full()
+	if err := s.UpdateUserStatus(ctx, c.ID, berth.UserBlocked); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateUserRole(ctx, b.ID, berth.RoleUser, ""); !errors.Is(err, berth.ErrLastFullAdmin) {
+		t.Fatalf("demoting the only active full admin: %v, want ErrLastFullAdmin", err)
+	}
+	for round := range 5 {
+		x, y := full(), b
+		if round > 0 {
+			y = full()
+			// Leave exactly x and y as the active full admins.
+			if err := s.UpdateUserRole(ctx, b.ID, berth.RoleUser, ""); err != nil && !errors.Is(err, berth.ErrLastFullAdmin) {
+				t.Fatal(err)
+			}
+		}
+		us, total, err := s.ListUsers(ctx, berth.UserFilter{AdminRole: berth.AdminFull, Status: berth.UserActive, Page: berth.Page{Number: 1, Size: 50}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range us {
+			if u.ID != x.ID && u.ID != y.ID {
+				if err := s.UpdateUserStatus(ctx, u.ID, berth.UserBlocked); err != nil {
+					t.Fatal(err)
+				}
+				total--
+			}
+		}
+		if total != 2 {
+			t.Fatalf("round %d: %d active full admins, want 2", round, total)
+		}
+		errs := make(chan error, 2)
+		start := make(chan struct{})
+		for _, u := range []*berth.User{x, y} {
+			go func() { <-start; errs <- s.UpdateUserRole(ctx, u.ID, berth.RoleUser, "") }()
+		}
+		close(start)
+		var ok, last int
+		for range 2 {
+			switch err := <-errs; {
+			case err == nil:
+				ok++
+			case errors.Is(err, berth.ErrLastFullAdmin):
+				last++
+			case errors.Is(err, berth.ErrUnavailable):
+				// SQLite's single writer may turn one of them away as busy:
+				// that too leaves a full admin.
+				last++
+			default:
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		if ok != 1 || last != 1 {
+			t.Fatalf("round %d: %d demotions succeeded and %d were refused, want 1 and 1", round, ok, last)
+		}
+		b = x
+		if got, _ := s.User(ctx, x.ID); got.Role == berth.RoleUser {
+			b = y
+		}
 	}
 }
