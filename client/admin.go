@@ -60,3 +60,18 @@ func (c *Client) AdminEnableUser(ctx context.Context, id string) (*User, error) 
 	var out User
 	return ptr(&out, c.Do(ctx, http.MethodPost, "/api/admin/users/"+url.PathEscape(id)+"/enable", nil, &out))
 }
+
+// UserPatch changes an account; nil fields stay. AdminRole "none" clears
+// it (with Role "user").
+type UserPatch struct {
+	Name      *string `json:"name,omitempty"`
+	Role      *string `json:"role,omitempty"`
+	AdminRole *string `json:"admin_role,omitempty"`
+}
+
+// AdminUpdateUser renames an account or changes its role (full
+// administrators only).
+func (c *Client) AdminUpdateUser(ctx context.Context, id string, p UserPatch) (*User, error) {
+	var out User
+	return ptr(&out, c.Do(ctx, http.MethodPatch, "/api/admin/users/"+url.PathEscape(id), p, &out))
+}

@@ -23,7 +23,7 @@ administrators.`,
 		Example: `  berth admin users list --status blocked
   berth admin users block ada@example.test --reason "abuse report 42"
   berth admin users enable ada@example.test`,
-	}, a.adminUsersListCommand(), a.adminUsersGetCommand(), a.adminUsersBlockCommand(), a.adminUsersEnableCommand())
+	}, a.adminUsersListCommand(), a.adminUsersGetCommand(), a.adminUsersSetCommand(), a.adminUsersBlockCommand(), a.adminUsersEnableCommand())
 	cmd := group(&cobra.Command{
 		Use:     "admin",
 		Short:   "Administer the platform (administrators only)",
@@ -144,6 +144,59 @@ func (a *app) adminUsersGetCommand() *cobra.Command {
 		func(_ *cobra.Command, _ *session, u *client.User) error {
 			return out.print(a.env.Stdout, u, func(w io.Writer) error { return a.printUser(w, u) })
 		})
+	out.register(cmd)
+	return cmd
+}
+
+func (a *app) adminUsersSetCommand() *cobra.Command {
+	var out output
+	cmd := &cobra.Command{
+		Use:   "set USER name=TEXT | role=user|admin | admin-role=full_admin|viewer|none ...",
+		Short: "Rename an account or change its role",
+		Long: `Promote with role=admin admin-role=full_admin (or viewer); demote with
+role=user. Nobody changes their own role, and the last active full
+administrator stays one.`,
+		Example: `  berth admin users set ada@example.test role=admin admin-role=viewer
+  berth admin users set ada@example.test name='Ada Lovelace'`,
+		Args: args(2, -1, "a USER and at least one KEY=VALUE"),
+		RunE: authed(func(cmd *cobra.Command, argv []string) error {
+			var p client.UserPatch
+			for _, kv := range argv[1:] {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok {
+					return usagef("%q is not KEY=VALUE: use name=…, role=… or admin-role=…", kv)
+				}
+				switch k {
+				case "name":
+					p.Name = &v
+				case "role":
+					if v != "user" && v != "admin" {
+						return usagef("role=%s: use user or admin", v)
+					}
+					p.Role = &v
+				case "admin-role", "admin_role":
+					if v != "full_admin" && v != "viewer" && v != "none" {
+						return usagef("admin-role=%s: use full_admin, viewer or none", v)
+					}
+					p.AdminRole = &v
+				default:
+					return usagef("unknown setting %q: use name, role or admin-role", k)
+				}
+			}
+			s, err := a.session()
+			if err != nil {
+				return err
+			}
+			u, err := s.resolveUser(cmd.Context(), argv[0])
+			if err != nil {
+				return err
+			}
+			if u, err = s.c.AdminUpdateUser(cmd.Context(), u.ID, p); err != nil {
+				return err
+			}
+			return out.print(a.env.Stdout, u, func(w io.Writer) error { return a.printUser(w, u) })
+		}),
+	}
 	out.register(cmd)
 	return cmd
 }
