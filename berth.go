@@ -152,6 +152,8 @@ type TokenFamily struct {
 	UserID     string
 	ClientAddr string
 	CreatedAt  time.Time
+	// ExpiresAt is when its last token expires (set by ListTokenFamilies).
+	ExpiresAt time.Time
 }
 
 // KeypairKind tells a web session's keypair from a long-lived one.

@@ -88,6 +88,9 @@ type TokenStore interface {
 	RotateRefreshToken(ctx context.Context, oldHash []byte, now time.Time, access, refresh *Token) error
 	// RevokeTokenFamily ends one family; ending an ended or unknown family is not an error.
 	RevokeTokenFamily(ctx context.Context, familyID string, now time.Time) error
+	// ListTokenFamilies returns a user's live logins at now — families not
+	// revoked with a token not yet expired — newest first.
+	ListTokenFamilies(ctx context.Context, userID string, now time.Time) ([]TokenFamily, error)
 	// RevokeUserTokenFamilies ends every family of the user except exceptID
 	// (which may be empty) and returns how many it ended.
 	RevokeUserTokenFamilies(ctx context.Context, userID, exceptID string, now time.Time) (int64, error)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -41,6 +43,28 @@ type blockUserInput struct {
 
 type adminUserOutput struct{ Body User }
 
+// UserSessions is what an account is signed in with, never a secret.
+type UserSessions struct {
+	WebSessions []Keypair `json:"web_sessions" doc:"Browser sessions (each holds a session keypair)."`
+	Keypairs    []Keypair `json:"keypairs" doc:"Long-lived CLI and SDK keypairs."`
+	Logins      []Login   `json:"logins" doc:"Bearer-token logins (token families) still live."`
+}
+
+// Login is one bearer-token login.
+type Login struct {
+	ID         string    `json:"id" format:"uuid"`
+	ClientAddr string    `json:"client_addr,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at" doc:"When its refresh token expires."`
+}
+
+type userSessionsOutput struct{ Body UserSessions }
+
+type endSessionInput struct {
+	UserIDParam
+	Session string `path:"session" maxLength:"64" doc:"A keypair's access key (BK…) or a login's id."`
+}
+
 type patchUserInput struct {
 	UserIDParam
 	Body struct {
@@ -62,6 +86,12 @@ func (m *Manager) registerAdminUsers(tags []string, admin map[string]any) {
 		Security: authenticated, Metadata: write, Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 		Summary:     "Change an account's name, role and admin role",
 		Description: "Nobody changes their own role, and the last active full admin stays one (409). A changed role ends the user's web sessions at their next check."}, m.patchUser)
+	operation(m, huma.Operation{OperationID: "admin-user-sessions", Method: http.MethodGet, Path: "/api/admin/users/{id}/sessions", Tags: tags,
+		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden, http.StatusNotFound},
+		Summary: "What an account is signed in with: web sessions, keypairs and logins (no secrets)"}, m.userSessions)
+	operation(m, huma.Operation{OperationID: "admin-end-user-session", Method: http.MethodDelete, Path: "/api/admin/users/{id}/sessions/{session}", Tags: tags,
+		Security: authenticated, Metadata: write, DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusForbidden, http.StatusNotFound},
+		Summary: "End one web session, keypair or login of an account, at once"}, m.endUserSession)
 	operation(m, huma.Operation{OperationID: "admin-block-user", Method: http.MethodPost, Path: "/api/admin/users/{id}/block", Tags: tags,
 		Security: authenticated, Metadata: write, Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict},
 		Summary:     "Block an account: sign-in refused, and every session, token and keypair it holds ended at once",
@@ -232,4 +262,64 @@ func roleText(r berth.Role, a berth.AdminRole) string {
 		return string(r)
 	}
 	return string(r) + "/" + string(a)
+}
+
+func (m *Manager) userSessions(ctx context.Context, in *UserIDParam) (*userSessionsOutput, error) {
+	if _, err := m.store.User(ctx, in.ID); errors.Is(err, berth.ErrNotFound) {
+		return nil, userNotFound(in.ID)
+	} else if err != nil {
+		return nil, err
+	}
+	out := UserSessions{WebSessions: []Keypair{}, Keypairs: []Keypair{}, Logins: []Login{}}
+	now := m.now()
+	for kind, into := range map[berth.KeypairKind]*[]Keypair{berth.KeypairSession: &out.WebSessions, berth.KeypairCLI: &out.Keypairs} {
+		ks, err := m.store.ListKeypairs(ctx, in.ID, kind)
+		if err != nil {
+			return nil, err
+		}
+		for i := range ks {
+			if !ks[i].Expired(now) {
+				*into = append(*into, keypairOut(&ks[i]))
+			}
+		}
+	}
+	fs, err := m.store.ListTokenFamilies(ctx, in.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		out.Logins = append(out.Logins, Login{ID: f.ID, ClientAddr: f.ClientAddr, CreatedAt: f.CreatedAt, ExpiresAt: f.ExpiresAt})
+	}
+	return &userSessionsOutput{Body: out}, nil
+}
+
+// endUserSession ends one credential of the user: a keypair (web session
+// or CLI) by its access key, or a login by its id. Another user's is not
+// found.
+func (m *Manager) endUserSession(ctx context.Context, in *endSessionInput) (*struct{}, error) {
+	actor := PrincipalFrom(ctx).User
+	gone := problem(http.StatusNotFound, codeNotFound, "user "+in.ID+" has no session, keypair or login "+in.Session)
+	switch {
+	case uuidRe.MatchString(in.Session):
+		fs, err := m.store.ListTokenFamilies(ctx, in.ID, m.now())
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(fs, func(f berth.TokenFamily) bool { return f.ID == in.Session }) {
+			return nil, gone
+		}
+		if err := m.store.RevokeTokenFamily(ctx, in.Session, m.now()); err != nil {
+			return nil, err
+		}
+	default:
+		err := m.store.DeleteKeypair(ctx, in.ID, in.Session)
+		if errors.Is(err, berth.ErrNotFound) {
+			return nil, gone
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	m.auditUser(ctx, actor, actAdminSessionEnd, in.ID, berth.AuditSuccess, "ended "+in.Session)
+	return &struct{}{}, nil
 }

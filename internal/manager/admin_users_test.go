@@ -1,10 +1,13 @@
 package manager_test
 
 import (
+	"crypto/sha256"
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
+	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/client"
 )
 
@@ -192,5 +195,83 @@ func TestAdminPatchUser(t *testing.T) {
 	a := get[auditBody](t, target, "/api/admin/audit?action=admin.user_update")
 	if a.Total != 3 {
 		t.Fatalf("%d admin.user_update events, want 3 (promote, demote, the viewer)", a.Total)
+	}
+}
+
+// TestAdminUserSessions: an admin sees what an account is signed in with
+// — no secrets — and ends one of them at once; another user's session is
+// not found through this account.
+func TestAdminUserSessions(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	ctx := t.Context()
+	email, pw, target := ts.newUser()
+	second, tokens := ts.login(email, pw)
+	admin, _ := ts.login(ts.admin, ts.adminPW)
+	view := viewer(t, ts)
+	me, _ := target.Me(ctx)
+	kp, err := target.CreateKeypair(ctx, "laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type sessions struct {
+		WebSessions []struct {
+			AccessKey string `json:"access_key"`
+		} `json:"web_sessions"`
+		Keypairs []struct {
+			AccessKey string `json:"access_key"`
+			Name      string `json:"name"`
+			SecretKey string `json:"secret_key"`
+		} `json:"keypairs"`
+		Logins []struct {
+			ID        string    `json:"id"`
+			ExpiresAt time.Time `json:"expires_at"`
+		} `json:"logins"`
+	}
+	path := "/api/admin/users/" + me.ID + "/sessions"
+	s := get[sessions](t, view, path)
+	if len(s.Keypairs) != 1 || s.Keypairs[0].AccessKey != kp.AccessKey || s.Keypairs[0].Name != "laptop" || s.Keypairs[0].SecretKey != "" ||
+		len(s.Logins) != 2 || s.Logins[0].ExpiresAt.IsZero() {
+		t.Fatalf("sessions %+v", s)
+	}
+	// End the second login: its token stops, the first login goes on.
+	sum := sha256.Sum256([]byte(tokens.AccessToken))
+	tok, _, err := ts.Store().TokenOwner(ctx, sum[:], berth.TokenAccess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var family string
+	for _, l := range s.Logins {
+		if l.ID == tok.FamilyID {
+			family = l.ID
+		}
+	}
+	if family == "" {
+		t.Fatal("the second login is not listed")
+	}
+	wantStatus(t, view.Do(ctx, http.MethodDelete, path+"/"+family, nil, nil), http.StatusForbidden, "forbidden")
+	if err := admin.Do(ctx, http.MethodDelete, path+"/"+family, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = second.Me(ctx)
+	wantStatus(t, err, http.StatusUnauthorized, "unauthorized")
+	if _, err := target.Me(ctx); err != nil {
+		t.Fatalf("the other login ended too: %v", err)
+	}
+	// End the keypair.
+	if err := admin.Do(ctx, http.MethodDelete, path+"/"+kp.AccessKey, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ts.signer(kp.AccessKey, kp.SecretKey).Me(ctx)
+	wantStatus(t, err, http.StatusUnauthorized, "invalid-credentials")
+	// Not this user's, or gone: 404.
+	adminKP, err := admin.CreateKeypair(ctx, "admin's")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, other := range []string{adminKP.AccessKey, kp.AccessKey, family} {
+		wantStatus(t, admin.Do(ctx, http.MethodDelete, path+"/"+other, nil, nil), http.StatusNotFound, "not-found")
+	}
+	if a := get[auditBody](t, admin, "/api/admin/audit?action=admin.session_end"); a.Total != 2 {
+		t.Fatalf("%d admin.session_end events, want 2", a.Total)
 	}
 }

@@ -36,6 +36,7 @@ const (
 	actAdminUserBlock   = "admin.user_block"
 	actAdminUserEnable  = "admin.user_enable"
 	actAdminUserUpdate  = "admin.user_update"
+	actAdminSessionEnd  = "admin.session_end"
 )
 
 // audit records an event. A failure to record is logged, never hidden, but

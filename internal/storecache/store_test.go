@@ -24,7 +24,7 @@ var (
 	reads = []string{"APIKey", "APIKeyByKeyID", "Close", "Deployment", "DueDeletions", "Execution", "FirstAdmin",
 		"Function", "FunctionSummary", "Keypair", "KeypairOwner", "ListAPIKeys", "ListAudit", "ListDeployments",
 		"ListExecutions", "ListFunctions", "ListKeypairs", "Ping", "Preferences", "Profile", "RecentFailures",
-		"RecentLogs", "RollupSeries", "RollupTotal", "Secrets", "TokenOwner", "TopFunctions", "User", "UserByEmail", "ListUsers"}
+		"RecentLogs", "RollupSeries", "RollupTotal", "Secrets", "TokenOwner", "TopFunctions", "User", "UserByEmail", "ListUsers", "ListTokenFamilies"}
 	quietWrites = []string{"AppendAudit", "AppendExecutions", "PruneExecutions", "PruneRollups", "TouchAPIKey",
 		"TouchKeypair", "CreateKeypair", "CreateTokenFamily"}
 	// countedCleanups bump only when they removed something.

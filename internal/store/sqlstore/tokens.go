@@ -50,6 +50,31 @@ func (s *Store) TokenOwner(ctx context.Context, hash []byte, kind berth.TokenKin
 	return &t, u.done(), nil
 }
 
+// ListTokenFamilies implements berth.TokenStore.
+func (s *Store) ListTokenFamilies(ctx context.Context, userID string, now time.Time) ([]berth.TokenFamily, error) {
+	const op = "list token families"
+	rows, err := s.query(ctx, `SELECT f.id, f.user_id, f.client_addr, f.created_at, MAX(t.expires_at)
+		FROM token_families f JOIN tokens t ON t.family_id = f.id
+		WHERE f.user_id = ? AND f.revoked_at IS NULL AND t.spent_at IS NULL AND t.expires_at > ?
+		GROUP BY f.id, f.user_id, f.client_addr, f.created_at
+		ORDER BY f.created_at DESC, f.id`, userID, dbTime(now))
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	defer rows.Close()
+	out := []berth.TokenFamily{}
+	for rows.Next() {
+		var f berth.TokenFamily
+		var created, expires int64
+		if err := rows.Scan(&f.ID, &f.UserID, &f.ClientAddr, &created, &expires); err != nil {
+			return nil, s.wrap(op, err)
+		}
+		f.CreatedAt, f.ExpiresAt = fromDB(created), fromDB(expires)
+		out = append(out, f)
+	}
+	return out, s.wrap(op, rows.Err())
+}
+
 // RotateRefreshToken implements berth.TokenStore.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, now time.Time, access, refresh *berth.Token) error {
 	const op = "rotate refresh token"

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) berth.Store) {
 		{"Tokens/ConcurrentRotateOneWins", testTokensConcurrentRotate},
 		{"Tokens/RevokeUserFamilies", testTokensRevokeUser},
 		{"Tokens/DeleteExpired", testTokensDeleteExpired},
+		{"Tokens/ListLiveFamilies", testTokensListFamilies},
 		{"Keypairs/CRUD", testKeypairs},
 		{"Keypairs/Touch", testKeypairsTouch},
 		{"Keypairs/DeleteExpired", testKeypairsExpired},
@@ -912,5 +913,35 @@ func testUsersRole(t *testing.T, s berth.Store) {
 		if got, _ := s.User(ctx, x.ID); got.Role == berth.RoleUser {
 			b = y
 		}
+	}
+}
+
+// testTokensListFamilies: a user's live logins, newest first, with the
+// expiry of their last token; revoked ones, expired ones and other
+// users' are left out.
+func testTokensListFamilies(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u, other := newUser(t, s), newUser(t, s)
+	older, _, _ := newFamily(t, s, u, now.Add(-time.Hour))
+	newer, _, _ := newFamily(t, s, u, now)
+	revoked, _, _ := newFamily(t, s, u, now)
+	if err := s.RevokeTokenFamily(ctx, revoked.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	newFamily(t, s, u, now.Add(-40*24*time.Hour)) // every token expired
+	newFamily(t, s, other, now)
+	fs, err := s.ListTokenFamilies(ctx, u.ID, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 2 || fs[0].ID != newer.ID || fs[1].ID != older.ID {
+		t.Fatalf("live families %+v, want the newer then the older", fs)
+	}
+	if f := fs[0]; f.UserID != u.ID || f.ClientAddr != "127.0.0.1" || !f.CreatedAt.Equal(now) || !f.ExpiresAt.Equal(now.Add(30*24*time.Hour)) {
+		t.Fatalf("family %+v", f)
+	}
+	if fs, err := s.ListTokenFamilies(ctx, uuid.NewString(), now); err != nil || len(fs) != 0 {
+		t.Fatalf("an unknown user: %v, %v", fs, err)
 	}
 }
