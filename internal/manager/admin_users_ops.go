@@ -92,6 +92,14 @@ func (m *Manager) registerAdminUsers(tags []string, admin map[string]any) {
 	operation(m, huma.Operation{OperationID: "admin-end-user-session", Method: http.MethodDelete, Path: "/api/admin/users/{id}/sessions/{session}", Tags: tags,
 		Security: authenticated, Metadata: write, DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusForbidden, http.StatusNotFound},
 		Summary: "End one web session, keypair or login of an account, at once"}, m.endUserSession)
+	operation(m, huma.Operation{OperationID: "admin-delete-user", Method: http.MethodDelete, Path: "/api/admin/users/{id}", Tags: tags,
+		Security: authenticated, Metadata: write, Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict},
+		Summary: "Delete an account, softly: sign-in refused, every session ended, its functions scheduled for deletion",
+		Description: "The functions follow the usual grace (functions.deletion_grace) and can be restored within it one by one; the account " +
+			"can be restored with POST …/restore. Its email stays taken meanwhile."}, m.deleteUser)
+	operation(m, huma.Operation{OperationID: "admin-restore-user", Method: http.MethodPost, Path: "/api/admin/users/{id}/restore", Tags: tags,
+		Security: authenticated, Metadata: write, Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict},
+		Summary: "Restore a deleted account (its functions still in their grace are restored one by one with cancel-deletion)"}, m.restoreUser)
 	operation(m, huma.Operation{OperationID: "admin-block-user", Method: http.MethodPost, Path: "/api/admin/users/{id}/block", Tags: tags,
 		Security: authenticated, Metadata: write, Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict},
 		Summary:     "Block an account: sign-in refused, and every session, token and keypair it holds ended at once",
@@ -322,4 +330,97 @@ func (m *Manager) endUserSession(ctx context.Context, in *endSessionInput) (*str
 	}
 	m.auditUser(ctx, actor, actAdminSessionEnd, in.ID, berth.AuditSuccess, "ended "+in.Session)
 	return &struct{}{}, nil
+}
+
+// deleteUser deletes an account softly: status deleted, every credential
+// ended, every function scheduled for deletion.
+func (m *Manager) deleteUser(ctx context.Context, in *UserIDParam) (*adminUserOutput, error) {
+	actor := PrincipalFrom(ctx).User
+	if in.ID == actor.ID {
+		return nil, problem(http.StatusConflict, codeConflict, "you cannot delete your own account; another full administrator can")
+	}
+	u, err := m.store.User(ctx, in.ID)
+	if errors.Is(err, berth.ErrNotFound) {
+		return nil, userNotFound(in.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Status == berth.UserDeleted {
+		return &adminUserOutput{Body: userOut(u)}, nil
+	}
+	if u.Role == berth.RoleAdmin && u.AdminRole == berth.AdminFull {
+		// Demote first: the store keeps the last active full admin one.
+		err := m.store.UpdateUserRole(ctx, u.ID, berth.RoleUser, berth.AdminNone)
+		if errors.Is(err, berth.ErrLastFullAdmin) {
+			return nil, problem(http.StatusConflict, codeConflict, "user "+u.ID+" is the last active full administrator: make another one first")
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := m.store.UpdateUserStatus(ctx, u.ID, berth.UserDeleted); err != nil {
+		return nil, err
+	}
+	ended, err := m.endSessions(ctx, u.ID, "", "")
+	if err != nil {
+		return nil, err
+	}
+	scheduled, err := m.scheduleFunctionsOf(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	m.auditUser(ctx, actor, actAdminUserDelete, u.ID, berth.AuditSuccess, "status "+string(u.Status)+" → deleted; "+
+		strconv.FormatInt(ended.WebSessions+ended.Keypairs+ended.TokenFamilies, 10)+" sessions, keypairs and logins ended; "+
+		strconv.Itoa(scheduled)+" functions scheduled for deletion")
+	u.Status = berth.UserDeleted
+	return &adminUserOutput{Body: userOut(u)}, nil
+}
+
+// scheduleFunctionsOf schedules every function of the owner that is not
+// already pending deletion, with the usual grace.
+func (m *Manager) scheduleFunctionsOf(ctx context.Context, ownerID string) (int, error) {
+	now := m.now().UTC()
+	n := 0
+	for page := 1; ; page++ {
+		fs, total, err := m.store.ListFunctions(ctx, berth.FunctionFilter{OwnerID: ownerID, Page: berth.Page{Number: page, Size: 100}})
+		if err != nil {
+			return n, err
+		}
+		for i := range fs {
+			if fs[i].Status == berth.FunctionPendingDeletion {
+				continue
+			}
+			err := m.store.ScheduleDeletion(ctx, fs[i].ID, now, now.Add(m.fn.DeletionGrace))
+			if err != nil && !errors.Is(err, berth.ErrConflict) {
+				return n, err
+			}
+			if err == nil {
+				n++
+			}
+		}
+		if page*100 >= total {
+			return n, nil
+		}
+	}
+}
+
+func (m *Manager) restoreUser(ctx context.Context, in *UserIDParam) (*adminUserOutput, error) {
+	actor := PrincipalFrom(ctx).User
+	u, err := m.store.User(ctx, in.ID)
+	if errors.Is(err, berth.ErrNotFound) {
+		return nil, userNotFound(in.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Status != berth.UserDeleted {
+		return nil, problem(http.StatusConflict, codeConflict, "user "+u.ID+" is "+string(u.Status)+", not deleted: nothing to restore")
+	}
+	if err := m.store.UpdateUserStatus(ctx, u.ID, berth.UserActive); err != nil {
+		return nil, err
+	}
+	m.auditUser(ctx, actor, actAdminUserRestore, u.ID, berth.AuditSuccess, "status deleted → active")
+	u.Status = berth.UserActive
+	return &adminUserOutput{Body: userOut(u)}, nil
 }

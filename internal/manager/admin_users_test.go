@@ -275,3 +275,49 @@ func TestAdminUserSessions(t *testing.T) {
 		t.Fatalf("%d admin.session_end events, want 2", a.Total)
 	}
 }
+
+// TestAdminDeleteRestore: a soft delete refuses sign-in, ends every
+// credential and schedules the functions for deletion; restore lets the
+// account sign in again. Nobody deletes themselves; viewers may not.
+func TestAdminDeleteRestore(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	ctx := t.Context()
+	email, pw, target := ts.newUser()
+	admin, _ := ts.login(ts.admin, ts.adminPW)
+	view := viewer(t, ts)
+	me, _ := target.Me(ctx)
+	adminMe, _ := admin.Me(ctx)
+	fn := deployFn(t, target, "mine", "echo")
+	path := "/api/admin/users/" + me.ID
+	wantStatus(t, view.Do(ctx, http.MethodDelete, path, nil, &struct{}{}), http.StatusForbidden, "forbidden")
+	wantStatus(t, admin.Do(ctx, http.MethodDelete, "/api/admin/users/"+adminMe.ID, nil, &struct{}{}), http.StatusConflict, "conflict")
+	wantStatus(t, admin.Do(ctx, http.MethodPost, path+"/restore", nil, &struct{}{}), http.StatusConflict, "conflict")
+
+	var out struct {
+		Status string `json:"status"`
+	}
+	if err := admin.Do(ctx, http.MethodDelete, path, nil, &out); err != nil || out.Status != "deleted" {
+		t.Fatalf("delete: %v %q", err, out.Status)
+	}
+	_, err := target.Me(ctx)
+	wantStatus(t, err, http.StatusUnauthorized, "unauthorized")
+	_, err = ts.anon().Login(ctx, email, pw)
+	wantStatus(t, err, http.StatusUnauthorized, "unauthorized") // as for an unknown email: a deleted account is gone
+	f, err := admin.Function(ctx, fn.ID)
+	if err != nil || f.Status != "pending_deletion" {
+		t.Fatalf("the deleted account's function: %v %+v", err, f)
+	}
+
+	if err := admin.Do(ctx, http.MethodPost, path+"/restore", nil, &out); err != nil || out.Status != "active" {
+		t.Fatalf("restore: %v %q", err, out.Status)
+	}
+	again, _ := ts.login(email, pw)
+	if _, err := again.Me(ctx); err != nil {
+		t.Fatalf("after restore: %v", err)
+	}
+	for _, action := range []string{"admin.user_delete", "admin.user_restore"} {
+		if a := get[auditBody](t, admin, "/api/admin/audit?action="+action); a.Total != 1 {
+			t.Fatalf("%s: %d events, want 1", action, a.Total)
+		}
+	}
+}

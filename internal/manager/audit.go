@@ -37,6 +37,8 @@ const (
 	actAdminUserEnable  = "admin.user_enable"
 	actAdminUserUpdate  = "admin.user_update"
 	actAdminSessionEnd  = "admin.session_end"
+	actAdminUserDelete  = "admin.user_delete"
+	actAdminUserRestore = "admin.user_restore"
 )
 
 // audit records an event. A failure to record is logged, never hidden, but
