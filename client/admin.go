@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // UserList is one page of accounts.
@@ -74,4 +75,43 @@ type UserPatch struct {
 func (c *Client) AdminUpdateUser(ctx context.Context, id string, p UserPatch) (*User, error) {
 	var out User
 	return ptr(&out, c.Do(ctx, http.MethodPatch, "/api/admin/users/"+url.PathEscape(id), p, &out))
+}
+
+// AdminDeleteUser deletes an account softly (full administrators only).
+func (c *Client) AdminDeleteUser(ctx context.Context, id string) (*User, error) {
+	var out User
+	return ptr(&out, c.Do(ctx, http.MethodDelete, "/api/admin/users/"+url.PathEscape(id), nil, &out))
+}
+
+// AdminRestoreUser restores a deleted account.
+func (c *Client) AdminRestoreUser(ctx context.Context, id string) (*User, error) {
+	var out User
+	return ptr(&out, c.Do(ctx, http.MethodPost, "/api/admin/users/"+url.PathEscape(id)+"/restore", nil, &out))
+}
+
+// Login is one bearer-token login of an account.
+type Login struct {
+	ID         string    `json:"id"`
+	ClientAddr string    `json:"client_addr,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+}
+
+// UserSessions is what an account is signed in with.
+type UserSessions struct {
+	WebSessions []Keypair `json:"web_sessions"`
+	Keypairs    []Keypair `json:"keypairs"`
+	Logins      []Login   `json:"logins"`
+}
+
+// AdminUserSessions lists an account's web sessions, keypairs and logins.
+func (c *Client) AdminUserSessions(ctx context.Context, id string) (*UserSessions, error) {
+	var out UserSessions
+	return ptr(&out, c.Do(ctx, http.MethodGet, "/api/admin/users/"+url.PathEscape(id)+"/sessions", nil, &out))
+}
+
+// AdminEndUserSession ends one of them: a keypair by access key, a login
+// by id.
+func (c *Client) AdminEndUserSession(ctx context.Context, id, session string) error {
+	return c.Do(ctx, http.MethodDelete, "/api/admin/users/"+url.PathEscape(id)+"/sessions/"+url.PathEscape(session), nil, nil)
 }

@@ -23,7 +23,8 @@ administrators.`,
 		Example: `  berth admin users list --status blocked
   berth admin users block ada@example.test --reason "abuse report 42"
   berth admin users enable ada@example.test`,
-	}, a.adminUsersListCommand(), a.adminUsersGetCommand(), a.adminUsersSetCommand(), a.adminUsersBlockCommand(), a.adminUsersEnableCommand())
+	}, a.adminUsersListCommand(), a.adminUsersGetCommand(), a.adminUsersSetCommand(), a.adminUsersBlockCommand(), a.adminUsersEnableCommand(),
+		a.adminUsersDeleteCommand(), a.adminUsersRestoreCommand(), a.adminUsersSessionsCommand(), a.adminUsersEndSessionCommand())
 	cmd := group(&cobra.Command{
 		Use:     "admin",
 		Short:   "Administer the platform (administrators only)",
@@ -230,4 +231,93 @@ func (a *app) adminUsersEnableCommand() *cobra.Command {
 			_, err = fmt.Fprintf(a.env.Stdout, "Enabled %s: it can sign in again.\n", e.Email)
 			return err
 		})
+}
+
+func (a *app) adminUsersDeleteCommand() *cobra.Command {
+	return a.adminUserCommand("delete USER", "Delete an account softly: sign-in refused, sessions ended, functions scheduled for deletion",
+		"  berth admin users delete ada@example.test",
+		func(cmd *cobra.Command, s *session, u *client.User) error {
+			d, err := s.c.AdminDeleteUser(cmd.Context(), u.ID)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(a.env.Stdout, "Deleted %s: its functions are scheduled for deletion; 'berth admin users restore %s' undoes it.\n", d.Email, d.ID)
+			return err
+		})
+}
+
+func (a *app) adminUsersRestoreCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:     "restore USER-ID",
+		Short:   "Restore a deleted account",
+		Example: "  berth admin users restore 1f0e8c2a-…",
+		Args:    args(1, 1, "the deleted account's id (a UUID)"),
+		RunE: authed(func(cmd *cobra.Command, argv []string) error {
+			if !isUUID(argv[0]) {
+				return usagef("%q is not an account id: a deleted account is named by its id ('berth admin users list --status deleted')", argv[0])
+			}
+			s, err := a.session()
+			if err != nil {
+				return err
+			}
+			r, err := s.c.AdminRestoreUser(cmd.Context(), argv[0])
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(a.env.Stdout, "Restored %s: it can sign in again; its functions are restored one by one with 'berth curl -X POST /api/functions/ID/cancel-deletion'.\n", r.Email)
+			return err
+		}),
+	}
+}
+
+func (a *app) adminUsersSessionsCommand() *cobra.Command {
+	var out output
+	cmd := a.adminUserCommand("sessions USER", "What an account is signed in with: web sessions, keypairs, logins",
+		"  berth admin users sessions ada@example.test\n  berth admin users sessions ada@example.test -o json",
+		func(cmd *cobra.Command, s *session, u *client.User) error {
+			ss, err := s.c.AdminUserSessions(cmd.Context(), u.ID)
+			if err != nil {
+				return err
+			}
+			return out.print(a.env.Stdout, ss, func(w io.Writer) error {
+				now := time.Now()
+				t := newTable(w, false, "KIND", "ID", "NAME", "CREATED", "LAST USED")
+				for _, k := range ss.WebSessions {
+					t.row("web session", k.AccessKey, k.Name, ago(k.CreatedAt, now), ago(timePtr(k.LastUsedAt), now))
+				}
+				for _, k := range ss.Keypairs {
+					t.row("keypair", k.AccessKey, k.Name, ago(k.CreatedAt, now), ago(timePtr(k.LastUsedAt), now))
+				}
+				for _, l := range ss.Logins {
+					t.row("login", l.ID, l.ClientAddr, ago(l.CreatedAt, now), "-")
+				}
+				return t.flush()
+			})
+		})
+	out.register(cmd)
+	return cmd
+}
+
+func (a *app) adminUsersEndSessionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:     "end-session USER SESSION",
+		Short:   "End one web session, keypair or login of an account, at once",
+		Example: "  berth admin users end-session ada@example.test BKXXXXXXXXXXXXXXXX",
+		Args:    args(2, 2, "a USER and a SESSION (an access key or a login id from 'sessions')"),
+		RunE: authed(func(cmd *cobra.Command, argv []string) error {
+			s, err := a.session()
+			if err != nil {
+				return err
+			}
+			u, err := s.resolveUser(cmd.Context(), argv[0])
+			if err != nil {
+				return err
+			}
+			if err := s.c.AdminEndUserSession(cmd.Context(), u.ID, argv[1]); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(a.env.Stdout, "Ended %s of %s.\n", argv[1], u.Email)
+			return err
+		}),
+	}
 }
