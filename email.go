@@ -1,6 +1,7 @@
 package berth
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -78,6 +79,13 @@ func validDomain(s string) bool {
 	}
 	return true
 }
+
+// idPattern is an id as the stores write them: a lower-case UUID.
+var idPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// ValidID reports whether s is an id as berth makes them (a lower-case
+// UUID); anything else names nothing and need not be looked up.
+func ValidID(s string) bool { return idPattern.MatchString(s) }
 
 // ValidText reports whether s is valid UTF-8 without control characters
 // (tabs and newlines included), for names and other one-line fields.

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -31,9 +30,6 @@ const HeaderExecutionID = "X-Berth-Execution-Id"
 // origin, so a function's page cannot read the dashboard or use its
 // session — whoever wrote the function.
 const functionCSP = "sandbox allow-scripts allow-forms allow-popups allow-downloads; frame-ancestors 'none'"
-
-// idRe is a function id: a UUID as the store writes it.
-var idRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // slotWait is how long an invocation waits for a free slot when the
 // function is at max_concurrency.
@@ -135,7 +131,7 @@ func New(o Options) *Invoker {
 // sees in PATH_INFO.
 func (in *Invoker) Serve(w http.ResponseWriter, r *http.Request, id, path string) {
 	ctx := r.Context()
-	if !idRe.MatchString(id) {
+	if !berth.ValidID(id) {
 		in.fail(w, r, functionNotFound(id))
 		return
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
 
 	"github.com/berth-platform/berth"
 )
@@ -15,8 +14,6 @@ import (
 //   - an admin with viewer: read only (a change answers 403);
 //   - anyone else: nothing, and the function does not exist for them (404),
 //     so that ids cannot be probed.
-
-var uuidRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 func canRead(p *Principal, f *berth.Function) bool {
 	return p != nil && p.User != nil && (p.User.ID == f.OwnerID || p.User.Role == berth.RoleAdmin)
@@ -33,7 +30,7 @@ func functionNotFound(id string) error {
 
 // readableFunction loads a function the principal may read.
 func (m *Manager) readableFunction(ctx context.Context, id string) (*berth.Function, error) {
-	if !uuidRe.MatchString(id) {
+	if !berth.ValidID(id) {
 		return nil, functionNotFound(id)
 	}
 	f, err := m.store.Function(ctx, id)

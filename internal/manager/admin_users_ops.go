@@ -308,7 +308,7 @@ func (m *Manager) endUserSession(ctx context.Context, in *endSessionInput) (*str
 	actor := PrincipalFrom(ctx).User
 	gone := problem(http.StatusNotFound, codeNotFound, "user "+in.ID+" has no session, keypair or login "+in.Session)
 	switch {
-	case uuidRe.MatchString(in.Session):
+	case berth.ValidID(in.Session):
 		fs, err := m.store.ListTokenFamilies(ctx, in.ID, m.now())
 		if err != nil {
 			return nil, err

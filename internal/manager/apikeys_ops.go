@@ -216,7 +216,7 @@ func (m *Manager) listAPIKeys(ctx context.Context, in *apiKeysInput) (*apiKeysOu
 // write is true); others' keys do not exist.
 func (m *Manager) apiKey(ctx context.Context, id string, write bool) (*berth.APIKey, error) {
 	notFound := problem(http.StatusNotFound, codeNotFound, "no API key "+id+" (or it is not yours)")
-	if !uuidRe.MatchString(id) {
+	if !berth.ValidID(id) {
 		return nil, notFound
 	}
 	k, err := m.store.APIKey(ctx, id)

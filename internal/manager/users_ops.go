@@ -218,7 +218,7 @@ func (m *Manager) patchPreferences(ctx context.Context, in *patchPreferencesInpu
 func (m *Manager) checkPinned(ctx context.Context, u *berth.User, field string, ids, before []string) error {
 	for i, id := range ids {
 		item := "item " + strconv.Itoa(i) + " (" + strconv.Quote(id) + ")"
-		if !uuidPattern.MatchString(id) {
+		if !berth.ValidID(id) {
 			return berth.Invalid(field, item+" is not a function id (a UUID)")
 		}
 		if slices.Contains(before, id) {
@@ -236,7 +236,6 @@ func (m *Manager) checkPinned(ctx context.Context, u *berth.User, field string, 
 }
 
 var (
-	uuidPattern    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	phonePattern   = regexp.MustCompile(`^\+?[0-9][0-9 ().-]{2,31}$`)
 	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
 )
