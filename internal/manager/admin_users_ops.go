@@ -110,18 +110,20 @@ func (m *Manager) registerAdminUsers(tags []string, admin map[string]any) {
 }
 
 func (m *Manager) adminGetUser(ctx context.Context, in *UserIDParam) (*adminUserOutput, error) {
-	u, err := m.store.User(ctx, in.ID)
-	if errors.Is(err, berth.ErrNotFound) {
-		return nil, userNotFound(in.ID)
-	}
+	u, err := m.adminTarget(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
 	return &adminUserOutput{Body: userOut(u)}, nil
 }
 
-func userNotFound(id string) error {
-	return problem(http.StatusNotFound, codeNotFound, "no user "+id)
+// adminTarget reads the account an admin operation acts on.
+func (m *Manager) adminTarget(ctx context.Context, id string) (*berth.User, error) {
+	u, err := m.store.User(ctx, id)
+	if errors.Is(err, berth.ErrNotFound) {
+		return nil, problem(http.StatusNotFound, codeNotFound, "no user "+id)
+	}
+	return u, err
 }
 
 // blockUser blocks an account and ends what it is signed in with. An
@@ -132,10 +134,7 @@ func (m *Manager) blockUser(ctx context.Context, in *blockUserInput) (*adminUser
 	if in.ID == actor.ID {
 		return nil, problem(http.StatusConflict, codeConflict, "you cannot block your own account; another full administrator can")
 	}
-	u, err := m.store.User(ctx, in.ID)
-	if errors.Is(err, berth.ErrNotFound) {
-		return nil, userNotFound(in.ID)
-	}
+	u, err := m.adminTarget(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -165,10 +164,7 @@ func (m *Manager) blockUser(ctx context.Context, in *blockUserInput) (*adminUser
 
 func (m *Manager) enableUser(ctx context.Context, in *UserIDParam) (*adminUserOutput, error) {
 	actor := PrincipalFrom(ctx).User
-	u, err := m.store.User(ctx, in.ID)
-	if errors.Is(err, berth.ErrNotFound) {
-		return nil, userNotFound(in.ID)
-	}
+	u, err := m.adminTarget(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -203,10 +199,7 @@ func (m *Manager) listUsers(ctx context.Context, in *listUsersInput) (*listUsers
 // admin needs an admin role, a user has none.
 func (m *Manager) patchUser(ctx context.Context, in *patchUserInput) (*adminUserOutput, error) {
 	actor := PrincipalFrom(ctx).User
-	u, err := m.store.User(ctx, in.ID)
-	if errors.Is(err, berth.ErrNotFound) {
-		return nil, userNotFound(in.ID)
-	}
+	u, err := m.adminTarget(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -273,9 +266,7 @@ func roleText(r berth.Role, a berth.AdminRole) string {
 }
 
 func (m *Manager) userSessions(ctx context.Context, in *UserIDParam) (*userSessionsOutput, error) {
-	if _, err := m.store.User(ctx, in.ID); errors.Is(err, berth.ErrNotFound) {
-		return nil, userNotFound(in.ID)
-	} else if err != nil {
+	if _, err := m.adminTarget(ctx, in.ID); err != nil {
 		return nil, err
 	}
 	out := UserSessions{WebSessions: []Keypair{}, Keypairs: []Keypair{}, Logins: []Login{}}
@@ -339,10 +330,7 @@ func (m *Manager) deleteUser(ctx context.Context, in *UserIDParam) (*adminUserOu
 	if in.ID == actor.ID {
 		return nil, problem(http.StatusConflict, codeConflict, "you cannot delete your own account; another full administrator can")
 	}
-	u, err := m.store.User(ctx, in.ID)
-	if errors.Is(err, berth.ErrNotFound) {
-		return nil, userNotFound(in.ID)
-	}
+	u, err := m.adminTarget(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -407,10 +395,7 @@ func (m *Manager) scheduleFunctionsOf(ctx context.Context, ownerID string) (int,
 
 func (m *Manager) restoreUser(ctx context.Context, in *UserIDParam) (*adminUserOutput, error) {
 	actor := PrincipalFrom(ctx).User
-	u, err := m.store.User(ctx, in.ID)
-	if errors.Is(err, berth.ErrNotFound) {
-		return nil, userNotFound(in.ID)
-	}
+	u, err := m.adminTarget(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -335,7 +335,14 @@ func (m *Manager) prepare(ctx context.Context, f *berth.Function, d *berth.Deplo
 
 // writeErr answers a plain handler's error as a problem.
 func (m *Manager) writeErr(w http.ResponseWriter, r *http.Request, err error) {
-	err = m.fail(r.Context(), err)
+	p, header := m.problemOf(r.Context(), err)
+	writeProblem(w, r, p, header)
+}
+
+// problemOf maps err through fail and returns the problem with the
+// headers it carries (Retry-After).
+func (m *Manager) problemOf(ctx context.Context, err error) (*huma.ErrorModel, http.Header) {
+	err = m.fail(ctx, err)
 	var em *huma.ErrorModel
 	if !errors.As(err, &em) {
 		em = problem(http.StatusInternalServerError, codeInternal, "internal error")
@@ -345,7 +352,7 @@ func (m *Manager) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &he) {
 		header = he.GetHeaders()
 	}
-	writeProblem(w, r, em, header)
+	return em, header
 }
 
 // writeJSON answers a plain handler with a JSON body.

@@ -104,16 +104,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 type answers struct{ m *Manager }
 
 func (a answers) Problem(ctx context.Context, err error) (*huma.ErrorModel, http.Header) {
-	mapped := a.m.fail(ctx, err)
-	var header http.Header
-	var he huma.HeadersError
-	if errors.As(mapped, &he) {
-		header = he.GetHeaders()
-	}
-	var em *huma.ErrorModel
-	if !errors.As(mapped, &em) {
-		em = problem(http.StatusInternalServerError, codeInternal, "internal error")
-	}
+	em, header := a.m.problemOf(ctx, err)
 	if em.Status == http.StatusUnauthorized {
 		header = wwwAuthenticate
 	}

@@ -68,8 +68,8 @@ func lookup[V any](ctx context.Context, s *Store, k string, read func(context.Co
 	return v, nil
 }
 
-// KeypairOwnerEntry is a keypair with its owner.
-type KeypairOwnerEntry struct {
+// keypairOwnerEntry is a keypair with its owner.
+type keypairOwnerEntry struct {
 	Keypair *berth.Keypair
 	Owner   *berth.User
 }
@@ -77,9 +77,9 @@ type KeypairOwnerEntry struct {
 // CachedKeypairOwner is KeypairOwner through the cache. The values are
 // shared: callers must not modify them.
 func (s *Store) CachedKeypairOwner(ctx context.Context, accessKey string) (*berth.Keypair, *berth.User, error) {
-	e, err := lookup(ctx, s, "kp\x00"+accessKey, func(ctx context.Context) (KeypairOwnerEntry, error) {
+	e, err := lookup(ctx, s, "kp\x00"+accessKey, func(ctx context.Context) (keypairOwnerEntry, error) {
 		k, u, err := s.KeypairOwner(ctx, accessKey)
-		return KeypairOwnerEntry{k, u}, err
+		return keypairOwnerEntry{k, u}, err
 	})
 	return e.Keypair, e.Owner, err
 }
