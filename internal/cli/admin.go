@@ -60,11 +60,7 @@ func (a *app) adminUsersListCommand() *cobra.Command {
 				t := newTable(w, colour, "EMAIL", "NAME", t0(colour, "STATUS"), "ROLE", "CREATED", "ID")
 				now := time.Now()
 				for _, u := range l.Items {
-					role := u.Role
-					if u.AdminRole != "" {
-						role += " (" + u.AdminRole + ")"
-					}
-					t.row(u.Email, u.Name, t.status(u.Status), role, ago(u.CreatedAt, now), u.ID)
+					t.row(u.Email, u.Name, t.status(u.Status), roleLabel(&u), ago(u.CreatedAt, now), u.ID)
 				}
 				if err := t.flush(); err != nil {
 					return err
@@ -109,13 +105,24 @@ func (s *session) resolveUser(ctx context.Context, ref string) (*client.User, er
 	return nil, fmt.Errorf("no account %s: 'berth admin users list -q' searches", ref)
 }
 
-// adminUserCommand builds a command acting on one account.
+// adminUserCommand builds a command acting on one account, named first;
+// more is how many arguments follow it (named in names).
 func (a *app) adminUserCommand(use, short, example string, run func(cmd *cobra.Command, s *session, u *client.User) error) *cobra.Command {
+	return a.adminUserArgsCommand(use, short, example, 0, "", func(cmd *cobra.Command, s *session, u *client.User, _ []string) error {
+		return run(cmd, s, u)
+	})
+}
+
+func (a *app) adminUserArgsCommand(use, short, example string, more int, names string,
+	run func(cmd *cobra.Command, s *session, u *client.User, rest []string) error) *cobra.Command {
+	if names == "" {
+		names = "a USER: the account's id or email"
+	}
 	return &cobra.Command{
 		Use:     use,
 		Short:   short,
 		Example: example,
-		Args:    args(1, 1, "a USER: the account's id or email"),
+		Args:    args(1+more, 1+more, names),
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -125,17 +132,21 @@ func (a *app) adminUserCommand(use, short, example string, run func(cmd *cobra.C
 			if err != nil {
 				return err
 			}
-			return run(cmd, s, u)
+			return run(cmd, s, u, argv[1:])
 		}),
 	}
 }
 
-func (a *app) printUser(w io.Writer, u *client.User) error {
-	role := u.Role
-	if u.AdminRole != "" {
-		role += " (" + u.AdminRole + ")"
+// roleLabel is a user's role with its admin role, e.g. "admin (viewer)".
+func roleLabel(u *client.User) string {
+	if u.AdminRole == "" {
+		return u.Role
 	}
-	return fields(w, "Email", u.Email, "Name", u.Name, "Status", u.Status, "Role", role,
+	return u.Role + " (" + u.AdminRole + ")"
+}
+
+func (a *app) printUser(w io.Writer, u *client.User) error {
+	return fields(w, "Email", u.Email, "Name", u.Name, "Status", u.Status, "Role", roleLabel(u),
 		"Created", u.CreatedAt.Format(time.RFC3339), "ID", u.ID)
 }
 
@@ -299,25 +310,14 @@ func (a *app) adminUsersSessionsCommand() *cobra.Command {
 }
 
 func (a *app) adminUsersEndSessionCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:     "end-session USER SESSION",
-		Short:   "End one web session, keypair or login of an account, at once",
-		Example: "  berth admin users end-session ada@example.test BKXXXXXXXXXXXXXXXX",
-		Args:    args(2, 2, "a USER and a SESSION (an access key or a login id from 'sessions')"),
-		RunE: authed(func(cmd *cobra.Command, argv []string) error {
-			s, err := a.session()
-			if err != nil {
+	return a.adminUserArgsCommand("end-session USER SESSION", "End one web session, keypair or login of an account, at once",
+		"  berth admin users end-session ada@example.test BKXXXXXXXXXXXXXXXX",
+		1, "a USER and a SESSION (an access key or a login id from 'sessions')",
+		func(cmd *cobra.Command, s *session, u *client.User, rest []string) error {
+			if err := s.c.AdminEndUserSession(cmd.Context(), u.ID, rest[0]); err != nil {
 				return err
 			}
-			u, err := s.resolveUser(cmd.Context(), argv[0])
-			if err != nil {
-				return err
-			}
-			if err := s.c.AdminEndUserSession(cmd.Context(), u.ID, argv[1]); err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(a.env.Stdout, "Ended %s of %s.\n", argv[1], u.Email)
+			_, err := fmt.Fprintf(a.env.Stdout, "Ended %s of %s.\n", rest[0], u.Email)
 			return err
-		}),
-	}
+		})
 }
