@@ -2,13 +2,16 @@
 import { query, request, unauthorized } from './client';
 import { ApiError, networkProblem, type Problem } from './problem';
 import type {
+  AccountUser,
+  AdminRole,
   APIKey,
+  AuditEntry,
   AuthOptions,
   CreatedAPIKey,
   CreatedKeypair,
   DeletionStatus,
-  DeployResult,
   Deployment,
+  DeployResult,
   Execution,
   ExecutionStatus,
   Fn,
@@ -18,9 +21,14 @@ import type {
   LoginCheck,
   Page,
   Preferences,
+  Role,
   Series,
   SettingsPatch,
   User,
+  UserPatch,
+  UserSessions,
+  UserSort,
+  UserStatus,
 } from './types';
 
 const fnPath = (id: string) => `/api/functions/${encodeURIComponent(id)}`;
@@ -114,6 +122,44 @@ export const keypairs = {
   list: () => request<{ keypairs: Keypair[] }>('/api/keypairs'),
   create: (name: string) => request<CreatedKeypair>('/api/keypairs', { body: { name: name || undefined } }),
   remove: (accessKey: string) => request<void>('/api/keypairs/' + encodeURIComponent(accessKey), { method: 'DELETE' }),
+};
+
+export interface ListUsersParams {
+  q?: string;
+  status?: UserStatus | '';
+  role?: Role | '';
+  admin_role?: AdminRole | '';
+  sort?: UserSort;
+  page?: number;
+  per_page?: number;
+}
+
+export interface AuditParams {
+  /** A user id, or an email. */
+  actor?: string;
+  action?: string;
+  since?: string;
+  until?: string;
+  page?: number;
+  per_page?: number;
+}
+
+const userPath = (id: string) => `/api/admin/users/${encodeURIComponent(id)}`;
+
+/** admin is the account administration; writes are for full admins only. */
+export const admin = {
+  users: (p: ListUsersParams = {}, signal?: AbortSignal) =>
+    request<Page<AccountUser>>('/api/admin/users' + query({ ...p }), { signal }),
+  user: (id: string, signal?: AbortSignal) => request<AccountUser>(userPath(id), { signal }),
+  updateUser: (id: string, patch: UserPatch) => request<AccountUser>(userPath(id), { method: 'PATCH', body: patch }),
+  block: (id: string, reason: string) => request<AccountUser>(userPath(id) + '/block', { body: { reason } }),
+  enable: (id: string) => request<AccountUser>(userPath(id) + '/enable', { method: 'POST', body: {} }),
+  remove: (id: string) => request<AccountUser>(userPath(id), { method: 'DELETE' }),
+  restore: (id: string) => request<AccountUser>(userPath(id) + '/restore', { method: 'POST', body: {} }),
+  sessions: (id: string, signal?: AbortSignal) => request<UserSessions>(userPath(id) + '/sessions', { signal }),
+  endSession: (id: string, session: string) =>
+    request<void>(userPath(id) + '/sessions/' + encodeURIComponent(session), { method: 'DELETE' }),
+  audit: (p: AuditParams, signal?: AbortSignal) => request<Page<AuditEntry>>('/api/admin/audit' + query({ ...p }), { signal }),
 };
 
 /** artefactType is the Content-Type a deploy needs for a file, or null. */

@@ -1,13 +1,18 @@
 // Shapes of the berth API as the dashboard uses them. The server describes
 // every field at GET /api/openapi.json; these follow internal/manager.
 
+export type Role = 'user' | 'admin';
+/** An admin's role: full_admin may change accounts, viewer only reads. */
+export type AdminRole = 'full_admin' | 'viewer';
+export type UserStatus = 'active' | 'blocked' | 'deleted';
+
 export interface User {
   id: string;
   email: string;
   name: string;
-  role: 'user' | 'admin';
-  admin_role?: 'full_admin' | 'viewer';
-  status?: 'active' | 'blocked' | 'deleted';
+  role: Role;
+  admin_role?: AdminRole;
+  status?: UserStatus;
   created_at?: string;
 }
 
@@ -198,4 +203,48 @@ export interface FunctionStats {
   max_ms: number;
   bytes_in_24h: number;
   bytes_out_24h: number;
+}
+
+// ---------- administration (/api/admin) ----------
+
+/** An account as administrators see it: every field is present. */
+export interface AccountUser extends User {
+  status: UserStatus;
+  created_at: string;
+}
+
+export type UserSort = 'email' | '-email' | 'name' | '-name' | 'created_at' | '-created_at';
+
+export interface UserPatch {
+  name?: string;
+  role?: Role;
+  /** none goes with role user. */
+  admin_role?: AdminRole | 'none';
+}
+
+/** Login is one bearer-token login (a token family) still live. */
+export interface Login {
+  id: string;
+  client_addr?: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** UserSessions is what an account is signed in with; never a secret. */
+export interface UserSessions {
+  web_sessions: Keypair[];
+  keypairs: Keypair[];
+  logins: Login[];
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor_id?: string;
+  actor_email?: string;
+  action: string;
+  target?: string;
+  client_addr?: string;
+  outcome: 'success' | 'failure';
+  detail?: string;
 }

@@ -15,6 +15,9 @@ const words: Record<string, string> = {
   rejected: 'Rejected',
   revoked: 'Revoked',
   expired: 'Expired',
+  blocked: 'Blocked',
+  deleted: 'Deleted',
+  failure: 'Failure',
 };
 
 const tone: Record<string, string> = {
@@ -27,6 +30,9 @@ const tone: Record<string, string> = {
   expired: 'warning',
   rejected: 'warning',
   revoked: 'neutral',
+  deleted: 'neutral',
+  blocked: 'danger',
+  failure: 'danger',
   failed: 'danger',
   error: 'danger',
   timeout: 'danger',
