@@ -15,6 +15,7 @@ const RegisterPage = lazy(() => import('./pages/RegisterPage'));
 const CreateFunctionPage = lazy(() => import('./pages/CreateFunctionPage'));
 const FunctionPage = lazy(() => import('./pages/function/FunctionPage'));
 const ProfilePage = lazy(() => import('./pages/ProfilePage'));
+const AdminPage = lazy(() => import('./pages/admin/AdminPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
 /** RequireAuth shows its children to a signed-in user, else sends them to sign in. */
@@ -55,6 +56,7 @@ export function App() {
             <Route path="functions/new" element={page(<CreateFunctionPage />)} />
             <Route path="functions/:id/*" element={page(<FunctionPage />)} />
             <Route path="profile" element={page(<ProfilePage />)} />
+            <Route path="admin/*" element={page(<AdminPage />)} />
             <Route path="*" element={page(<NotFoundPage />)} />
           </Route>
         </Routes>

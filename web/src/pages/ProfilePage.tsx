@@ -14,6 +14,7 @@ import { useToast } from '../components/Toasts';
 import { useAsync } from '../lib/useAsync';
 import { usePageTitle } from '../lib/usePageTitle';
 import { useSession } from '../session/Session';
+import { roleLabel } from './admin/access';
 
 /** ProfilePage: name, password, theme, pinned functions and CLI keypairs. */
 export default function ProfilePage() {
@@ -72,7 +73,7 @@ function AccountCard() {
             <dt>Email</dt>
             <dd>{user.data.email}</dd>
             <dt>Role</dt>
-            <dd>{user.data.role === 'admin' ? `Administrator (${user.data.admin_role === 'viewer' ? 'read-only' : 'full'})` : 'User'}</dd>
+            <dd>{roleLabel(user.data.role, user.data.admin_role)}</dd>
           </dl>
           <ErrorAlert error={error} title="Your name was not saved." />
           <Field label="Name">

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation } from 'react-router';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useSession } from '../session/Session';
+import { isAdmin } from './admin/access';
 
 /** Shell is the frame of every signed-in page: header, navigation, main. */
 export function Shell() {
@@ -54,6 +55,7 @@ export function Shell() {
             Functions
           </NavLink>
           <NavLink to="/profile">Profile</NavLink>
+          {isAdmin(user) && <NavLink to="/admin">Admin</NavLink>}
         </nav>
         <div className="topbar__user">
           <span className="topbar__who" title={user?.email}>
