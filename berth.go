@@ -25,6 +25,8 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 	// ErrLastFullAdmin refuses a change that would leave the platform
 	// without an active full admin; it is an ErrConflict.
+	// ErrQuota refuses what would go beyond a tier's limit.
+	ErrQuota = errors.New("quota exceeded")
 	ErrLastFullAdmin = fmt.Errorf("%w: it would leave no active full admin", ErrConflict)
 )
 
@@ -88,8 +90,14 @@ type User struct {
 	AdminRole    AdminRole
 	Status       UserStatus
 	PasswordHash string // argon2id, PHC string format
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// PasswordChangeRequired marks a temporary password: until it is
+	// changed the account may do nothing else.
+	PasswordChangeRequired bool
+	TierID                 string  // "" for the platform's default tier
+	OrganizationID         string  // "" for none
+	OrganizationRole       OrgRole // with OrganizationID
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
 }
 
 // Active reports whether the account may authenticate.

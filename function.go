@@ -167,6 +167,13 @@ type FunctionStore interface {
 	// CreateFunction inserts f, filling ID, CreatedAt and UpdatedAt when
 	// empty. ErrConflict when the owner already has a function of that name.
 	CreateFunction(ctx context.Context, f *Function) error
+	// CreateFunctionWithin is CreateFunction unless the owner has maxOwned
+	// functions (not pending deletion) already: then ErrQuota. The count
+	// and the insert are one transaction, so concurrent creations at the
+	// limit create exactly up to it.
+	CreateFunctionWithin(ctx context.Context, f *Function, maxOwned int) error
+	// CountOwnedFunctions counts an owner's functions not pending deletion.
+	CountOwnedFunctions(ctx context.Context, ownerID string) (int, error)
 	// Function returns a function by id, including pending deletions, or ErrNotFound.
 	Function(ctx context.Context, id string) (*Function, error)
 	// ListFunctions returns the functions the filter selects, by name, and the total.

@@ -12,7 +12,14 @@ type UserFilter struct {
 	Status    UserStatus
 	Role      Role
 	AdminRole AdminRole
-	Sort      UserSort
+	// OrganizationID, TierID (DefaultTierID also selects accounts on no
+	// tier), FeatureRole (an account's own grant) and GroupID select
+	// members.
+	OrganizationID string
+	TierID         string
+	FeatureRole    FeatureRole
+	GroupID        string
+	Sort           UserSort
 	Page      Page
 }
 
@@ -50,8 +57,13 @@ type UserStore interface {
 	ListUsers(ctx context.Context, f UserFilter) ([]User, int, error)
 	// UpdateUserName sets the display name; ErrNotFound when there is no such user.
 	UpdateUserName(ctx context.Context, id, name string) error
-	// UpdatePasswordHash sets the password hash; ErrNotFound when there is no such user.
+	// UpdatePasswordHash replaces the password hash with a new hash of the
+	// same password (a rehash at login); ErrNotFound when there is no such user.
 	UpdatePasswordHash(ctx context.Context, id, hash string) error
+	// SetPassword sets the password hash and whether it is temporary (a
+	// temporary one must be changed before anything else); ErrNotFound
+	// when there is no such user.
+	SetPassword(ctx context.Context, id, hash string, changeRequired bool) error
 	// UpdateUserStatus sets the status; ErrNotFound when there is no such user.
 	UpdateUserStatus(ctx context.Context, id string, status UserStatus) error
 	// UpdateUserRole sets a user's role and admin role; ErrNotFound, or
@@ -137,6 +149,7 @@ type Store interface {
 	TokenStore
 	KeypairStore
 	AuditStore
+	AdminStore
 	FunctionStore
 	ExecutionStore
 	StatsStore

@@ -24,9 +24,11 @@ var (
 	reads = []string{"APIKey", "APIKeyByKeyID", "Close", "Deployment", "DueDeletions", "Execution", "FirstAdmin",
 		"Function", "FunctionSummary", "Keypair", "KeypairOwner", "ListAPIKeys", "ListAudit", "ListDeployments",
 		"ListExecutions", "ListFunctions", "ListKeypairs", "Ping", "Preferences", "Profile", "RecentFailures",
-		"RecentLogs", "RollupSeries", "RollupTotal", "Secrets", "TokenOwner", "TopFunctions", "User", "UserByEmail", "ListUsers", "ListTokenFamilies"}
+		"RecentLogs", "RollupSeries", "RollupTotal", "Secrets", "TokenOwner", "TopFunctions", "User", "UserByEmail", "ListUsers", "ListTokenFamilies",
+		"Tier", "ListTiers", "TierUse", "Organization", "ListOrganizations", "UserFeatureRoles", "Group", "ListGroups",
+		"UserGroups", "Settings", "EarlyAccess", "ListEarlyAccess", "CountOwnedFunctions"}
 	quietWrites = []string{"AppendAudit", "AppendExecutions", "PruneExecutions", "PruneRollups", "TouchAPIKey",
-		"TouchKeypair", "CreateKeypair", "CreateTokenFamily"}
+		"TouchKeypair", "CreateKeypair", "CreateTokenFamily", "CreateEarlyAccess", "RejectEarlyAccess"}
 	// countedCleanups bump only when they removed something.
 	countedCleanups = []string{"DeleteExpiredKeypairs", "DeleteExpiredTokens", "FailStaleDeployments"}
 )

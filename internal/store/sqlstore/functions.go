@@ -94,6 +94,58 @@ func envJSON(env map[string]string) (string, error) {
 // berth.FunctionInitialized.
 func (s *Store) CreateFunction(ctx context.Context, f *berth.Function) error {
 	const op = "create function"
+	env, err := fillFunction(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	_, err = s.exec(ctx, op, insertFunction, functionArgs(f, env)...)
+	return err
+}
+
+// CreateFunctionWithin implements berth.FunctionStore. On PostgreSQL the
+// owner's row is locked first, so that concurrent creations by one owner
+// count one after the other; SQLite has one writer at a time.
+func (s *Store) CreateFunctionWithin(ctx context.Context, f *berth.Function, maxOwned int) error {
+	const op = "create function"
+	env, err := fillFunction(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return s.tx(ctx, op, func(tx *sql.Tx) error {
+		if err := s.lockRow(ctx, tx, "users", f.OwnerID); err != nil {
+			return s.wrap(op+": owner", err)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM functions WHERE owner_id = ? AND status <> 'pending_deletion'`),
+			f.OwnerID).Scan(&n); err != nil {
+			return s.wrap(op, err)
+		}
+		if n >= maxOwned {
+			return fmt.Errorf("%s: %d of %d: %w", op, n, maxOwned, berth.ErrQuota)
+		}
+		_, err := tx.ExecContext(ctx, s.q(insertFunction), functionArgs(f, env)...)
+		return s.wrap(op, err)
+	})
+}
+
+// CountOwnedFunctions implements berth.FunctionStore.
+func (s *Store) CountOwnedFunctions(ctx context.Context, ownerID string) (int, error) {
+	var n int
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM functions WHERE owner_id = ? AND status <> 'pending_deletion'`, ownerID).Scan(&n)
+	return n, s.wrap("count functions", err)
+}
+
+const insertFunction = `INSERT INTO functions (` + functionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func functionArgs(f *berth.Function, env string) []any {
+	st := f.Settings
+	return []any{f.ID, f.OwnerID, f.Name, f.Runtime, f.Description, f.Status, f.ActiveVersion, st.MemoryMB, st.TimeoutMS,
+		st.MaxConcurrency, env, st.Visibility, dbTimeNull(f.DeleteAfter), dbTimeNull(f.DeletionRequestedAt),
+		dbTime(f.CreatedAt), dbTime(f.UpdatedAt)}
+}
+
+// fillFunction fills a new function's id, times and status, and returns its env as JSON.
+func fillFunction(f *berth.Function) (string, error) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	if f.ID == "" {
 		f.ID = uuid.NewString()
@@ -107,16 +159,7 @@ func (s *Store) CreateFunction(ctx context.Context, f *berth.Function) error {
 	if f.Status == "" {
 		f.Status = berth.FunctionInitialized
 	}
-	env, err := envJSON(f.Settings.Env)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	st := f.Settings
-	_, err = s.exec(ctx, op, `INSERT INTO functions (`+functionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		f.ID, f.OwnerID, f.Name, f.Runtime, f.Description, f.Status, f.ActiveVersion, st.MemoryMB, st.TimeoutMS,
-		st.MaxConcurrency, env, st.Visibility, dbTimeNull(f.DeleteAfter), dbTimeNull(f.DeletionRequestedAt),
-		dbTime(f.CreatedAt), dbTime(f.UpdatedAt))
-	return err
+	return envJSON(f.Settings.Env)
 }
 
 // Function implements berth.FunctionStore.

@@ -34,6 +34,16 @@ func Migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, fsys fs.FS,
 	return nil
 }
 
+// BackfillEmailSkeletons runs migration 5's backfill again, for tests
+// that add rows as they were before it.
+func (s *Store) BackfillEmailSkeletons(ctx context.Context) error {
+	dialect := goose.DialectSQLite3
+	if s.d.DollarPlaceholders {
+		dialect = goose.DialectPostgres
+	}
+	return s.tx(ctx, "backfill email skeletons", func(tx *sql.Tx) error { return backfillEmailSkeletons(ctx, tx, dialect) })
+}
+
 // backfillEmailSkeletons fills users.email_skeleton (migration 4) for the
 // accounts that existed before it, oldest first. Where two existing
 // addresses already look alike, the older account keeps the skeleton and

@@ -14,15 +14,22 @@ import (
 	"github.com/berth-platform/berth"
 )
 
-const userColumns = `id, email, name, role, admin_role, status, password_hash, created_at, updated_at`
+// userColumns are the columns an account is written with, in
+// userArgs's order; userSelect reads them back, with NULL ids as "".
+const userColumns = `id, email, name, role, admin_role, status, password_hash, password_change_required, ` +
+	`tier_id, organization_id, organization_role, created_at, updated_at`
 
-// userColumnsAs is userColumns qualified by a table alias, for joins.
+var userSelect = userColumnsAs("users")
+
+// userColumnsAs is userSelect qualified by a table alias, for joins.
 func userColumnsAs(alias string) string {
-	return alias + ".id, " + alias + ".email, " + alias + ".name, " + alias + ".role, " + alias + ".admin_role, " +
-		alias + ".status, " + alias + ".password_hash, " + alias + ".created_at, " + alias + ".updated_at"
+	a := alias + "."
+	return a + "id, " + a + "email, " + a + "name, " + a + "role, " + a + "admin_role, " + a + "status, " +
+		a + "password_hash, " + a + "password_change_required, COALESCE(" + a + "tier_id, ''), COALESCE(" +
+		a + "organization_id, ''), " + a + "organization_role, " + a + "created_at, " + a + "updated_at"
 }
 
-// userDest is a scan target for userColumns; done converts the times.
+// userDest is a scan target for userSelect; done converts the times.
 type userDest struct {
 	u                berth.User
 	created, updated int64
@@ -30,7 +37,8 @@ type userDest struct {
 
 func (d *userDest) ptrs() []any {
 	u := &d.u
-	return []any{&u.ID, &u.Email, &u.Name, &u.Role, &u.AdminRole, &u.Status, &u.PasswordHash, &d.created, &d.updated}
+	return []any{&u.ID, &u.Email, &u.Name, &u.Role, &u.AdminRole, &u.Status, &u.PasswordHash, &u.PasswordChangeRequired,
+		&u.TierID, &u.OrganizationID, &u.OrganizationRole, &d.created, &d.updated}
 }
 
 func (d *userDest) done() *berth.User {
@@ -60,8 +68,12 @@ func fillUser(u *berth.User) {
 }
 
 func userArgs(u *berth.User) []any {
-	return []any{u.ID, u.Email, u.Name, u.Role, u.AdminRole, u.Status, u.PasswordHash, dbTime(u.CreatedAt), dbTime(u.UpdatedAt)}
+	return []any{u.ID, u.Email, u.Name, u.Role, u.AdminRole, u.Status, u.PasswordHash, u.PasswordChangeRequired,
+		nullID(u.TierID), nullID(u.OrganizationID), u.OrganizationRole, dbTime(u.CreatedAt), dbTime(u.UpdatedAt)}
 }
+
+// nullID stores an empty reference as NULL, as foreign keys need.
+func nullID(id string) sql.NullString { return sql.NullString{String: id, Valid: id != ""} }
 
 // CreateUser implements berth.UserStore. The email's skeleton is stored
 // beside it, unique, so that an address that looks like an existing one's
@@ -69,7 +81,7 @@ func userArgs(u *berth.User) []any {
 func (s *Store) CreateUser(ctx context.Context, u *berth.User) error {
 	fillUser(u)
 	_, err := s.exec(ctx, "create user",
-		`INSERT INTO users (`+userColumns+`, email_skeleton) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO users (`+userColumns+`, email_skeleton) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		append(userArgs(u), berth.EmailSkeleton(u.Email))...)
 	return err
 }
@@ -81,7 +93,7 @@ func (s *Store) CreateUser(ctx context.Context, u *berth.User) error {
 func (s *Store) CreateFirstAdmin(ctx context.Context, u *berth.User) (bool, error) {
 	fillUser(u)
 	n, err := s.exec(ctx, "create first admin",
-		`INSERT INTO users (`+userColumns+`, email_skeleton) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		`INSERT INTO users (`+userColumns+`, email_skeleton) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		 WHERE NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin')`, append(userArgs(u), berth.EmailSkeleton(u.Email))...)
 	if errors.Is(err, berth.ErrConflict) {
 		return false, nil
@@ -91,19 +103,19 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, u *berth.User) (bool, erro
 
 // FirstAdmin implements berth.UserStore.
 func (s *Store) FirstAdmin(ctx context.Context) (*berth.User, error) {
-	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE role = 'admin' ORDER BY created_at, id LIMIT 1`))
+	u, err := scanUser(s.queryRow(ctx, `SELECT `+userSelect+` FROM users WHERE role = 'admin' ORDER BY created_at, id LIMIT 1`))
 	return u, s.wrap("get first admin", err)
 }
 
 // User implements berth.UserStore.
 func (s *Store) User(ctx context.Context, id string) (*berth.User, error) {
-	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	u, err := scanUser(s.queryRow(ctx, `SELECT `+userSelect+` FROM users WHERE id = ?`, id))
 	return u, s.wrap("get user", err)
 }
 
 // UserByEmail implements berth.UserStore.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*berth.User, error) {
-	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
+	u, err := scanUser(s.queryRow(ctx, `SELECT `+userSelect+` FROM users WHERE email = ?`, email))
 	return u, s.wrap("get user by email", err)
 }
 
@@ -134,6 +146,24 @@ func (s *Store) ListUsers(ctx context.Context, f berth.UserFilter) ([]berth.User
 	if f.AdminRole != "" {
 		where, args = append(where, "admin_role = ?"), append(args, f.AdminRole)
 	}
+	if f.OrganizationID != "" {
+		where, args = append(where, "organization_id = ?"), append(args, f.OrganizationID)
+	}
+	switch f.TierID {
+	case "":
+	case berth.DefaultTierID:
+		where, args = append(where, "(tier_id IS NULL OR tier_id = ?)"), append(args, f.TierID)
+	default:
+		where, args = append(where, "tier_id = ?"), append(args, f.TierID)
+	}
+	if f.FeatureRole != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM user_feature_roles r WHERE r.user_id = users.id AND r.role = ?)")
+		args = append(args, f.FeatureRole)
+	}
+	if f.GroupID != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM group_members g WHERE g.user_id = users.id AND g.group_id = ?)")
+		args = append(args, f.GroupID)
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
@@ -147,7 +177,7 @@ func (s *Store) ListUsers(ctx context.Context, f berth.UserFilter) ([]berth.User
 		order = userOrders[berth.SortEmail]
 	}
 	limit, offset := pageBounds(f.Page)
-	rows, err := s.query(ctx, `SELECT `+userColumns+` FROM users`+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+	rows, err := s.query(ctx, `SELECT `+userSelect+` FROM users`+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
 		append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, s.wrap(op, err)
@@ -174,6 +204,12 @@ func (s *Store) UpdateUserName(ctx context.Context, id, name string) error {
 func (s *Store) UpdatePasswordHash(ctx context.Context, id, hash string) error {
 	return s.execOne(ctx, "update password",
 		`UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, dbTime(time.Now()), id)
+}
+
+// SetPassword implements berth.UserStore.
+func (s *Store) SetPassword(ctx context.Context, id, hash string, changeRequired bool) error {
+	return s.execOne(ctx, "set password", `UPDATE users SET password_hash = ?, password_change_required = ?, updated_at = ?
+		WHERE id = ?`, hash, changeRequired, dbTime(time.Now()), id)
 }
 
 // UpdateUserStatus implements berth.UserStore.
