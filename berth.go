@@ -26,7 +26,7 @@ var (
 	// ErrLastFullAdmin refuses a change that would leave the platform
 	// without an active full admin; it is an ErrConflict.
 	// ErrQuota refuses what would go beyond a tier's limit.
-	ErrQuota = errors.New("quota exceeded")
+	ErrQuota         = errors.New("quota exceeded")
 	ErrLastFullAdmin = fmt.Errorf("%w: it would leave no active full admin", ErrConflict)
 )
 

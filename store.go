@@ -20,7 +20,7 @@ type UserFilter struct {
 	FeatureRole    FeatureRole
 	GroupID        string
 	Sort           UserSort
-	Page      Page
+	Page           Page
 }
 
 // UserSort orders a user list; ties are broken by id.
