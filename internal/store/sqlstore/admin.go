@@ -8,59 +8,17 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/berth-platform/berth"
 )
 
 // The administration tables: tiers, organisations, feature-role grants,
 // groups, settings and the early-access queue.
 
-func newTimes(id *string, created, updated *time.Time) {
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	if *id == "" {
-		*id = uuid.NewString()
-	}
-	if created.IsZero() {
-		*created = now
-	}
-	if updated != nil && updated.IsZero() {
-		*updated = *created
-	}
-}
-
-// txExists reports whether a row with id exists in table (a constant).
-func (s *Store) txExists(ctx context.Context, tx *sql.Tx, table, id string) (bool, error) {
-	var n int
-	err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM `+table+` WHERE id = ?`), id).Scan(&n)
-	return n > 0, err
-}
-
-// txNeed returns ErrNotFound, naming what is missing, unless every
-// non-empty id exists in its table.
-func (s *Store) txNeed(ctx context.Context, tx *sql.Tx, op string, refs ...[2]string) error {
-	for _, r := range refs {
-		if r[1] == "" {
-			continue
-		}
-		ok, err := s.txExists(ctx, tx, r[0], r[1])
-		if err != nil {
-			return s.wrap(op, err)
-		}
-		if !ok {
-			return fmt.Errorf("%s: no such %s: %w", op, singular[r[0]], berth.ErrNotFound)
-		}
-	}
-	return nil
-}
-
-var singular = map[string]string{"tiers": "tier", "organizations": "organization", "users": "user", "groups": "group"}
-
 // ---- tiers ----
 
 const tierColumns = `id, name, description, limits, feature_roles, created_at, updated_at`
 
-func scanTier(row interface{ Scan(...any) error }) (*berth.Tier, error) {
+func scanTier(row scanner) (*berth.Tier, error) {
 	var t berth.Tier
 	var limits, roles string
 	var created, updated int64
@@ -95,7 +53,7 @@ func tierJSON(t *berth.Tier) (limits, roles string, err error) {
 
 // CreateTier implements berth.AdminStore.
 func (s *Store) CreateTier(ctx context.Context, t *berth.Tier) error {
-	newTimes(&t.ID, &t.CreatedAt, &t.UpdatedAt)
+	fillNew(&t.ID, &t.CreatedAt, &t.UpdatedAt)
 	limits, roles, err := tierJSON(t)
 	if err != nil {
 		return fmt.Errorf("create tier: %w", err)
@@ -114,20 +72,7 @@ func (s *Store) Tier(ctx context.Context, id string) (*berth.Tier, error) {
 // ListTiers implements berth.AdminStore.
 func (s *Store) ListTiers(ctx context.Context) ([]berth.Tier, error) {
 	const op = "list tiers"
-	rows, err := s.query(ctx, `SELECT `+tierColumns+` FROM tiers ORDER BY LOWER(name), id`)
-	if err != nil {
-		return nil, s.wrap(op, err)
-	}
-	defer rows.Close()
-	out := []berth.Tier{}
-	for rows.Next() {
-		t, err := scanTier(rows)
-		if err != nil {
-			return nil, s.wrap(op, err)
-		}
-		out = append(out, *t)
-	}
-	return out, s.wrap(op, rows.Err())
+	return queryAll(ctx, s, op, scanTier, `SELECT `+tierColumns+` FROM tiers ORDER BY LOWER(name), id`)
 }
 
 // UpdateTier implements berth.AdminStore.
@@ -169,39 +114,13 @@ func (s *Store) DeleteTier(ctx context.Context, id string) error {
 	})
 }
 
-// lockRow takes the row's write lock on PostgreSQL (SQLite has one
-// writer at a time anyway) so that a concurrent reference waits; a
-// missing row is sql.ErrNoRows.
-func (s *Store) lockRow(ctx context.Context, tx *sql.Tx, table, id string) error {
-	lock := ""
-	if s.d.DollarPlaceholders {
-		lock = " FOR UPDATE"
-	}
-	var got string
-	return tx.QueryRowContext(ctx, s.q(`SELECT id FROM `+table+` WHERE id = ?`+lock), id).Scan(&got)
-}
-
-// oneRow is execOne's check for a statement run in a transaction.
-func (s *Store) oneRow(op string, res sql.Result, err error) error {
-	if err != nil {
-		return s.wrap(op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil || n == 0 {
-		return s.notFound(op, err)
-	}
-	return nil
-}
-
 // SetUserTier implements berth.AdminStore. The tier's row is locked
 // first, so that a concurrent DeleteTier sees the new reference.
 func (s *Store) SetUserTier(ctx context.Context, userID, tierID string) error {
 	const op = "set user tier"
 	return s.tx(ctx, op, func(tx *sql.Tx) error {
-		if tierID != "" {
-			if err := s.lockRow(ctx, tx, "tiers", tierID); err != nil {
-				return s.wrap(op+": no such tier", err)
-			}
+		if err := s.txNeed(ctx, tx, op, [2]string{"tiers", tierID}); err != nil {
+			return err
 		}
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET tier_id = ?, updated_at = ? WHERE id = ?`),
 			nullID(tierID), dbTime(time.Now()), userID)
@@ -214,7 +133,7 @@ func (s *Store) SetUserTier(ctx context.Context, userID, tierID string) error {
 const orgColumns = `o.id, o.name, o.description, COALESCE(o.tier_id, ''), o.created_at, o.updated_at,
 	(SELECT COUNT(*) FROM users m WHERE m.organization_id = o.id)`
 
-func scanOrg(row interface{ Scan(...any) error }) (*berth.Organization, error) {
+func scanOrg(row scanner) (*berth.Organization, error) {
 	var o berth.Organization
 	var created, updated int64
 	if err := row.Scan(&o.ID, &o.Name, &o.Description, &o.TierID, &created, &updated, &o.Members); err != nil {
@@ -227,7 +146,7 @@ func scanOrg(row interface{ Scan(...any) error }) (*berth.Organization, error) {
 // CreateOrganization implements berth.AdminStore.
 func (s *Store) CreateOrganization(ctx context.Context, o *berth.Organization) error {
 	const op = "create organization"
-	newTimes(&o.ID, &o.CreatedAt, &o.UpdatedAt)
+	fillNew(&o.ID, &o.CreatedAt, &o.UpdatedAt)
 	return s.tx(ctx, op, func(tx *sql.Tx) error {
 		if err := s.txNeed(ctx, tx, op, [2]string{"tiers", o.TierID}); err != nil {
 			return err
@@ -252,20 +171,8 @@ func (s *Store) ListOrganizations(ctx context.Context, p berth.Page) ([]berth.Or
 		return nil, 0, s.wrap(op, err)
 	}
 	limit, offset := pageBounds(p)
-	rows, err := s.query(ctx, `SELECT `+orgColumns+` FROM organizations o ORDER BY LOWER(o.name), o.id LIMIT ? OFFSET ?`, limit, offset)
-	if err != nil {
-		return nil, 0, s.wrap(op, err)
-	}
-	defer rows.Close()
-	out := []berth.Organization{}
-	for rows.Next() {
-		o, err := scanOrg(rows)
-		if err != nil {
-			return nil, 0, s.wrap(op, err)
-		}
-		out = append(out, *o)
-	}
-	return out, total, s.wrap(op, rows.Err())
+	out, err := queryAll(ctx, s, op, scanOrg, `SELECT `+orgColumns+` FROM organizations o ORDER BY LOWER(o.name), o.id LIMIT ? OFFSET ?`, limit, offset)
+	return out, total, err
 }
 
 // UpdateOrganization implements berth.AdminStore.
@@ -273,10 +180,8 @@ func (s *Store) UpdateOrganization(ctx context.Context, o *berth.Organization) e
 	const op = "update organization"
 	o.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	return s.tx(ctx, op, func(tx *sql.Tx) error {
-		if o.TierID != "" {
-			if err := s.lockRow(ctx, tx, "tiers", o.TierID); err != nil {
-				return s.wrap(op+": no such tier", err)
-			}
+		if err := s.txNeed(ctx, tx, op, [2]string{"tiers", o.TierID}); err != nil {
+			return err
 		}
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE organizations SET name = ?, description = ?, tier_id = ?, updated_at = ? WHERE id = ?`),
 			o.Name, o.Description, nullID(o.TierID), dbTime(o.UpdatedAt), o.ID)
@@ -307,8 +212,8 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string) error {
 func (s *Store) SetOrganizationMember(ctx context.Context, orgID, userID string, role berth.OrgRole) error {
 	const op = "set organization member"
 	return s.tx(ctx, op, func(tx *sql.Tx) error {
-		if err := s.lockRow(ctx, tx, "organizations", orgID); err != nil {
-			return s.wrap(op+": no such organization", err)
+		if err := s.txNeed(ctx, tx, op, [2]string{"organizations", orgID}); err != nil {
+			return err
 		}
 		var current sql.NullString
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT organization_id FROM users WHERE id = ?`), userID).Scan(&current); err != nil {
@@ -360,20 +265,7 @@ func (s *Store) RevokeFeatureRole(ctx context.Context, userID string, role berth
 // UserFeatureRoles implements berth.AdminStore.
 func (s *Store) UserFeatureRoles(ctx context.Context, userID string) ([]berth.FeatureRole, error) {
 	const op = "user feature roles"
-	rows, err := s.query(ctx, `SELECT role FROM user_feature_roles WHERE user_id = ? ORDER BY role`, userID)
-	if err != nil {
-		return nil, s.wrap(op, err)
-	}
-	defer rows.Close()
-	out := []berth.FeatureRole{}
-	for rows.Next() {
-		var r berth.FeatureRole
-		if err := rows.Scan(&r); err != nil {
-			return nil, s.wrap(op, err)
-		}
-		out = append(out, r)
-	}
-	return out, s.wrap(op, rows.Err())
+	return queryAll(ctx, s, op, scanValue[berth.FeatureRole], `SELECT role FROM user_feature_roles WHERE user_id = ? ORDER BY role`, userID)
 }
 
 // ---- groups ----
@@ -381,7 +273,7 @@ func (s *Store) UserFeatureRoles(ctx context.Context, userID string) ([]berth.Fe
 const groupColumns = `g.id, g.name, g.description, g.created_at, g.updated_at,
 	(SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id)`
 
-func scanGroup(row interface{ Scan(...any) error }) (*berth.Group, error) {
+func scanGroup(row scanner) (*berth.Group, error) {
 	var g berth.Group
 	var created, updated int64
 	if err := row.Scan(&g.ID, &g.Name, &g.Description, &created, &updated, &g.Members); err != nil {
@@ -393,7 +285,7 @@ func scanGroup(row interface{ Scan(...any) error }) (*berth.Group, error) {
 
 // CreateGroup implements berth.AdminStore.
 func (s *Store) CreateGroup(ctx context.Context, g *berth.Group) error {
-	newTimes(&g.ID, &g.CreatedAt, &g.UpdatedAt)
+	fillNew(&g.ID, &g.CreatedAt, &g.UpdatedAt)
 	_, err := s.exec(ctx, "create group", `INSERT INTO groups (id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
 		g.ID, g.Name, g.Description, dbTime(g.CreatedAt), dbTime(g.UpdatedAt))
 	return err
@@ -408,20 +300,7 @@ func (s *Store) Group(ctx context.Context, id string) (*berth.Group, error) {
 // ListGroups implements berth.AdminStore.
 func (s *Store) ListGroups(ctx context.Context) ([]berth.Group, error) {
 	const op = "list groups"
-	rows, err := s.query(ctx, `SELECT `+groupColumns+` FROM groups g ORDER BY LOWER(g.name), g.id`)
-	if err != nil {
-		return nil, s.wrap(op, err)
-	}
-	defer rows.Close()
-	out := []berth.Group{}
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, s.wrap(op, err)
-		}
-		out = append(out, *g)
-	}
-	return out, s.wrap(op, rows.Err())
+	return queryAll(ctx, s, op, scanGroup, `SELECT `+groupColumns+` FROM groups g ORDER BY LOWER(g.name), g.id`)
 }
 
 // UpdateGroup implements berth.AdminStore.
@@ -464,21 +343,8 @@ func (s *Store) RemoveGroupMember(ctx context.Context, groupID, userID string) e
 // UserGroups implements berth.AdminStore.
 func (s *Store) UserGroups(ctx context.Context, userID string) ([]string, error) {
 	const op = "user groups"
-	rows, err := s.query(ctx, `SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id
+	return queryAll(ctx, s, op, scanValue[string], `SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id
 		WHERE m.user_id = ? ORDER BY g.name`, userID)
-	if err != nil {
-		return nil, s.wrap(op, err)
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, s.wrap(op, err)
-		}
-		out = append(out, n)
-	}
-	return out, s.wrap(op, rows.Err())
 }
 
 // ---- settings ----
@@ -521,7 +387,7 @@ func (s *Store) PutSettings(ctx context.Context, values map[string]string) error
 
 const earlyColumns = `id, email, name, reason, status, decision_reason, decided_by, user_id, created_at, decided_at`
 
-func scanEarly(row interface{ Scan(...any) error }) (*berth.EarlyAccessRequest, error) {
+func scanEarly(row scanner) (*berth.EarlyAccessRequest, error) {
 	var r berth.EarlyAccessRequest
 	var created int64
 	var decided sql.NullInt64
@@ -535,7 +401,7 @@ func scanEarly(row interface{ Scan(...any) error }) (*berth.EarlyAccessRequest, 
 
 // CreateEarlyAccess implements berth.AdminStore.
 func (s *Store) CreateEarlyAccess(ctx context.Context, r *berth.EarlyAccessRequest) (bool, error) {
-	newTimes(&r.ID, &r.CreatedAt, nil)
+	fillNew(&r.ID, &r.CreatedAt, nil)
 	r.Status = berth.EarlyAccessPending
 	_, err := s.exec(ctx, "create early-access request", `INSERT INTO early_access_requests (`+earlyColumns+`)
 		VALUES (?, ?, ?, ?, ?, '', '', '', ?, NULL)`, r.ID, r.Email, r.Name, r.Reason, r.Status, dbTime(r.CreatedAt))
@@ -563,31 +429,15 @@ func (s *Store) ListEarlyAccess(ctx context.Context, status berth.EarlyAccessSta
 		return nil, 0, s.wrap(op, err)
 	}
 	limit, offset := pageBounds(p)
-	rows, err := s.query(ctx, `SELECT `+earlyColumns+` FROM early_access_requests`+cond+` ORDER BY created_at, id LIMIT ? OFFSET ?`,
-		append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, s.wrap(op, err)
-	}
-	defer rows.Close()
-	out := []berth.EarlyAccessRequest{}
-	for rows.Next() {
-		r, err := scanEarly(rows)
-		if err != nil {
-			return nil, 0, s.wrap(op, err)
-		}
-		out = append(out, *r)
-	}
-	return out, total, s.wrap(op, rows.Err())
+	out, err := queryAll(ctx, s, op, scanEarly, `SELECT `+earlyColumns+` FROM early_access_requests`+cond+
+		` ORDER BY created_at, id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	return out, total, err
 }
 
 // pendingEarly locks a pending request, or says why it is not one.
 func (s *Store) pendingEarly(ctx context.Context, tx *sql.Tx, op, id string) error {
-	lock := ""
-	if s.d.DollarPlaceholders {
-		lock = " FOR UPDATE"
-	}
 	var st berth.EarlyAccessStatus
-	if err := tx.QueryRowContext(ctx, s.q(`SELECT status FROM early_access_requests WHERE id = ?`+lock), id).Scan(&st); err != nil {
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT status FROM early_access_requests WHERE id = ?`+s.forUpdate()), id).Scan(&st); err != nil {
 		return s.wrap(op, err)
 	}
 	if st != berth.EarlyAccessPending {
@@ -620,8 +470,7 @@ func (s *Store) ApproveEarlyAccess(ctx context.Context, id, by string, u *berth.
 				return fmt.Errorf("%s: %w", op, berth.ErrCapacity)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO users (`+userColumns+`, email_skeleton) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			append(userArgs(u), berth.EmailSkeleton(u.Email))...); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(insertUser), insertUserArgs(u)...); err != nil {
 			return s.wrap(op, err)
 		}
 		_, err := tx.ExecContext(ctx, s.q(`UPDATE early_access_requests SET status = 'approved', decided_by = ?, user_id = ?, decided_at = ?

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/berth-platform/berth"
 )
 
@@ -112,8 +110,8 @@ func (s *Store) CreateFunctionWithin(ctx context.Context, f *berth.Function, max
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return s.tx(ctx, op, func(tx *sql.Tx) error {
-		if err := s.lockRow(ctx, tx, "users", f.OwnerID); err != nil {
-			return s.wrap(op+": owner", err)
+		if err := s.txNeed(ctx, tx, op, [2]string{"users", f.OwnerID}); err != nil {
+			return err
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM functions WHERE owner_id = ? AND status <> 'pending_deletion'`),
@@ -146,16 +144,7 @@ func functionArgs(f *berth.Function, env string) []any {
 
 // fillFunction fills a new function's id, times and status, and returns its env as JSON.
 func fillFunction(f *berth.Function) (string, error) {
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	if f.ID == "" {
-		f.ID = uuid.NewString()
-	}
-	if f.CreatedAt.IsZero() {
-		f.CreatedAt = now
-	}
-	if f.UpdatedAt.IsZero() {
-		f.UpdatedAt = f.CreatedAt
-	}
+	fillNew(&f.ID, &f.CreatedAt, &f.UpdatedAt)
 	if f.Status == "" {
 		f.Status = berth.FunctionInitialized
 	}
@@ -241,11 +230,8 @@ func (s *Store) PutSecrets(ctx context.Context, functionID string, sealed map[st
 	const op = "put secrets"
 	return s.tx(ctx, op, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE functions SET updated_at = ? WHERE id = ?`), dbTime(time.Now()), functionID)
-		if err != nil {
-			return s.wrap(op, err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return s.notFound(op, err)
+		if err := s.oneRow(op, res, err); err != nil {
+			return err
 		}
 		for name, value := range sealed {
 			if value == nil {

@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/berth-platform/berth"
 )
 
@@ -204,6 +206,82 @@ func (s *Store) notFound(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, berth.ErrNotFound)
 }
 
+// txNeed locks the row of every non-empty id in its table (lockRow), so
+// that a concurrent delete waits for the reference, and returns
+// ErrNotFound naming the first that is missing.
+func (s *Store) txNeed(ctx context.Context, tx *sql.Tx, op string, refs ...[2]string) error {
+	for _, r := range refs {
+		if r[1] == "" {
+			continue
+		}
+		if err := s.lockRow(ctx, tx, r[0], r[1]); err != nil {
+			return s.wrap(op+": no such "+singular[r[0]], err)
+		}
+	}
+	return nil
+}
+
+// lockRow takes the row's write lock on PostgreSQL (SQLite has one
+// writer at a time anyway) so that a concurrent reference waits; a
+// missing row is sql.ErrNoRows.
+func (s *Store) lockRow(ctx context.Context, tx *sql.Tx, table, id string) error {
+	var got string
+	return tx.QueryRowContext(ctx, s.q(`SELECT id FROM `+table+` WHERE id = ?`+s.forUpdate()), id).Scan(&got)
+}
+
+// forUpdate is the row-lock clause of a SELECT in a transaction: FOR
+// UPDATE on PostgreSQL, nothing on SQLite, whose write transactions
+// hold the database's one write lock from BEGIN.
+func (s *Store) forUpdate() string {
+	if s.d.DollarPlaceholders {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// oneRow is execOne's check for a statement run in a transaction.
+func (s *Store) oneRow(op string, res sql.Result, err error) error {
+	if err != nil {
+		return s.wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return s.notFound(op, err)
+	}
+	return nil
+}
+
+// singular names a table's row in txNeed's errors.
+var singular = map[string]string{"tiers": "tier", "organizations": "organization", "users": "user", "groups": "group"}
+
+// queryAll runs a query and scans every row with scan; no rows is an
+// empty slice, not nil.
+func queryAll[T any](ctx context.Context, s *Store, op string, scan func(scanner) (*T, error), query string, args ...any) ([]T, error) {
+	rows, err := s.query(ctx, query, args...)
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, s.wrap(op, err)
+		}
+		out = append(out, *v)
+	}
+	return out, s.wrap(op, rows.Err())
+}
+
+// scanner is a row to scan: *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// scanValue scans a one-column row.
+func scanValue[T any](row scanner) (*T, error) {
+	var v T
+	return &v, row.Scan(&v)
+}
+
 // pageBounds returns the LIMIT and OFFSET of a page, never negative.
 func pageBounds(p berth.Page) (limit, offset int) {
 	return max(p.Size, 0), max(p.Offset(), 0)
@@ -217,6 +295,21 @@ func (c *commitAnywayError) Error() string { return c.err.Error() }
 func (c *commitAnywayError) Unwrap() error { return c.err }
 
 // Time conversion: BIGINT Unix microseconds, NULL for the zero time.
+
+// fillNew gives a new row its id and times where they are unset: a
+// random id, now, and updated = created (updated may be nil for a row
+// without one).
+func fillNew(id *string, created, updated *time.Time) {
+	if *id == "" {
+		*id = uuid.NewString()
+	}
+	if created.IsZero() {
+		*created = time.Now().UTC().Truncate(time.Microsecond)
+	}
+	if updated != nil && updated.IsZero() {
+		*updated = *created
+	}
+}
 
 func dbTime(t time.Time) int64 { return t.UTC().UnixMicro() }
 

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/berth-platform/berth"
 )
 
@@ -54,23 +52,17 @@ func scanUser(row interface{ Scan(...any) error }) (*berth.User, error) {
 	return d.done(), nil
 }
 
-func fillUser(u *berth.User) {
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	if u.ID == "" {
-		u.ID = uuid.NewString()
-	}
-	if u.CreatedAt.IsZero() {
-		u.CreatedAt = now
-	}
-	if u.UpdatedAt.IsZero() {
-		u.UpdatedAt = u.CreatedAt
-	}
-}
+func fillUser(u *berth.User) { fillNew(&u.ID, &u.CreatedAt, &u.UpdatedAt) }
 
 func userArgs(u *berth.User) []any {
 	return []any{u.ID, u.Email, u.Name, u.Role, u.AdminRole, u.Status, u.PasswordHash, u.PasswordChangeRequired,
 		nullID(u.TierID), nullID(u.OrganizationID), u.OrganizationRole, dbTime(u.CreatedAt), dbTime(u.UpdatedAt)}
 }
+
+// insertUser adds an account with its email's skeleton (insertUserArgs).
+const insertUser = `INSERT INTO users (` + userColumns + `, email_skeleton) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func insertUserArgs(u *berth.User) []any { return append(userArgs(u), berth.EmailSkeleton(u.Email)) }
 
 // nullID stores an empty reference as NULL, as foreign keys need.
 func nullID(id string) sql.NullString { return sql.NullString{String: id, Valid: id != ""} }
@@ -80,9 +72,7 @@ func nullID(id string) sql.NullString { return sql.NullString{String: id, Valid:
 // is an ErrConflict like the same address.
 func (s *Store) CreateUser(ctx context.Context, u *berth.User) error {
 	fillUser(u)
-	_, err := s.exec(ctx, "create user",
-		`INSERT INTO users (`+userColumns+`, email_skeleton) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		append(userArgs(u), berth.EmailSkeleton(u.Email))...)
+	_, err := s.exec(ctx, "create user", insertUser, insertUserArgs(u)...)
 	return err
 }
 
@@ -94,7 +84,7 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, u *berth.User) (bool, erro
 	fillUser(u)
 	n, err := s.exec(ctx, "create first admin",
 		`INSERT INTO users (`+userColumns+`, email_skeleton) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-		 WHERE NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin')`, append(userArgs(u), berth.EmailSkeleton(u.Email))...)
+		 WHERE NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin')`, insertUserArgs(u)...)
 	if errors.Is(err, berth.ErrConflict) {
 		return false, nil
 	}
