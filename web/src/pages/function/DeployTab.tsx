@@ -4,6 +4,7 @@ import type { Deployment } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Alert, Empty, Skeleton } from '../../components/Feedback';
+import { RefreshButton } from '../../components/RefreshButton';
 import { StatusBadge, Time } from '../../components/Status';
 import { useToast } from '../../components/Toasts';
 import { formatBytes } from '../../lib/format';
@@ -143,9 +144,7 @@ export function DeployTab() {
       <section className="card" aria-labelledby="versions-title">
         <div className="section-head">
           <h2 id="versions-title">Versions</h2>
-          <button type="button" className="btn btn--secondary btn--small" onClick={() => void list.reload()} disabled={list.loading}>
-            Refresh
-          </button>
+          <RefreshButton list={list} />
         </div>
         <ErrorAlert error={list.error} title="The versions could not be loaded." />
         {list.loading && !list.data ? (

@@ -4,6 +4,7 @@ import type { ExecutionStatus } from '../../api/types';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Empty, Skeleton } from '../../components/Feedback';
 import { Pagination } from '../../components/Pagination';
+import { RefreshButton } from '../../components/RefreshButton';
 import { StatusBadge, Time } from '../../components/Status';
 import { formatBytes, formatDuration } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
@@ -57,9 +58,7 @@ export function ExecutionsTab() {
               ))}
             </select>
           </div>
-          <button type="button" className="btn btn--secondary btn--small" onClick={() => void list.reload()} disabled={list.loading}>
-            Refresh
-          </button>
+          <RefreshButton list={list} />
         </div>
       </div>
       <ErrorAlert error={list.error} title="The executions could not be loaded." />

@@ -3,6 +3,7 @@ import { admin } from '../../../api';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { Empty, Skeleton } from '../../../components/Feedback';
 import { Pagination } from '../../../components/Pagination';
+import { RefreshButton } from '../../../components/RefreshButton';
 import { StatusBadge, Time } from '../../../components/Status';
 import { useAsync } from '../../../lib/useAsync';
 
@@ -22,9 +23,7 @@ export function AuditCard({ userID }: { userID: string }) {
     <section className="card" aria-labelledby="audit-title">
       <div className="section-head">
         <h2 id="audit-title">Audit trail</h2>
-        <button type="button" className="btn btn--secondary btn--small" onClick={() => void list.reload()} disabled={list.loading}>
-          Refresh
-        </button>
+        <RefreshButton list={list} />
       </div>
       <p className="muted">What this account did, newest first. Changes an administrator made to it are in that administrator’s trail.</p>
       <ErrorAlert error={list.error} title="The audit trail could not be loaded." />

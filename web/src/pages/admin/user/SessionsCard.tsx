@@ -4,6 +4,7 @@ import type { UserSessions } from '../../../api/types';
 import { ConfirmDialog } from '../../../components/ConfirmDialog';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { Empty, Skeleton } from '../../../components/Feedback';
+import { RefreshButton } from '../../../components/RefreshButton';
 import { Time } from '../../../components/Status';
 import { useToast } from '../../../components/Toasts';
 import { useAsync } from '../../../lib/useAsync';
@@ -50,9 +51,7 @@ export function SessionsCard({ userID, changes }: Props) {
     <section className="card" aria-labelledby="sessions-title">
       <div className="section-head">
         <h2 id="sessions-title">Sessions</h2>
-        <button type="button" className="btn btn--secondary btn--small" onClick={() => void list.reload()} disabled={list.loading}>
-          Refresh
-        </button>
+        <RefreshButton list={list} />
       </div>
       <p className="muted">What the account is signed in with: browsers, CLI and SDK keypairs, and API logins. Ending one stops it at once.</p>
       <ErrorAlert error={list.error} title="The sessions could not be loaded." />
