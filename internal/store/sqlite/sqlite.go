@@ -30,6 +30,7 @@ var Dialect = sqlstore.Dialect{
 	Name:              "sqlite",
 	IsUniqueViolation: isUniqueViolation,
 	IsUnavailable:     isUnavailable,
+	OneWriter:         true,
 }
 
 func code(err error) int {

@@ -35,6 +35,12 @@ type Dialect struct {
 	// IsUnavailable reports an error that means the database cannot serve
 	// right now (connection lost, busy, disk full) rather than a bad query.
 	IsUnavailable func(error) bool
+	// OneWriter is true for a database that admits one writer at a time
+	// (SQLite). The store then queues its writers in-process, in arrival
+	// order and cancellable by their context, instead of leaving them to
+	// the database's busy handler, which polls and lets a writer starve
+	// past its timeout under load.
+	OneWriter bool
 }
 
 // Store is berth.Store on a database/sql handle.
@@ -46,6 +52,9 @@ type Store struct {
 	stmts sync.Map // string -> *sql.Stmt
 	// noRollups switches off the roll-up updates (see SetRollups).
 	noRollups atomic.Bool
+	// writer, for a OneWriter dialect, is the one-slot queue every write
+	// (exec and tx) passes through; nil otherwise.
+	writer chan struct{}
 }
 
 // Interface guard.
@@ -53,7 +62,26 @@ var _ berth.Store = (*Store)(nil)
 
 // New wraps db, which must already be migrated.
 func New(db *sql.DB, d Dialect) *Store {
-	return &Store{db: db, d: d}
+	s := &Store{db: db, d: d}
+	if d.OneWriter {
+		s.writer = make(chan struct{}, 1)
+	}
+	return s
+}
+
+// write waits for the writer slot of a OneWriter database (Go queues the
+// waiters of a channel in order) and returns its release; it returns at
+// once elsewhere. A context that ends while waiting reports ErrUnavailable.
+func (s *Store) write(ctx context.Context, op string) (release func(), err error) {
+	if s.writer == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.writer <- struct{}{}:
+		return func() { <-s.writer }, nil
+	case <-ctx.Done():
+		return nil, s.wrap(op, ctx.Err())
+	}
 }
 
 // DB returns the underlying handle (for tests and benchmarks).
@@ -150,6 +178,11 @@ func (s *Store) wrap(op string, err error) error {
 
 // exec runs a statement and returns the affected row count.
 func (s *Store) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
+	release, err := s.write(ctx, op)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
 	st, err := s.stmt(ctx, query)
 	if err != nil {
 		return 0, s.wrap(op, err)
@@ -178,6 +211,11 @@ func (s *Store) execOne(ctx context.Context, op, query string, args ...any) erro
 // wrapped in commitAnywayError (a reused refresh token ends its family and still
 // reports the reuse), and rolling back otherwise.
 func (s *Store) tx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+	release, err := s.write(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer release()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.wrap(op, err)
