@@ -41,6 +41,9 @@ type Store interface {
 	// window of length window; the counter disappears when it ends. It
 	// returns the new count and the time left in the window.
 	Incr(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error)
+	// IncrBy is Incr adding n (at least 1): a replica reserving a block
+	// of a shared quota at once.
+	IncrBy(ctx context.Context, key string, n int64, window time.Duration) (int64, time.Duration, error)
 	// Count returns a counter's value and the time left in its window; 0, 0
 	// when there is none.
 	Count(ctx context.Context, key string) (int64, time.Duration, error)

@@ -37,6 +37,31 @@ func concurrencyTests() []test {
 				t.Errorf("Count = %d, want %d", n, workers*each)
 			}
 		}},
+		{"IncrByBlocksDisjoint", func(t *testing.T, s kv.Store) {
+			// Replicas reserving blocks of a quota: every block's end is
+			// distinct, so no two replicas hold the same calls.
+			const workers, each, block = 8, 25, 10
+			var mu sync.Mutex
+			ends := map[int64]bool{}
+			together(workers, func(int) {
+				for range each {
+					n, _, err := s.IncrBy(t.Context(), "quota", block, time.Hour)
+					if err != nil {
+						t.Errorf("IncrBy: %v", err)
+						return
+					}
+					mu.Lock()
+					if ends[n] || n%block != 0 {
+						t.Errorf("block end %d returned twice or not on a block boundary", n)
+					}
+					ends[n] = true
+					mu.Unlock()
+				}
+			})
+			if n, _ := count(t, s, "quota"); n != workers*each*block {
+				t.Errorf("Count = %d, want %d", n, workers*each*block)
+			}
+		}},
 		{"RateLimitNoOverAdmit", func(t *testing.T, s kv.Store) {
 			const workers, each, burst = 16, 5, 10
 			l := kv.Limit{Rate: 1, Period: time.Hour, Burst: burst}

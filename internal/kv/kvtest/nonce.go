@@ -1,6 +1,7 @@
 package kvtest
 
 import (
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,6 +105,30 @@ func incrTests() []test {
 				t.Errorf("Incr after the window = %d, want 1", n)
 			}
 			within(t, "new window", left, ttl/2, ttl)
+		}},
+		{"ByAddsAndKeepsTheWindow", func(t *testing.T, s kv.Store) {
+			n, left, err := s.IncrBy(t.Context(), "counter", 100, time.Hour)
+			if err != nil || n != 100 {
+				t.Fatalf("IncrBy 100 on a new counter = %d, %v; want 100", n, err)
+			}
+			within(t, "time left", left, time.Hour-time.Minute, time.Hour)
+			if n, _ = incr(t, s, "counter", time.Minute); n != 101 {
+				t.Errorf("Incr after IncrBy 100 = %d, want 101", n)
+			}
+			n, left, err = s.IncrBy(t.Context(), "counter", 7, time.Minute)
+			if err != nil || n != 108 {
+				t.Errorf("IncrBy 7 = %d, %v; want 108", n, err)
+			}
+			within(t, "time left after a shorter window", left, time.Hour-time.Minute, time.Hour)
+		}},
+		{"ByRefusesLessThanOne", func(t *testing.T, s kv.Store) {
+			for _, by := range []int64{0, -5} {
+				_, _, err := s.IncrBy(t.Context(), "counter", by, time.Hour)
+				wantErrIs(t, "IncrBy("+strconv.FormatInt(by, 10)+")", err, berth.ErrInvalid)
+			}
+			if n, _ := count(t, s, "counter"); n != 0 {
+				t.Errorf("Count after refused IncrBy = %d, want 0", n)
+			}
 		}},
 		{"ErrInvalidWindow", func(t *testing.T, s kv.Store) {
 			for _, d := range []time.Duration{0, -time.Second} {

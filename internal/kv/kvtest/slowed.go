@@ -42,6 +42,11 @@ func (w slowed) ClaimNonce(ctx context.Context, key string, ttl time.Duration) (
 	return ok, err
 }
 
+func (w slowed) IncrBy(ctx context.Context, key string, by int64, window time.Duration) (n int64, left time.Duration, err error) {
+	w.around(func() { n, left, err = w.s.IncrBy(ctx, key, by, window) })
+	return n, left, err
+}
+
 func (w slowed) Incr(ctx context.Context, key string, window time.Duration) (n int64, left time.Duration, err error) {
 	w.around(func() { n, left, err = w.s.Incr(ctx, key, window) })
 	return n, left, err

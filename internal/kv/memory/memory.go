@@ -102,9 +102,17 @@ func (s *Store) ClaimNonce(_ context.Context, key string, ttl time.Duration) (bo
 }
 
 // Incr implements kv.Store.
-func (s *Store) Incr(_ context.Context, key string, window time.Duration) (int64, time.Duration, error) {
+func (s *Store) Incr(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error) {
+	return s.IncrBy(ctx, key, 1, window)
+}
+
+// IncrBy implements kv.Store.
+func (s *Store) IncrBy(_ context.Context, key string, n int64, window time.Duration) (int64, time.Duration, error) {
 	if window <= 0 {
 		return 0, 0, invalidTTL("incr", window)
+	}
+	if n < 1 {
+		return 0, 0, fmt.Errorf("kv/memory: incr by %d: the increment must be at least 1: %w", n, berth.ErrInvalid)
 	}
 	now := s.now()
 	sh := s.shard(key)
@@ -117,7 +125,7 @@ func (s *Store) Incr(_ context.Context, key string, window time.Duration) (int64
 	case e.kind != kindCounter:
 		return 0, 0, errWrongKind
 	}
-	e.n++
+	e.n += n
 	sh.m[key] = e
 	return e.n, time.Duration(e.expires - now), nil
 }

@@ -112,10 +112,18 @@ func (s *Store) ClaimNonce(ctx context.Context, key string, ttl time.Duration) (
 // Incr implements kv.Store with a script: INCR, then PEXPIRE on the first
 // increment, then PTTL, atomically.
 func (s *Store) Incr(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error) {
+	return s.IncrBy(ctx, key, 1, window)
+}
+
+// IncrBy implements kv.Store with the same script, adding n.
+func (s *Store) IncrBy(ctx context.Context, key string, n int64, window time.Duration) (int64, time.Duration, error) {
 	if window <= 0 {
 		return 0, 0, invalidTTL("incr", window)
 	}
-	r, err := s.incr.Run(ctx, s.client, []string{s.key(key)}, roundUp(window).Milliseconds()).Int64Slice()
+	if n < 1 {
+		return 0, 0, fmt.Errorf("kv/redis: incr by %d: the increment must be at least 1: %w", n, berth.ErrInvalid)
+	}
+	r, err := s.incr.Run(ctx, s.client, []string{s.key(key)}, roundUp(window).Milliseconds(), n).Int64Slice()
 	if err != nil {
 		return 0, 0, wrap("incr", err)
 	}

@@ -5,12 +5,13 @@ package redis
 // double-precision numbers stay exact; TATs are written with %d so that no
 // number formatting (Lua's tostring keeps 14 digits) can round them.
 
-// incrScript counts one event in KEYS[1] and starts a window of ARGV[1] ms
-// on the first one. It returns {count, ms left}.
+// incrScript adds ARGV[2] to the counter in KEYS[1] and starts a window of
+// ARGV[1] ms when the counter is new (it has no expiry yet). It returns
+// {count, ms left}.
 const incrScript = `
-local n = redis.call('INCR', KEYS[1])
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
 local left = redis.call('PTTL', KEYS[1])
-if n == 1 or left < 0 then
+if left < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   left = tonumber(ARGV[1])
 end
