@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"path/filepath"
 
@@ -44,7 +43,7 @@ func seedAdmin(ctx context.Context, store berth.Store, hasher *password.Hasher, 
 		}
 		b.Email = email
 	} else {
-		pw = generatePassword()
+		pw = password.Generate()
 	}
 	hash, err := hasher.Hash(ctx, pw)
 	if err != nil {
@@ -73,26 +72,4 @@ func seedAdmin(ctx context.Context, store berth.Store, hasher *password.Hasher, 
 		b.GeneratedPassword = pw
 	}
 	return b, nil
-}
-
-// generatePassword returns 24 characters from an alphabet without look-alike
-// characters: about 137 bits.
-func generatePassword() string {
-	const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-	return randomFrom(alphabet, 24)
-}
-
-func randomFrom(alphabet string, n int) string {
-	out := make([]byte, n)
-	buf := make([]byte, 1)
-	for i := 0; i < n; {
-		_, _ = rand.Read(buf)
-		// Rejection sampling keeps the distribution uniform.
-		if int(buf[0]) >= 256-256%len(alphabet) {
-			continue
-		}
-		out[i] = alphabet[int(buf[0])%len(alphabet)]
-		i++
-	}
-	return string(out)
 }
