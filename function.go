@@ -22,6 +22,10 @@ type Visibility string
 const (
 	VisibilityPrivate Visibility = "private" // the owner or one of the function's API keys
 	VisibilityPublic  Visibility = "public"  // anyone
+	// VisibilityOrganization shares a function with its owner's
+	// organisation: members may read and invoke it, the organisation's
+	// owners may also manage it.
+	VisibilityOrganization Visibility = "organization"
 )
 
 // Runtime names.
@@ -121,7 +125,7 @@ type CallerKind string
 
 // Caller kinds.
 const (
-	CallerOwner  CallerKind = "owner"   // the owner's token or keypair (or an admin's)
+	CallerOwner  CallerKind = "owner"   // the owner's token or keypair (or an admin's, or an organisation member's)
 	CallerAPIKey CallerKind = "api_key" // one of the function's API keys
 	CallerPublic CallerKind = "public"  // no credentials; a public function
 )
@@ -148,6 +152,9 @@ type Execution struct {
 // FunctionFilter selects functions; zero fields match everything.
 type FunctionFilter struct {
 	OwnerID string // empty: every owner (admins)
+	// SharedWithOrg, with OwnerID, also selects the functions other
+	// members of this organisation share with it (visibility organization).
+	SharedWithOrg string
 	Name    string // substring match on the name
 	Status  FunctionStatus
 	Page    Page

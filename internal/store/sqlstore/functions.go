@@ -180,7 +180,11 @@ func (s *Store) ListFunctions(ctx context.Context, f berth.FunctionFilter) ([]be
 	const op = "list functions"
 	var where []string
 	var args []any
-	if f.OwnerID != "" {
+	switch {
+	case f.OwnerID != "" && f.SharedWithOrg != "":
+		where = append(where, `(owner_id = ? OR (visibility = 'organization' AND owner_id IN (SELECT id FROM users WHERE organization_id = ?)))`)
+		args = append(args, f.OwnerID, f.SharedWithOrg)
+	case f.OwnerID != "":
 		where, args = append(where, "owner_id = ?"), append(args, f.OwnerID)
 	}
 	if f.Name != "" {

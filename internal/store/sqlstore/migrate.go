@@ -15,6 +15,12 @@ import (
 // goose records applied versions in goose_db_version. The Go migrations
 // below, shared by every dialect, are numbered between the SQL files.
 func Migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, fsys fs.FS, opts ...goose.ProviderOption) error {
+	return MigrateTo(ctx, db, dialect, fsys, 0, opts...)
+}
+
+// MigrateTo is Migrate up to version (0: every one), for tests that write
+// rows as an older schema held them.
+func MigrateTo(ctx context.Context, db *sql.DB, dialect goose.Dialect, fsys fs.FS, version int64, opts ...goose.ProviderOption) error {
 	sub, err := fs.Sub(fsys, "migrations")
 	if err != nil {
 		return err
@@ -23,12 +29,18 @@ func Migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, fsys fs.FS,
 		goose.NewGoMigration(5, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
 			return backfillEmailSkeletons(ctx, tx, dialect)
 		}}, nil),
+		visibilityMigration(dialect),
 	))
 	p, err := goose.NewProvider(dialect, db, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
+	if version > 0 {
+		_, err = p.UpTo(ctx, version)
+	} else {
+		_, err = p.Up(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
 	return nil

@@ -120,6 +120,21 @@ func testOrganizations(t *testing.T, s berth.Store) {
 	if _, total, _ := s.ListUsers(ctx, berth.UserFilter{OrganizationID: o.ID, Page: berth.Page{Number: 1, Size: 10}}); total != 2 {
 		t.Errorf("ListUsers by organisation = %d, want 2", total)
 	}
+	// Functions shared with the organisation: a member lists their own
+	// and the shared ones of other members, not the private ones.
+	shared, private := newFunction(t, s, owner, "shared"), newFunction(t, s, owner, "private")
+	shared.Settings.Visibility = berth.VisibilityOrganization
+	if err := s.UpdateFunctionSettings(ctx, shared.ID, shared.Settings, shared.Description); err != nil {
+		t.Fatalf("visibility organization: %v", err)
+	}
+	mine := newFunction(t, s, member, "mine")
+	fs, total, err := s.ListFunctions(ctx, berth.FunctionFilter{OwnerID: member.ID, SharedWithOrg: o.ID, Page: berth.Page{Number: 1, Size: 10}})
+	if err != nil || total != 2 || fs[0].ID != mine.ID || fs[1].ID != shared.ID {
+		t.Errorf("a member's functions with the shared ones = %d %v; want mine and shared, not %s", total, err, private.Name)
+	}
+	if _, total, _ := s.ListFunctions(ctx, berth.FunctionFilter{OwnerID: member.ID, SharedWithOrg: other.ID, Page: berth.Page{Number: 1, Size: 10}}); total != 1 {
+		t.Errorf("another organisation's view = %d functions, want only the member's own", total)
+	}
 	if err := s.DeleteOrganization(ctx, o.ID); !errors.Is(err, berth.ErrInUse) {
 		t.Errorf("deleting an organisation with members: %v, want ErrInUse", err)
 	}
