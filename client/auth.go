@@ -8,13 +8,19 @@ import (
 
 // User is an account.
 type User struct {
-	ID        string    `json:"id"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Role      string    `json:"role"`
-	AdminRole string    `json:"admin_role,omitempty"`
-	Status    string    `json:"status"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	AdminRole string `json:"admin_role,omitempty"`
+	Status    string `json:"status"`
+	// PasswordChangeRequired: the account holds a temporary password and
+	// may do nothing but change it (UpdateMe with the current password).
+	PasswordChangeRequired bool      `json:"password_change_required,omitempty"`
+	TierID                 string    `json:"tier_id,omitempty"`
+	OrganizationID         string    `json:"organization_id,omitempty"`
+	OrganizationRole       string    `json:"organization_role,omitempty"`
+	CreatedAt              time.Time `json:"created_at"`
 	// Ended is set by UpdateMe after a password change: what it ended.
 	Ended *Ended `json:"ended,omitempty"`
 }

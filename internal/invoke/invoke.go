@@ -90,6 +90,9 @@ type Options struct {
 	Body func(w http.ResponseWriter, r *http.Request) ([]byte, error)
 	// ClientAddr is the request's client address, as the API resolved it.
 	ClientAddr func(ctx context.Context) string
+	// Admit applies the owner's quotas to a call the function can take and
+	// returns what ends it; nil admits every call.
+	Admit func(ctx context.Context, f *berth.Function) (release func(), err error)
 }
 
 // Invoker serves invocations: POST /api/functions/{id}/invoke and
@@ -164,6 +167,14 @@ func (in *Invoker) Serve(w http.ResponseWriter, r *http.Request, id, path string
 	if err := in.runnable(ctx, f, who); err != nil {
 		in.finishRejected(w, r, &e, err)
 		return
+	}
+	if in.o.Admit != nil {
+		done, err := in.o.Admit(ctx, f)
+		if err != nil {
+			in.finishRejected(w, r, &e, err)
+			return
+		}
+		defer done()
 	}
 	release, err := in.acquireSlot(ctx, f)
 	if err != nil {

@@ -117,7 +117,13 @@ func (m *Manager) registerAdmin() {
 	operation(m, huma.Operation{OperationID: "admin-errors", Method: http.MethodGet, Path: "/api/admin/errors", Tags: tags,
 		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden},
 		Summary: "Recent failed executions across all users, and this process's recent 5xx answers"}, m.adminErrors)
-	m.registerAdminUsers(tags, admin)
+	write := map[string]any{"admin": true, "adminWrite": true}
+	m.registerAdminUsers(tags, admin, write)
+	m.registerAdminAccounts(tags, admin, write)
+	m.registerTiers(tags, admin, write)
+	m.registerGroups(tags, admin, write)
+	m.registerOrganizations(tags, admin, write)
+	m.registerSettings(tags, admin, write)
 }
 
 func (m *Manager) adminStats(ctx context.Context, _ *struct{}) (*adminStatsOutput, error) {

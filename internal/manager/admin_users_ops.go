@@ -24,6 +24,10 @@ type listUsersInput struct {
 	Status    string `query:"status" enum:"active,blocked,deleted"`
 	Role      string `query:"role" enum:"user,admin"`
 	AdminRole string `query:"admin_role" enum:"full_admin,viewer"`
+	OrgID     string `query:"organization_id" maxLength:"36" doc:"Members of this organisation."`
+	TierID    string `query:"tier_id" maxLength:"36" doc:"Accounts on this tier of their own (the default tier's id also selects accounts without one)."`
+	Feature   string `query:"feature_role" enum:"containers,public-functions" doc:"Accounts granted this feature role of their own."`
+	GroupID   string `query:"group_id" maxLength:"36" doc:"Members of this group."`
 	Sort      string `query:"sort" enum:"email,-email,name,-name,created_at,-created_at" default:"email" doc:"The order; a leading - is descending. Ties go by id."`
 }
 
@@ -71,11 +75,12 @@ type patchUserInput struct {
 		Name      *string `json:"name,omitempty" maxLength:"100"`
 		Role      *string `json:"role,omitempty" enum:"user,admin"`
 		AdminRole *string `json:"admin_role,omitempty" enum:"full_admin,viewer,none" doc:"With role admin: full_admin (read-write) or viewer (read-only); none with role user."`
+		TierID    *string `json:"tier_id,omitempty" maxLength:"36" doc:"The account's own tier; empty for its organisation's or the default."`
+		OrgID     *string `json:"organization_id,omitempty" maxLength:"36" doc:"Make the account a member of this organisation (role member); empty to take it out of its one."`
 	}
 }
 
-func (m *Manager) registerAdminUsers(tags []string, admin map[string]any) {
-	write := map[string]any{"admin": true, "adminWrite": true}
+func (m *Manager) registerAdminUsers(tags []string, admin, write map[string]any) {
 	operation(m, huma.Operation{OperationID: "admin-list-users", Method: http.MethodGet, Path: "/api/admin/users", Tags: tags,
 		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden},
 		Summary: "Accounts: search on email and name, filter by status and role, sort, page"}, m.listUsers)
@@ -109,12 +114,16 @@ func (m *Manager) registerAdminUsers(tags []string, admin map[string]any) {
 		Summary: "Enable a blocked account again (its sessions stay ended: the user signs in anew)"}, m.enableUser)
 }
 
-func (m *Manager) adminGetUser(ctx context.Context, in *UserIDParam) (*adminUserOutput, error) {
+func (m *Manager) adminGetUser(ctx context.Context, in *UserIDParam) (*userDetailOutput, error) {
 	u, err := m.adminTarget(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return &adminUserOutput{Body: userOut(u)}, nil
+	d, err := m.userDetail(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return &userDetailOutput{Body: d}, nil
 }
 
 // adminTarget reads the account an admin operation acts on.
@@ -183,8 +192,15 @@ func (m *Manager) enableUser(ctx context.Context, in *UserIDParam) (*adminUserOu
 }
 
 func (m *Manager) listUsers(ctx context.Context, in *listUsersInput) (*listUsersOutput, error) {
+	for field, id := range map[string]string{"organization_id": in.OrgID, "tier_id": in.TierID, "group_id": in.GroupID} {
+		if id != "" && !berth.ValidID(id) {
+			return nil, problem(http.StatusUnprocessableEntity, codeValidation, "validation failed: "+field+" must be an id (a UUID)",
+				&huma.ErrorDetail{Location: "query." + field, Message: "must be a UUID", Value: id})
+		}
+	}
 	us, total, err := m.store.ListUsers(ctx, berth.UserFilter{Query: strings.TrimSpace(in.Query), Status: berth.UserStatus(in.Status),
-		Role: berth.Role(in.Role), AdminRole: berth.AdminRole(in.AdminRole), Sort: berth.UserSort(in.Sort), Page: in.page()})
+		Role: berth.Role(in.Role), AdminRole: berth.AdminRole(in.AdminRole), OrganizationID: in.OrgID, TierID: in.TierID,
+		FeatureRole: berth.FeatureRole(in.Feature), GroupID: in.GroupID, Sort: berth.UserSort(in.Sort), Page: in.page()})
 	if err != nil {
 		return nil, err
 	}
@@ -244,6 +260,28 @@ func (m *Manager) patchUser(ctx context.Context, in *patchUserInput) (*adminUser
 		changes = append(changes, "role "+roleText(u.Role, u.AdminRole)+" → "+roleText(role, admin))
 		u.Role, u.AdminRole = role, admin
 	}
+	if b.TierID != nil && *b.TierID != u.TierID {
+		if *b.TierID != "" {
+			if _, err := m.existingTier(ctx, "tier_id", *b.TierID); err != nil {
+				return nil, err
+			}
+		}
+		if err := m.store.SetUserTier(ctx, u.ID, *b.TierID); err != nil {
+			return nil, err
+		}
+		changes = append(changes, "tier "+orNone(u.TierID)+" → "+orNone(*b.TierID))
+		u.TierID = *b.TierID
+	}
+	if b.OrgID != nil && *b.OrgID != u.OrganizationID {
+		if err := m.moveToOrganization(ctx, u, *b.OrgID); err != nil {
+			return nil, err
+		}
+		changes = append(changes, "organization "+orNone(u.OrganizationID)+" → "+orNone(*b.OrgID))
+		u.OrganizationID, u.OrganizationRole = *b.OrgID, berth.OrgMember
+		if *b.OrgID == "" {
+			u.OrganizationRole = berth.OrgNone
+		}
+	}
 	// The name last: a refused role change leaves everything as it was.
 	if name != u.Name {
 		if err := m.store.UpdateUserName(ctx, u.ID, name); err != nil {
@@ -256,6 +294,30 @@ func (m *Manager) patchUser(ctx context.Context, in *patchUserInput) (*adminUser
 		m.auditUser(ctx, actor, actAdminUserUpdate, u.ID, berth.AuditSuccess, strings.Join(changes, "; "))
 	}
 	return &adminUserOutput{Body: userOut(u)}, nil
+}
+
+// moveToOrganization takes u out of its organisation and into orgID as a
+// member ("" for none).
+func (m *Manager) moveToOrganization(ctx context.Context, u *berth.User, orgID string) error {
+	if orgID != "" {
+		if !berth.ValidID(orgID) {
+			return berth.Invalid("organization_id", "names no organization: "+orgID)
+		}
+		if _, err := m.store.Organization(ctx, orgID); errors.Is(err, berth.ErrNotFound) {
+			return berth.Invalid("organization_id", "names no organization: "+orgID)
+		} else if err != nil {
+			return err
+		}
+	}
+	if u.OrganizationID != "" {
+		if err := m.store.RemoveOrganizationMember(ctx, u.OrganizationID, u.ID); err != nil && !errors.Is(err, berth.ErrNotFound) {
+			return err
+		}
+	}
+	if orgID == "" {
+		return nil
+	}
+	return m.store.SetOrganizationMember(ctx, orgID, u.ID, berth.OrgMember)
 }
 
 func roleText(r berth.Role, a berth.AdminRole) string {

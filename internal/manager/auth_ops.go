@@ -66,7 +66,7 @@ func (m *Manager) registerAuth() {
 	operation(m, huma.Operation{
 		OperationID: "register", Method: http.MethodPost, Path: "/api/auth/register", Tags: tags,
 		Summary: "Create an account", DefaultStatus: http.StatusCreated,
-		Description: "Open only when the server allows registration (auth.allow_registration).",
+		Description: "Open only in registration mode open (admin setting registration_mode; default from auth.allow_registration).",
 	}, m.register)
 	operation(m, huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/api/auth/login", Tags: tags,
@@ -109,9 +109,12 @@ func (m *Manager) registerAuth() {
 
 func (m *Manager) register(ctx context.Context, in *registerInput) (*userOutput, error) {
 	addr := clientAddrFrom(ctx)
-	if !m.auth.AllowRegistration {
-		return nil, problem(http.StatusForbidden, codeRegistrationOff,
-			"registration is switched off on this server; ask an administrator for an account")
+	mode, err := m.registrationMode(ctx)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	if mode != regOpen {
+		return nil, registrationRefused(mode)
 	}
 	email, err := berth.NormalizeEmail(in.Body.Email)
 	if err != nil {
@@ -433,13 +436,18 @@ func (m *Manager) delegate(ctx context.Context, in *delegateInput) (*authorizeOu
 
 type authOptionsOutput struct {
 	Body struct {
-		Registration bool `json:"registration" doc:"Whether anyone may create an account (POST /api/auth/register)."`
-		MinPassword  int  `json:"min_password_length"`
+		Registration     bool   `json:"registration" doc:"Whether anyone may create an account (POST /api/auth/register)."`
+		RegistrationMode string `json:"registration_mode" enum:"open,early_access,invite,closed" doc:"early_access: ask at POST /api/early-access."`
+		MinPassword      int    `json:"min_password_length"`
 	}
 }
 
-func (m *Manager) authOptions(context.Context, *struct{}) (*authOptionsOutput, error) {
+func (m *Manager) authOptions(ctx context.Context, _ *struct{}) (*authOptionsOutput, error) {
+	mode, err := m.registrationMode(ctx)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
 	out := &authOptionsOutput{}
-	out.Body.Registration, out.Body.MinPassword = m.auth.AllowRegistration, password.MinLength
+	out.Body.Registration, out.Body.RegistrationMode, out.Body.MinPassword = mode == regOpen, mode, password.MinLength
 	return out, nil
 }

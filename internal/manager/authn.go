@@ -89,8 +89,19 @@ func (m *Manager) authenticate(next http.Handler) http.Handler {
 			m.refuse(w, r, err)
 			return
 		}
-		if info := infoFrom(r.Context()); info != nil && p.User != nil {
+		info := infoFrom(r.Context())
+		if info != nil && p.User != nil {
 			info.userID = p.User.ID
+		}
+		if p.User != nil && p.User.PasswordChangeRequired && (info == nil || !passwordChangeRoutes[info.pattern]) {
+			m.refuse(w, r, errPasswordChange)
+			return
+		}
+		if p.User != nil {
+			if err := m.admitAPI(r.Context(), p.User); err != nil {
+				m.refuse(w, r, err)
+				return
+			}
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})

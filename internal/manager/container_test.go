@@ -57,6 +57,10 @@ func TestContainerFunctionThroughAPI(t *testing.T) {
 		t.Fatalf("readyz with the engine: %v", err)
 	}
 	_, _, c := ts.newUser()
+	// The container runtime is a feature role of its own.
+	_, err = c.InitFunction(ctx, "boxed", "container", "")
+	wantStatus(t, err, http.StatusForbidden, "feature-role-required")
+	ts.grant(t, c, "containers")
 	f, err := c.InitFunction(ctx, "boxed", "container", "")
 	if err != nil {
 		t.Fatal(err)

@@ -55,11 +55,16 @@ func (m *Manager) deploy(w http.ResponseWriter, r *http.Request) {
 			"send the artefact with Content-Type application/wasm (a module), application/gzip (a .tar.gz) or application/zip"))
 		return
 	}
-	if r.ContentLength > m.fn.MaxArtefactBytes {
-		m.writeErr(w, r, tooLarge("artefact", m.fn.MaxArtefactBytes))
+	limit, what, err := m.artefactLimit(ctx, f.OwnerID)
+	if err != nil {
+		m.writeErr(w, r, err)
 		return
 	}
-	tmp, sum, size, err := m.receive(w, r)
+	if r.ContentLength > limit {
+		m.writeErr(w, r, tooLargeUnder("artefact", limit, what))
+		return
+	}
+	tmp, sum, size, err := m.receive(w, r, limit, what)
 	if err != nil {
 		m.writeErr(w, r, err)
 		return
@@ -104,7 +109,7 @@ func (m *Manager) removeInterruptedUploads() {
 
 // receive streams the body into a temporary file in the artefact
 // directory, hashing it, and refuses more than the cap.
-func (m *Manager) receive(w http.ResponseWriter, r *http.Request) (path string, sum []byte, size int64, err error) {
+func (m *Manager) receive(w http.ResponseWriter, r *http.Request, limit int64, what string) (path string, sum []byte, size int64, err error) {
 	dir := m.incomingDir()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", nil, 0, err
@@ -115,7 +120,7 @@ func (m *Manager) receive(w http.ResponseWriter, r *http.Request) (path string, 
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), http.MaxBytesReader(w, r.Body, m.fn.MaxArtefactBytes))
+	n, err := io.Copy(io.MultiWriter(f, h), http.MaxBytesReader(w, r.Body, limit))
 	if err == nil {
 		err = f.Sync()
 	}
@@ -123,7 +128,7 @@ func (m *Manager) receive(w http.ResponseWriter, r *http.Request) (path string, 
 		_ = os.Remove(f.Name())
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return "", nil, 0, tooLarge("artefact", m.fn.MaxArtefactBytes)
+			return "", nil, 0, tooLargeUnder("artefact", limit, what)
 		}
 		return "", nil, 0, problem(http.StatusBadRequest, codeBadArtefact, "the upload was interrupted; send it again")
 	}
@@ -137,6 +142,16 @@ func (m *Manager) receive(w http.ResponseWriter, r *http.Request) (path string, 
 func tooLarge(what string, limit int64) error {
 	return problem(http.StatusRequestEntityTooLarge, codeBodyTooLarge,
 		fmt.Sprintf("the %s is larger than this server's limit of %d MiB", what, limit>>20))
+}
+
+// tooLargeUnder is tooLarge naming the limit that applies (the server's or
+// a tier's), in bytes when under a MiB.
+func tooLargeUnder(what string, limit int64, name string) error {
+	size := fmt.Sprintf("%d MiB", limit>>20)
+	if limit < 1<<20 {
+		size = fmt.Sprintf("%d bytes", limit)
+	}
+	return problem(http.StatusRequestEntityTooLarge, codeBodyTooLarge, fmt.Sprintf("the %s is larger than %s of %s", what, name, size))
 }
 
 // deployArtefact records, prepares and activates an artefact already on disk.
@@ -190,7 +205,7 @@ func (m *Manager) deployArtefact(ctx context.Context, u *berth.User, f *berth.Fu
 	manifest, perr := m.readManifest(filepath.Join(m.dataDir, rel), mt)
 	if perr == nil {
 		// berth.toml's settings are checked before anything is activated.
-		_, perr = m.manifestSettings(f, manifest)
+		_, perr = m.manifestSettings(ctx, f, manifest)
 	}
 	if perr == nil {
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.fn.PrepareTimeout)
@@ -263,7 +278,7 @@ func (m *Manager) storeManifestSettings(ctx context.Context, id string, mf *arte
 	if err != nil {
 		return err
 	}
-	next, err := m.manifestSettings(f, mf)
+	next, err := m.manifestSettings(ctx, f, mf)
 	if err != nil || next == nil {
 		return err
 	}
@@ -274,7 +289,7 @@ func (m *Manager) storeManifestSettings(ctx context.Context, id string, mf *arte
 // checked exactly as PATCH /api/functions/{id} checks them, or nil when the
 // manifest sets none. f itself is not changed: a deploy whose manifest is
 // refused changes nothing.
-func (m *Manager) manifestSettings(f *berth.Function, mf *artefact.Manifest) (*berth.Function, error) {
+func (m *Manager) manifestSettings(ctx context.Context, f *berth.Function, mf *artefact.Manifest) (*berth.Function, error) {
 	if mf == nil {
 		return nil, nil
 	}
@@ -304,7 +319,11 @@ func (m *Manager) manifestSettings(f *berth.Function, mf *artefact.Manifest) (*b
 		b.Env = &env
 	}
 	next := *f
-	if err := m.applySettings(&next, in); err != nil {
+	err := m.checkTierSettings(ctx, f, in)
+	if err == nil {
+		err = m.applySettings(&next, in)
+	}
+	if err != nil {
 		var ie *berth.InvalidError
 		if errors.As(err, &ie) {
 			return nil, fmt.Errorf("%w: %s: [function] %s: %s", berth.ErrBadArtefact, artefact.ManifestName, ie.Field, ie.Reason)

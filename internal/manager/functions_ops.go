@@ -42,7 +42,7 @@ type SettingsOut struct {
 	MaxConcurrency int               `json:"max_concurrency"`
 	Env            map[string]string `json:"env"`
 	Secrets        map[string]string `json:"secrets" doc:"Secret names, each with a masked value."`
-	Visibility     string            `json:"visibility" enum:"private,public"`
+	Visibility     string            `json:"visibility" enum:"private,organization,public"`
 }
 
 // RecentSummary counts recent invocations.
@@ -126,7 +126,7 @@ type patchFunctionInput struct {
 		MaxConcurrency *int               `json:"max_concurrency,omitempty" minimum:"1" maximum:"1000" doc:"Calls of this function running at once; more wait briefly, then get 429."`
 		Env            *map[string]string `json:"env,omitempty" doc:"Replaces the environment. At most 64 variables."`
 		Secrets        map[string]*string `json:"secrets,omitempty" doc:"Sets secrets (a string) or removes them (null); values are write-only and stored encrypted."`
-		Visibility     *string            `json:"visibility,omitempty" enum:"private,public"`
+		Visibility     *string            `json:"visibility,omitempty" enum:"private,organization,public" doc:"organization: shared with your organisation (its members read and invoke it, its owners may also change it)."`
 	}
 }
 
@@ -213,15 +213,32 @@ func (m *Manager) initFunction(ctx context.Context, in *initInput) (*functionOut
 		return nil, problem(http.StatusUnprocessableEntity, codeRuntimeOff,
 			"the "+in.Body.Runtime+" runtime is not enabled on this server; use one of: "+strings.Join(m.runtimeNames(), ", "))
 	}
+	e, err := m.entitlementsOf(ctx, p.User)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	if in.Body.Runtime == "container" && !e.has(berth.FeatureContainers) {
+		return nil, problem(http.StatusForbidden, codeFeatureRole, "the container runtime needs the feature role containers, which your account "+
+			"does not have (neither from tier "+e.tier.Name+" nor granted); ask an administrator, or use the wasm runtime")
+	}
 	desc := strings.TrimSpace(in.Body.Description)
 	if !berth.ValidText(desc) {
 		return nil, m.fail(ctx, berth.Invalid("description", "must not contain control characters or line breaks"))
 	}
 	f := &berth.Function{OwnerID: p.User.ID, Name: in.Body.Name, Runtime: in.Body.Runtime, Description: desc,
 		Status: berth.FunctionInitialized, Settings: m.defaultSettings()}
-	if err := m.store.CreateFunction(ctx, f); err != nil {
-		if errors.Is(err, berth.ErrConflict) {
+	if max := e.tier.Limits.MaxFunctions; max > 0 {
+		err = m.store.CreateFunctionWithin(ctx, f, max)
+	} else {
+		err = m.store.CreateFunction(ctx, f)
+	}
+	if err != nil {
+		switch {
+		case errors.Is(err, berth.ErrConflict):
 			return nil, problem(http.StatusConflict, codeConflict, "you already have a function named "+f.Name)
+		case errors.Is(err, berth.ErrQuota):
+			return nil, problem(http.StatusForbidden, codeQuotaExceeded, "tier limit max_functions reached: your tier "+e.tier.Name+" allows "+
+				strconv.Itoa(e.tier.Limits.MaxFunctions)+" functions; delete one or ask an administrator for a larger tier")
 		}
 		return nil, m.fail(ctx, err)
 	}
@@ -242,7 +259,7 @@ func (m *Manager) listFunctions(ctx context.Context, in *listFunctionsInput) (*l
 	p := PrincipalFrom(ctx)
 	filter := berth.FunctionFilter{Name: in.Name, Status: berth.FunctionStatus(in.Status), Page: in.page()}
 	if p.User.Role != berth.RoleAdmin {
-		filter.OwnerID = p.User.ID
+		filter.OwnerID, filter.SharedWithOrg = p.User.ID, p.User.OrganizationID
 	}
 	fs, total, err := m.store.ListFunctions(ctx, filter)
 	if err != nil {
@@ -334,8 +351,10 @@ func (m *Manager) applySettings(f *berth.Function, in *patchFunctionInput) error
 		s.MaxConcurrency = *b.MaxConcurrency
 	}
 	if b.Visibility != nil {
-		if v := berth.Visibility(*b.Visibility); v != berth.VisibilityPublic && v != berth.VisibilityPrivate {
-			return berth.Invalid("visibility", "must be private or public")
+		switch berth.Visibility(*b.Visibility) {
+		case berth.VisibilityPublic, berth.VisibilityPrivate, berth.VisibilityOrganization:
+		default:
+			return berth.Invalid("visibility", "must be private, organization or public")
 		}
 		s.Visibility = berth.Visibility(*b.Visibility)
 	}
@@ -377,6 +396,9 @@ func (m *Manager) patchFunction(ctx context.Context, in *patchFunctionInput) (*f
 	f, err := m.liveFunction(ctx, in.ID)
 	if err != nil {
 		return nil, err
+	}
+	if err := m.checkTierSettings(ctx, f, in); err != nil {
+		return nil, m.fail(ctx, err)
 	}
 	if err := m.applySettings(f, in); err != nil {
 		return nil, m.fail(ctx, err)

@@ -36,7 +36,7 @@ func (m *Manager) newInvoker(o Options) *invoke.Invoker {
 	io := invoke.Options{
 		Functions: m.cache, Box: m.box, Runtimes: m.runtimes, MaxResponseBytes: m.fn.MaxResponseBytes,
 		DataDir: m.dataDir, Recorder: m.recorder, Logger: m.log, Now: m.now, Answers: answers{m},
-		Authorize: m.authorizeInvoke, Body: m.invokeBody, ClientAddr: clientAddrFrom,
+		Authorize: m.authorizeInvoke, Body: m.invokeBody, ClientAddr: clientAddrFrom, Admit: m.admitCall,
 	}
 	if o.Metrics != nil {
 		io.Registry = o.Metrics.reg
@@ -59,6 +59,16 @@ func (m *Manager) authorizeInvoke(ctx context.Context, f *berth.Function) (invok
 		return invoke.Caller{Kind: berth.CallerAPIKey, KeyID: p.APIKey.KeyID}, nil
 	case p != nil && canWrite(p, f):
 		return invoke.Caller{Kind: berth.CallerOwner, KeyID: p.AccessKey}, nil
+	case p != nil && f.Settings.Visibility == berth.VisibilityOrganization:
+		member, _, err := m.orgAccess(ctx, p, f)
+		if err != nil {
+			return invoke.Caller{}, err
+		}
+		if member {
+			return invoke.Caller{Kind: berth.CallerOwner, KeyID: p.AccessKey}, nil
+		}
+	}
+	switch {
 	case public:
 		return invoke.Caller{Kind: berth.CallerPublic}, nil
 	case p != nil && canRead(p, f):

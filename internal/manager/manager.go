@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -58,6 +59,9 @@ type Options struct {
 	Version string
 	// Now is the clock; nil means time.Now. Tests move it.
 	Now func() time.Time
+	// MailTLS verifies the SMTP server of the mail settings; nil uses the
+	// system's roots (tests trust their own server).
+	MailTLS *tls.Config
 }
 
 // Manager serves the API.
@@ -92,6 +96,8 @@ type Manager struct {
 
 	stats     config.StatsConfig
 	apiErrors *errorRing // recent 5xx answers of this process
+	mailTLS   *tls.Config
+	quotas    quotas
 }
 
 // New builds the manager and its routes.
@@ -100,7 +106,7 @@ func New(o Options) *Manager {
 		store: o.Store, kv: o.KV, box: o.Box, hasher: o.Hasher, log: o.Logger, metrics: o.Metrics,
 		auth: o.Auth, proxies: o.Proxies, gateway: o.Gateway, version: o.Version, now: o.Now,
 		fn: o.Functions, runtimes: o.Runtimes, recorder: o.Recorder, dataDir: o.DataDir, readyChecks: o.ReadyChecks,
-		stats: o.Stats, apiErrors: newErrorRing(maxAPIErrors),
+		stats: o.Stats, apiErrors: newErrorRing(maxAPIErrors), mailTLS: o.MailTLS,
 	}
 	if m.cache = o.Cache; m.cache == nil {
 		// Never polled, so never trusted: every lookup reads the store.
@@ -191,6 +197,7 @@ func (m *Manager) cleanup(ctx context.Context) {
 	m.failStaleDeployments(ctx)
 	now := m.now()
 	m.touch.prune(now)
+	m.pruneQuotas(now)
 	if n, err := m.store.DeleteExpiredTokens(ctx, now); err != nil {
 		m.log.Warn("token clean-up failed", "event", "cleanup", "error", err)
 	} else if n > 0 {

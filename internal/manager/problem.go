@@ -39,6 +39,10 @@ const (
 	codeFunctionFailed  = problems.FunctionFailed
 	codeFunctionTimeout = problems.FunctionTimeout
 	codeRuntimeOff      = problems.RuntimeOff
+	codePasswordChange  = problems.PasswordChange
+	codeFeatureRole     = problems.FeatureRole
+	codeQuotaExceeded   = problems.QuotaExceeded
+	codeRateLimited     = problems.RateLimited
 )
 
 // problemError is the RFC 9457 body every error answer carries (an error).

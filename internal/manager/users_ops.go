@@ -81,6 +81,8 @@ func (m *Manager) registerUsers() {
 		Tags: tags, Summary: "The authenticated user", Security: authenticated}, m.getMe)
 	operation(m, huma.Operation{OperationID: "update-me", Method: http.MethodPatch, Path: "/api/users/me",
 		Tags: tags, Summary: "Change the name or the password", Security: authenticated}, m.updateMe)
+	operation(m, huma.Operation{OperationID: "get-usage", Method: http.MethodGet, Path: "/api/users/me/usage",
+		Tags: tags, Summary: "Each limit of your tier with your current use", Security: authenticated}, m.getUsage)
 	operation(m, huma.Operation{OperationID: "get-preferences", Method: http.MethodGet, Path: "/api/users/me/preferences",
 		Tags: tags, Summary: "Dashboard preferences", Security: authenticated}, m.getPreferences)
 	operation(m, huma.Operation{OperationID: "update-preferences", Method: http.MethodPatch, Path: "/api/users/me/preferences",
@@ -93,8 +95,23 @@ func (m *Manager) registerUsers() {
 		Tags: tags, Summary: "Change only the personal details sent", Security: authenticated}, m.patchProfile)
 }
 
-func (m *Manager) getMe(ctx context.Context, _ *struct{}) (*userOutput, error) {
-	return &userOutput{Body: userOut(PrincipalFrom(ctx).User)}, nil
+type userDetailOutput struct{ Body UserDetail }
+
+func (m *Manager) getMe(ctx context.Context, _ *struct{}) (*userDetailOutput, error) {
+	d, err := m.userDetail(ctx, PrincipalFrom(ctx).User)
+	if err != nil {
+		return nil, err
+	}
+	return &userDetailOutput{Body: d}, nil
+}
+
+// userDetail is an account with its entitlements.
+func (m *Manager) userDetail(ctx context.Context, u *berth.User) (UserDetail, error) {
+	e, err := m.entitlementsOf(ctx, u)
+	if err != nil {
+		return UserDetail{}, err
+	}
+	return UserDetail{User: userOut(u), Entitlements: entitlementsOut(e)}, nil
 }
 
 // updateMeOutput is the account, and after a password change what the
@@ -163,7 +180,8 @@ func (m *Manager) changePassword(ctx context.Context, p *Principal, newPassword 
 	if err != nil {
 		return Ended{}, m.fail(ctx, err)
 	}
-	if err := m.store.UpdatePasswordHash(ctx, u.ID, hash); err != nil {
+	// SetPassword also ends a temporary password's restriction.
+	if err := m.store.SetPassword(ctx, u.ID, hash, false); err != nil {
 		return Ended{}, m.fail(ctx, err)
 	}
 	ended, err := m.endSessions(ctx, u.ID, p.FamilyID, p.AccessKey)

@@ -34,6 +34,12 @@ const (
 	FunctionTimeout = "function-timeout"
 	TooBusy         = "function-busy"
 	RuntimeOff      = "runtime-unavailable"
+	// PasswordChange: the account holds a temporary password and may do
+	// nothing but change it.
+	PasswordChange = "password-change-required"
+	FeatureRole    = "feature-role-required"
+	QuotaExceeded  = "quota-exceeded"
+	RateLimited    = "rate-limited"
 )
 
 // New builds a problem.
