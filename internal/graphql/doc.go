@@ -9,4 +9,4 @@
 // does not authenticate: the manager does, before a request gets here.
 package graphql
 
-//go:generate go run github.com/99designs/gqlgen generate
+//go:generate go run github.com/99designs/gqlgen@v0.17.98 generate

@@ -93,10 +93,34 @@ type FunctionPage struct {
 	Total   int        `json:"total"`
 }
 
+type Group struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Members     int       `json:"members"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
 type LogLine struct {
 	ExecutionID string    `json:"executionId"`
 	At          time.Time `json:"at"`
 	Line        string    `json:"line"`
+}
+
+type Organization struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	TierID      *string   `json:"tierId,omitempty"`
+	Members     int       `json:"members"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+type OrganizationPage struct {
+	Items   []Organization `json:"items"`
+	Page    int            `json:"page"`
+	PerPage int            `json:"perPage"`
+	Total   int            `json:"total"`
 }
 
 type Query struct {
@@ -115,12 +139,43 @@ type Settings struct {
 type Subscription struct {
 }
 
+type Tier struct {
+	ID           string      `json:"id"`
+	Name         string      `json:"name"`
+	Description  string      `json:"description"`
+	Limits       *TierLimits `json:"limits"`
+	FeatureRoles []string    `json:"featureRoles"`
+	CreatedAt    time.Time   `json:"createdAt"`
+}
+
+// A tier's quotas; 0 means no limit.
+type TierLimits struct {
+	MaxFunctions         int `json:"maxFunctions"`
+	MaxInvocationsPerDay int `json:"maxInvocationsPerDay"`
+	MaxMemoryMb          int `json:"maxMemoryMB"`
+	MaxTimeoutMs         int `json:"maxTimeoutMS"`
+	MaxConcurrentCalls   int `json:"maxConcurrentCalls"`
+	MaxArtefactBytes     int `json:"maxArtefactBytes"`
+	APIRequestsPerSecond int `json:"apiRequestsPerSecond"`
+}
+
 type User struct {
-	ID        string    `json:"id"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Role      string    `json:"role"`
-	AdminRole *string   `json:"adminRole,omitempty"`
-	Status    string    `json:"status"`
-	CreatedAt time.Time `json:"createdAt"`
+	ID        string  `json:"id"`
+	Email     string  `json:"email"`
+	Name      string  `json:"name"`
+	Role      string  `json:"role"`
+	AdminRole *string `json:"adminRole,omitempty"`
+	Status    string  `json:"status"`
+	// The account's own tier; null: its organisation's or the default.
+	TierID           *string   `json:"tierId,omitempty"`
+	OrganizationID   *string   `json:"organizationId,omitempty"`
+	OrganizationRole *string   `json:"organizationRole,omitempty"`
+	CreatedAt        time.Time `json:"createdAt"`
+}
+
+type UserPage struct {
+	Items   []User `json:"items"`
+	Page    int    `json:"page"`
+	PerPage int    `json:"perPage"`
+	Total   int    `json:"total"`
 }
