@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -197,6 +198,18 @@ func (m *Manager) listGroups(ctx context.Context, _ *struct{}) (*groupsOutput, e
 	return out, nil
 }
 
+// groupName is what a group may be called: services read groups from the
+// comma-separated X-Berth-Groups header, so no commas, quotes or controls.
+var groupName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._:/@+-]{0,99}$`)
+
+func checkGroupName(name string) error {
+	if !groupName.MatchString(name) {
+		return berth.Invalid("name", "a group name is 1 to 100 letters, digits, spaces and . _ : / @ + -, starting with a letter or digit "+
+			"(services read groups from a comma-separated header)")
+	}
+	return nil
+}
+
 func nameTaken(kind, name string) error {
 	return problem(http.StatusConflict, codeConflict, "a "+kind+" named "+strconv.Quote(name)+" exists already (names are unique in any case)")
 }
@@ -204,6 +217,9 @@ func nameTaken(kind, name string) error {
 func (m *Manager) createGroup(ctx context.Context, in *createGroupInput) (*groupOutput, error) {
 	name, err := cleanLabel("name", in.Body.Name, 100, true)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkGroupName(name); err != nil {
 		return nil, err
 	}
 	desc, err := cleanLabel("description", in.Body.Description, 500, false)
@@ -263,6 +279,9 @@ func (m *Manager) patchGroup(ctx context.Context, in *patchGroupInput) (*groupOu
 	before := *g
 	if in.Body.Name != nil {
 		if g.Name, err = cleanLabel("name", *in.Body.Name, 100, true); err != nil {
+			return nil, err
+		}
+		if err := checkGroupName(g.Name); err != nil {
 			return nil, err
 		}
 	}

@@ -416,6 +416,9 @@ func TestGroupsAndOrganizations(t *testing.T) {
 	}
 	ops := post[group](t, admin, "/api/admin/groups", map[string]any{"name": "ops", "description": "Operators"})
 	wantStatus(t, admin.Do(ctx, http.MethodPost, "/api/admin/groups", map[string]any{"name": "OPS"}, nil), http.StatusConflict, "conflict")
+	for _, bad := range []string{"a,b", `"quoted"`, "-lead", ""} {
+		wantStatus(t, admin.Do(ctx, http.MethodPost, "/api/admin/groups", map[string]any{"name": bad}, nil), http.StatusUnprocessableEntity, "validation")
+	}
 	do(t, admin, http.MethodPut, "/api/admin/groups/"+ops.ID+"/members/"+aliceID, nil)
 	wantStatus(t, admin.Do(ctx, http.MethodPut, "/api/admin/groups/"+ops.ID+"/members/"+aliceID, nil, nil), http.StatusConflict, "conflict")
 	wantStatus(t, admin.Do(ctx, http.MethodPut, "/api/admin/groups/"+ops.ID+"/members/00000000-0000-4000-8000-0000000000bb", nil, nil),

@@ -32,26 +32,43 @@ func (e managerDownError) Unwrap() error { return e.err }
 // confirmations remembers recent confirmations, by access key.
 type confirmations struct {
 	mu    sync.Mutex
-	until map[string]time.Time
+	until map[string]confirmed
+}
+
+// confirmed is what the manager said of a session's account, and until
+// when it is reused.
+type confirmed struct {
+	until time.Time
+	account
+}
+
+// account is what /session/validate tells other services of a session's
+// account beyond the session itself.
+type account struct {
+	// groups are the account's berth groups, by name.
+	groups []string
+	// passwordChange: the account holds a temporary password and may do
+	// nothing until it is changed.
+	passwordChange bool
 }
 
 // confirmMax bounds the remembered confirmations; the map is emptied when full.
 const confirmMax = 100_000
 
-func (c *confirmations) fresh(key string, now time.Time) bool {
+func (c *confirmations) fresh(key string, now time.Time) (account, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t, ok := c.until[key]
-	return ok && now.Before(t)
+	return t.account, ok && now.Before(t.until)
 }
 
-func (c *confirmations) remember(key string, until time.Time) {
+func (c *confirmations) remember(key string, until time.Time, a account) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.until == nil || len(c.until) >= confirmMax {
-		c.until = map[string]time.Time{}
+		c.until = map[string]confirmed{}
 	}
-	c.until[key] = until
+	c.until[key] = confirmed{until: until, account: a}
 }
 
 func (c *confirmations) forget(key string) {
@@ -65,7 +82,8 @@ func (c *confirmations) forget(key string) {
 // returns nil, errSessionEnded, or managerDownError.
 func (s *Server) confirm(ctx context.Context, r *http.Request, cur *current) error {
 	now := s.o.Now()
-	if s.confirmed.fresh(cur.sess.AccessKey, now) {
+	if a, ok := s.confirmed.fresh(cur.sess.AccessKey, now); ok {
+		cur.account = a
 		return nil
 	}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/api/users/me", nil)
@@ -84,10 +102,12 @@ func (s *Server) confirm(ctx context.Context, r *http.Request, cur *current) err
 		// X-Berth-Groups from /session/validate): a changed role or
 		// address ends it, and the user signs in as who they are now.
 		var me struct {
-			ID        string `json:"id"`
-			Email     string `json:"email"`
-			Role      string `json:"role"`
-			AdminRole string `json:"admin_role"`
+			ID             string   `json:"id"`
+			Email          string   `json:"email"`
+			Role           string   `json:"role"`
+			AdminRole      string   `json:"admin_role"`
+			Groups         []string `json:"groups"`
+			PasswordChange bool     `json:"password_change_required"`
 		}
 		if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&me); err != nil {
 			return managerDownError{fmt.Errorf("GET /api/users/me: %w", err)}
@@ -96,7 +116,8 @@ func (s *Server) confirm(ctx context.Context, r *http.Request, cur *current) err
 			s.confirmed.forget(cur.sess.AccessKey)
 			return errSessionEnded
 		}
-		s.confirmed.remember(cur.sess.AccessKey, now.Add(confirmFor))
+		cur.account = account{groups: me.Groups, passwordChange: me.PasswordChange}
+		s.confirmed.remember(cur.sess.AccessKey, now.Add(confirmFor), cur.account)
 		return nil
 	case http.StatusUnauthorized, http.StatusForbidden:
 		s.confirmed.forget(cur.sess.AccessKey)

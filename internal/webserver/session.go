@@ -31,6 +31,8 @@ const (
 type current struct {
 	sess   *websession.Session
 	secret string
+	// account is what the manager last confirmed of the session's account.
+	account
 }
 
 // User is the account a session belongs to, as the browser sees it.

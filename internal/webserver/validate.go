@@ -37,10 +37,19 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"valid": false})
 		return
 	}
+	if cur.passwordChange {
+		// The account may do nothing until its temporary password is
+		// changed, at berth's own sign-in.
+		writeJSON(w, http.StatusForbidden, map[string]any{"valid": false, "reason": "password-change-required"})
+		return
+	}
+	// admin for berth's administrators, then the account's berth groups
+	// (names without commas: the header is a comma-separated list).
 	groups := []string{}
 	if cur.sess.Role == "admin" {
 		groups = append(groups, "admin")
 	}
+	groups = append(groups, cur.groups...)
 	h := w.Header()
 	h.Set("X-Berth-User", cur.sess.Email)
 	h.Set("X-Berth-User-Id", cur.sess.UserID)
