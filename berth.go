@@ -216,6 +216,10 @@ type AuditEvent struct {
 // AuditFilter selects audit events; zero fields match everything.
 type AuditFilter struct {
 	ActorID string
+	// Target selects events about this object (an account, a function…).
+	Target string
+	// Subject selects events by or about this account (actor or target).
+	Subject string
 	Action  string
 	Since   time.Time
 	Until   time.Time

@@ -275,12 +275,29 @@ type ExecutionStore interface {
 	// RecentLogs returns the log lines of a function's latest executions,
 	// oldest first, at most limit lines, from executions started after since.
 	RecentLogs(ctx context.Context, functionID string, since time.Time, limit int) ([]LogLine, error)
+	// Logs returns log lines across executions as the filter selects
+	// them, oldest first, at most f.Limit lines of the latest executions.
+	Logs(ctx context.Context, f LogFilter) ([]LogLine, error)
 	// FunctionSummary counts a function's executions since a time.
 	FunctionSummary(ctx context.Context, functionID string, since time.Time) (ExecutionSummary, error)
 }
 
+// LogFilter selects log lines across executions; zero fields match all.
+type LogFilter struct {
+	FunctionID string
+	OwnerID    string
+	// Failed keeps the lines of executions that did not succeed.
+	Failed bool
+	// Text keeps the lines containing it, in any case.
+	Text string
+	// Since keeps executions started after it.
+	Since time.Time
+	Limit int
+}
+
 // LogLine is one line a function wrote to its log.
 type LogLine struct {
+	FunctionID  string    `json:"function_id,omitempty"`
 	ExecutionID string    `json:"execution_id"`
 	At          time.Time `json:"at"`
 	Line        string    `json:"line"`

@@ -88,10 +88,12 @@ type adminStatsOutput struct{ Body AdminStats }
 
 type auditInput struct {
 	PageParams
-	Actor  string    `query:"actor" maxLength:"320" doc:"A user id, or an email (which selects that user's id)."`
-	Action string    `query:"action" maxLength:"100" doc:"An exact action, e.g. auth.login."`
-	Since  time.Time `query:"since" doc:"Only events at or after this RFC 3339 time."`
-	Until  time.Time `query:"until" doc:"Only events before this RFC 3339 time."`
+	Actor   string    `query:"actor" maxLength:"320" doc:"A user id, or an email (which selects that user's id)."`
+	Target  string    `query:"target" maxLength:"100" doc:"Only events about this object: a user's, function's or key's id."`
+	Subject string    `query:"subject" maxLength:"320" doc:"Only events by or about this account (a user id or an email): its audit trail."`
+	Action  string    `query:"action" maxLength:"100" doc:"An exact action, e.g. auth.login."`
+	Since   time.Time `query:"since" doc:"Only events at or after this RFC 3339 time."`
+	Until   time.Time `query:"until" doc:"Only events before this RFC 3339 time."`
 }
 
 type auditOutput struct{ Body Page[AuditEntry] }
@@ -173,8 +175,19 @@ func (m *Manager) adminAudit(ctx context.Context, in *auditInput) (*auditOutput,
 		}
 		actor = u.ID
 	}
-	es, total, err := m.store.ListAudit(ctx, berth.AuditFilter{ActorID: actor, Action: in.Action, Since: in.Since, Until: in.Until,
-		Page: in.page()})
+	subject := strings.TrimSpace(in.Subject)
+	if strings.Contains(subject, "@") {
+		u, err := m.userByEmail(ctx, subject)
+		if errors.Is(err, berth.ErrNotFound) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, m.fail(ctx, err)
+		}
+		subject = u.ID
+	}
+	es, total, err := m.store.ListAudit(ctx, berth.AuditFilter{ActorID: actor, Target: strings.TrimSpace(in.Target), Subject: subject,
+		Action: in.Action, Since: in.Since, Until: in.Until, Page: in.page()})
 	if err != nil {
 		return nil, m.fail(ctx, err)
 	}

@@ -707,3 +707,92 @@ func TestGraphQLAdminQueries(t *testing.T) {
 		t.Fatalf("a bad filter: %+v", bad.Errors)
 	}
 }
+
+// TestSystemLogsAndAuditTrail: admins read log lines across functions,
+// filtered by owner, level and text; the audit trail of one account has
+// what it did and what was done to it.
+func TestSystemLogsAndAuditTrail(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	ctx := t.Context()
+	admin, _ := ts.login(ts.admin, ts.adminPW)
+	view := viewer(t, ts)
+	aliceEmail, _, alice := ts.newUser()
+	_, _, bob := ts.newUser()
+	echo, err := alice.InitFunction(ctx, "talker", "wasm", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Deploy(ctx, echo.ID, "application/wasm", module(t, "echo")); err != nil {
+		t.Fatal(err)
+	}
+	failing, err := bob.InitFunction(ctx, "failer", "wasm", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Deploy(ctx, failing.ID, "application/wasm", module(t, "exit3")); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := alice.Invoke(ctx, echo.ID, []byte("x"), nil); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = bob.Invoke(ctx, failing.ID, nil, nil)
+	}
+	type logs struct {
+		Lines []struct {
+			FunctionID string `json:"function_id"`
+			Line       string `json:"line"`
+		} `json:"lines"`
+	}
+	fnsOf := func(l *logs) map[string]int {
+		out := map[string]int{}
+		for _, x := range l.Lines {
+			out[x.FunctionID]++
+		}
+		return out
+	}
+	waitFor(t, func() bool {
+		var l logs
+		return admin.Do(ctx, http.MethodGet, "/api/admin/logs", nil, &l) == nil && fnsOf(&l)[echo.ID] == 2 && fnsOf(&l)[failing.ID] == 2
+	})
+	if l := get[logs](t, view, "/api/admin/logs?user="+aliceEmail); len(fnsOf(l)) != 1 || fnsOf(l)[echo.ID] != 2 {
+		t.Fatalf("alice's lines: %+v", l.Lines)
+	}
+	if l := get[logs](t, admin, "/api/admin/logs?level=error"); len(fnsOf(l)) != 1 || fnsOf(l)[failing.ID] != 2 {
+		t.Fatalf("lines of failed executions: %+v", l.Lines)
+	}
+	if l := get[logs](t, admin, "/api/admin/logs?q=EXITING+WITH"); len(l.Lines) != 2 || !strings.Contains(l.Lines[0].Line, "exiting with status 3") {
+		t.Fatalf("text search: %+v", l.Lines)
+	}
+	if l := get[logs](t, admin, "/api/admin/logs?function_id="+echo.ID+"&limit=1"); len(l.Lines) != 1 {
+		t.Fatalf("one function, one line: %+v", l.Lines)
+	}
+	for _, bad := range []string{"level=debug", "limit=0", "since=yesterday", "function_id=x", "user=nobody"} {
+		wantStatus(t, admin.Do(ctx, http.MethodGet, "/api/admin/logs?"+bad, nil, nil), http.StatusUnprocessableEntity, "validation")
+	}
+	wantStatus(t, alice.Do(ctx, http.MethodGet, "/api/admin/logs", nil, nil), http.StatusForbidden, "forbidden")
+
+	// The trail of bob: his own actions and the admin's block of him.
+	bobID := get[me](t, bob, "/api/users/me").ID
+	do(t, admin, http.MethodPost, "/api/admin/users/"+bobID+"/block", map[string]any{"reason": "test"})
+	trail := get[struct {
+		Items []struct {
+			Action  string `json:"action"`
+			ActorID string `json:"actor_id"`
+			Target  string `json:"target"`
+		} `json:"items"`
+	}](t, admin, "/api/admin/audit?subject="+bobID)
+	var byBob, aboutBob bool
+	for _, e := range trail.Items {
+		byBob = byBob || e.ActorID == bobID
+		aboutBob = aboutBob || (e.Target == bobID && e.Action == "admin.user_block")
+	}
+	if !byBob || !aboutBob {
+		t.Fatalf("bob's trail: %+v", trail.Items)
+	}
+	if only := get[struct {
+		Total int `json:"total"`
+	}](t, admin, "/api/admin/audit?target="+bobID); only.Total != 1 {
+		t.Fatalf("events about bob: %d", only.Total)
+	}
+}

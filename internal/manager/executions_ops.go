@@ -145,11 +145,14 @@ func (m *Manager) logs(w http.ResponseWriter, r *http.Request) {
 		m.writeErr(w, r, err)
 		return
 	}
+	fetch := func(ctx context.Context, since time.Time) ([]berth.LogLine, error) {
+		return m.store.RecentLogs(ctx, f.ID, since, maxLogLines)
+	}
 	switch {
 	case isWebSocket(r):
-		m.logsWebSocket(w, r, f, since, lines)
+		m.logsWebSocket(w, r, fetch, since, lines)
 	case q.Get("follow") == "true":
-		m.followLogs(w, r, f, since, lines)
+		m.followLogs(w, r, fetch, since, lines)
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"lines": nonNil(lines)})
 	}
@@ -168,7 +171,7 @@ func queryInvalid(param, reason string) error {
 }
 
 // followLogs streams lines as server-sent events (event "log").
-func (m *Manager) followLogs(w http.ResponseWriter, r *http.Request, f *berth.Function, since time.Time, first []berth.LogLine) {
+func (m *Manager) followLogs(w http.ResponseWriter, r *http.Request, fetch logFetch, since time.Time, first []berth.LogLine) {
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -190,7 +193,7 @@ func (m *Manager) followLogs(w http.ResponseWriter, r *http.Request, f *berth.Fu
 		}
 		return rc.Flush()
 	}
-	if m.tail(r.Context(), f, since, first, emit, alive) {
+	if m.tail(r.Context(), fetch, since, first, emit, alive) {
 		_, _ = fmt.Fprint(w, "event: end\ndata: {\"reason\":\"the credential this stream was opened with has ended; sign in again\"}\n\n")
 		_ = rc.Flush()
 	}
@@ -200,7 +203,7 @@ func (m *Manager) followLogs(w http.ResponseWriter, r *http.Request, f *berth.Fu
 // each. The request is authenticated by its signature (the webserver
 // signed the handshake), never by a cookie, so the origin needs no check
 // here; the webserver checks it for browsers.
-func (m *Manager) logsWebSocket(w http.ResponseWriter, r *http.Request, f *berth.Function, since time.Time, first []berth.LogLine) {
+func (m *Manager) logsWebSocket(w http.ResponseWriter, r *http.Request, fetch logFetch, since time.Time, first []berth.LogLine) {
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return
@@ -220,12 +223,15 @@ func (m *Manager) logsWebSocket(w http.ResponseWriter, r *http.Request, f *berth
 		defer cancel()
 		return c.Ping(pctx)
 	}
-	if m.tail(ctx, f, since, first, emit, alive) {
+	if m.tail(ctx, fetch, since, first, emit, alive) {
 		_ = c.Close(websocket.StatusPolicyViolation, "credential ended: sign in again")
 		return
 	}
 	_ = c.Close(websocket.StatusNormalClosure, "stream ended")
 }
+
+// logFetch reads the lines of executions started after since.
+type logFetch func(ctx context.Context, since time.Time) ([]berth.LogLine, error)
 
 // tail sends first, then polls the store for lines of executions recorded
 // after the last one sent (at first: after since), until ctx ends, an hour
@@ -233,7 +239,7 @@ func (m *Manager) logsWebSocket(w http.ResponseWriter, r *http.Request, f *berth
 // with ends — it is checked again at every RecheckInterval, so a logout, a password
 // change or a blocked account closes the stream within RecheckInterval on
 // every replica. It reports whether the credential ended it.
-func (m *Manager) tail(ctx context.Context, f *berth.Function, since time.Time, first []berth.LogLine,
+func (m *Manager) tail(ctx context.Context, fetch logFetch, since time.Time, first []berth.LogLine,
 	emit func([]berth.LogLine) error, alive func() error,
 ) (revoked bool) {
 	ctx, cancel := context.WithTimeout(ctx, maxFollow)
@@ -272,7 +278,7 @@ func (m *Manager) tail(ctx context.Context, f *berth.Function, since time.Time, 
 				return true
 			}
 		case <-poll.C:
-			lines, err := m.store.RecentLogs(ctx, f.ID, last, maxLogLines)
+			lines, err := fetch(ctx, last)
 			if err != nil {
 				continue // the store may come back; the stream stays open
 			}
@@ -293,4 +299,87 @@ func (m *Manager) tail(ctx context.Context, f *berth.Function, since time.Time, 
 func isWebSocket(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket") &&
 		strings.Contains(strings.ToLower(r.Header.Get("Connection")), "upgrade")
+}
+
+// systemLogs serves GET /api/admin/logs: log lines across every function,
+// for admins, filtered by owner (user_id or email), function, level
+// (error: executions that did not succeed) and text; follow=true streams.
+func (m *Manager) systemLogs(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := PrincipalFrom(ctx)
+	if p == nil || p.User == nil {
+		m.refuse(w, r, unauthorized("authentication required"))
+		return
+	}
+	if p.User.Role != berth.RoleAdmin {
+		m.writeErr(w, r, problem(http.StatusForbidden, codeForbidden, "this operation is for administrators"))
+		return
+	}
+	q := r.URL.Query()
+	f := berth.LogFilter{FunctionID: q.Get("function_id"), Text: q.Get("q"), Since: m.now().Add(-time.Hour), Limit: 200}
+	if f.FunctionID != "" && !berth.ValidID(f.FunctionID) {
+		m.writeErr(w, r, queryInvalid("function_id", "must be a function's id (a UUID)"))
+		return
+	}
+	if len(f.Text) > 200 || !berth.ValidText(f.Text) {
+		m.writeErr(w, r, queryInvalid("q", "must be at most 200 printable characters"))
+		return
+	}
+	switch level := q.Get("level"); level {
+	case "", "info":
+	case "error":
+		f.Failed = true
+	default:
+		m.writeErr(w, r, queryInvalid("level", "must be info (every line) or error (lines of executions that failed)"))
+		return
+	}
+	var err error
+	if user := strings.TrimSpace(q.Get("user")); user != "" {
+		if strings.Contains(user, "@") {
+			u, uerr := m.userByEmail(ctx, user)
+			if errors.Is(uerr, berth.ErrNotFound) {
+				writeJSON(w, http.StatusOK, map[string]any{"lines": []berth.LogLine{}})
+				return
+			}
+			if uerr != nil {
+				m.writeErr(w, r, uerr)
+				return
+			}
+			user = u.ID
+		} else if !berth.ValidID(user) {
+			m.writeErr(w, r, queryInvalid("user", "must be a user's id or email"))
+			return
+		}
+		f.OwnerID = user
+	}
+	if s := q.Get("since"); s != "" {
+		if f.Since, err = time.Parse(time.RFC3339, s); err != nil {
+			m.writeErr(w, r, queryInvalid("since", "must be an RFC 3339 time such as 2026-11-23T10:00:00Z"))
+			return
+		}
+	}
+	if s := q.Get("limit"); s != "" {
+		if f.Limit, err = strconv.Atoi(s); err != nil || f.Limit < 1 || f.Limit > maxLogLines {
+			m.writeErr(w, r, queryInvalid("limit", "must be a number from 1 to 1000"))
+			return
+		}
+	}
+	lines, err := m.store.Logs(ctx, f)
+	if err != nil {
+		m.writeErr(w, r, err)
+		return
+	}
+	fetch := func(ctx context.Context, since time.Time) ([]berth.LogLine, error) {
+		next := f
+		next.Since, next.Limit = since, maxLogLines
+		return m.store.Logs(ctx, next)
+	}
+	switch {
+	case isWebSocket(r):
+		m.logsWebSocket(w, r, fetch, f.Since, lines)
+	case q.Get("follow") == "true":
+		m.followLogs(w, r, fetch, f.Since, lines)
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"lines": nonNil(lines)})
+	}
 }

@@ -56,6 +56,7 @@ func (m *Manager) registerPlainRoutes(mux *http.ServeMux) {
 	m.handle(mux, "POST /api/functions/{id}/deploy", routeFacts{endpoint: "/api/functions/{id}/deploy", operation: "deploy", stream: true}, m.deploy)
 	m.handle(mux, "POST /api/functions/{id}/invoke", invoke, m.invokeAPI)
 	m.handle(mux, "GET /api/functions/{id}/logs", routeFacts{endpoint: "/api/functions/{id}/logs", operation: "function-logs"}, m.logs)
+	m.handle(mux, "GET /api/admin/logs", routeFacts{endpoint: "/api/admin/logs", operation: "admin-logs"}, m.systemLogs)
 	m.handle(mux, "/fn/{id}/{path...}", trigger, m.trigger)
 	m.handle(mux, "/fn/{id}", trigger, m.trigger)
 	gql := graphql.Handler(&graphql.Resolver{Store: m.store, Now: m.now, User: func(ctx context.Context) *berth.User {
@@ -122,6 +123,20 @@ func (m *Manager) registerPlainRoutes(mux *http.ServeMux) {
 		Security:    authenticated,
 		RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{"application/json": {}}},
 		Responses:   map[string]*huma.Response{"200": {Description: "A GraphQL response."}, "default": problemResp},
+	})
+	oa.AddOperation(&huma.Operation{
+		OperationID: "admin-logs", Method: http.MethodGet, Path: "/api/admin/logs", Tags: []string{"admin"},
+		Summary:  "Log lines across every function (admins); follow=true streams them as server-sent events",
+		Security: authenticated,
+		Parameters: []*huma.Param{
+			{Name: "user", In: "query", Description: "Only functions of this owner: a user id or an email.", Schema: &huma.Schema{Type: "string"}},
+			{Name: "function_id", In: "query", Description: "Only this function.", Schema: &huma.Schema{Type: "string"}},
+			{Name: "level", In: "query", Description: "info (default): every line; error: lines of executions that failed.", Schema: &huma.Schema{Type: "string", Enum: []any{"info", "error"}}},
+			{Name: "q", In: "query", Description: "Only lines containing this text, in any case.", Schema: &huma.Schema{Type: "string"}},
+			{Name: "since", In: "query", Description: "RFC 3339 time; default one hour ago.", Schema: &huma.Schema{Type: "string", Format: "date-time"}},
+			{Name: "limit", In: "query", Description: "At most this many lines (1–1000, default 200).", Schema: &huma.Schema{Type: "integer"}},
+			{Name: "follow", In: "query", Description: "true: keep the connection open and send new lines as event \"log\".", Schema: &huma.Schema{Type: "boolean"}}},
+		Responses: map[string]*huma.Response{"200": {Description: "{lines: [{function_id, execution_id, at, line}]} or text/event-stream."}, "default": problemResp},
 	})
 	oa.AddOperation(&huma.Operation{
 		OperationID: "function-logs", Method: http.MethodGet, Path: "/api/functions/{id}/logs", Tags: []string{"executions"},

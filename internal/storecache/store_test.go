@@ -24,7 +24,7 @@ var (
 	reads = []string{"APIKey", "APIKeyByKeyID", "Close", "Deployment", "DueDeletions", "Execution", "FirstAdmin",
 		"Function", "FunctionSummary", "Keypair", "KeypairOwner", "ListAPIKeys", "ListAudit", "ListDeployments",
 		"ListExecutions", "ListFunctions", "ListKeypairs", "Ping", "Preferences", "Profile", "RecentFailures",
-		"RecentLogs", "RollupSeries", "RollupTotal", "Secrets", "TokenOwner", "TopFunctions", "User", "UserByEmail", "ListUsers", "ListTokenFamilies",
+		"RecentLogs", "Logs", "RollupSeries", "RollupTotal", "Secrets", "TokenOwner", "TopFunctions", "User", "UserByEmail", "ListUsers", "ListTokenFamilies",
 		"Tier", "ListTiers", "TierUse", "Organization", "ListOrganizations", "UserFeatureRoles", "Group", "ListGroups",
 		"UserGroups", "Settings", "EarlyAccess", "ListEarlyAccess", "CountOwnedFunctions"}
 	quietWrites = []string{"AppendAudit", "AppendExecutions", "PruneExecutions", "PruneRollups", "TouchAPIKey",

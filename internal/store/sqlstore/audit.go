@@ -27,6 +27,12 @@ func (s *Store) ListAudit(ctx context.Context, f berth.AuditFilter) ([]berth.Aud
 	if f.ActorID != "" {
 		where, args = append(where, "actor_id = ?"), append(args, f.ActorID)
 	}
+	if f.Target != "" {
+		where, args = append(where, "target = ?"), append(args, f.Target)
+	}
+	if f.Subject != "" {
+		where, args = append(where, "(actor_id = ? OR target = ?)"), append(args, f.Subject, f.Subject)
+	}
 	if f.Action != "" {
 		where, args = append(where, "action = ?"), append(args, f.Action)
 	}

@@ -224,24 +224,54 @@ func (s *Store) ListExecutions(ctx context.Context, f berth.ExecutionFilter) ([]
 // skipping those without logs, until it has limit lines (so at most limit
 // rows), then returns them oldest first.
 func (s *Store) RecentLogs(ctx context.Context, functionID string, since time.Time, limit int) ([]berth.LogLine, error) {
-	const op = "recent logs"
+	lines, err := s.Logs(ctx, berth.LogFilter{FunctionID: functionID, Since: since, Limit: limit})
+	for i := range lines {
+		lines[i].FunctionID = "" // one function's lines do not repeat its id
+	}
+	return lines, err
+}
+
+// Logs implements berth.ExecutionStore. A text filter is applied to the
+// stored JSON first (a superset: an escaped character may hide a match
+// there, never create one) and then to each line.
+func (s *Store) Logs(ctx context.Context, f berth.LogFilter) ([]berth.LogLine, error) {
+	const op = "logs"
 	out := []berth.LogLine{}
-	if limit <= 0 {
+	if f.Limit <= 0 {
 		return out, nil
 	}
-	rows, err := s.query(ctx, `SELECT id, started_at, logs FROM executions
-		WHERE function_id = ? AND started_at > ? AND logs <> '[]'
-		ORDER BY started_at DESC, id DESC LIMIT ?`, functionID, dbTime(since), limit)
+	where, args := []string{"started_at > ?", "logs <> '[]'"}, []any{dbTime(f.Since)}
+	if f.FunctionID != "" {
+		where, args = append(where, "function_id = ?"), append(args, f.FunctionID)
+	}
+	if f.OwnerID != "" {
+		where, args = append(where, "owner_id = ?"), append(args, f.OwnerID)
+	}
+	if f.Failed {
+		where = append(where, "status <> 'success'")
+	}
+	text := strings.ToLower(f.Text)
+	if text != "" && !strings.ContainsAny(text, `\"<>&`) && isPrintableASCII(text) {
+		where = append(where, `LOWER(logs) LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+likeEscaper.Replace(text)+"%")
+	}
+	// A text filter may drop every line of an execution: read more of them.
+	rowLimit := f.Limit
+	if text != "" {
+		rowLimit = f.Limit * 4
+	}
+	rows, err := s.query(ctx, `SELECT id, function_id, started_at, logs FROM executions WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY started_at DESC, id DESC LIMIT ?`, append(args, rowLimit)...)
 	if err != nil {
 		return nil, s.wrap(op, err)
 	}
 	defer rows.Close()
 	// Each execution's lines are appended in reverse, so that out is
 	// newest first throughout; it is reversed once at the end.
-	for len(out) < limit && rows.Next() {
-		var id, logs string
+	for len(out) < f.Limit && rows.Next() {
+		var id, fn, logs string
 		var started int64
-		if err := rows.Scan(&id, &started, &logs); err != nil {
+		if err := rows.Scan(&id, &fn, &started, &logs); err != nil {
 			return nil, s.wrap(op, err)
 		}
 		var lines []string
@@ -249,8 +279,11 @@ func (s *Store) RecentLogs(ctx context.Context, functionID string, since time.Ti
 			return nil, fmt.Errorf("%s: stored logs of %s: %w", op, id, err)
 		}
 		at := fromDB(started)
-		for i := len(lines) - 1; i >= 0 && len(out) < limit; i-- {
-			out = append(out, berth.LogLine{ExecutionID: id, At: at, Line: lines[i]})
+		for i := len(lines) - 1; i >= 0 && len(out) < f.Limit; i-- {
+			if text != "" && !strings.Contains(strings.ToLower(lines[i]), text) {
+				continue
+			}
+			out = append(out, berth.LogLine{FunctionID: fn, ExecutionID: id, At: at, Line: lines[i]})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -258,6 +291,17 @@ func (s *Store) RecentLogs(ctx context.Context, functionID string, since time.Ti
 	}
 	slices.Reverse(out)
 	return out, nil
+}
+
+// isPrintableASCII reports whether s is printable ASCII: JSON stores such
+// text as it is, so a LIKE on the stored logs can find it.
+func isPrintableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // FunctionSummary implements berth.ExecutionStore; since is inclusive.

@@ -657,6 +657,7 @@ func testAudit(t *testing.T, s berth.Store) {
 		{At: base.Add(-3 * time.Hour), ActorID: "a", ActorEmail: "a@example.test", Action: "auth.login", ClientAddr: "127.0.0.1", Outcome: berth.AuditFailure, Detail: "wrong password"},
 		{At: base.Add(-2 * time.Hour), ActorID: "a", ActorEmail: "a@example.test", Action: "auth.login", ClientAddr: "127.0.0.1", Outcome: berth.AuditSuccess},
 		{At: base.Add(-1 * time.Hour), ActorID: "b", ActorEmail: "b@example.test", Action: "keypair.create", Target: "BK1", Outcome: berth.AuditSuccess},
+		{At: base.Add(-30 * time.Minute), ActorID: "b", ActorEmail: "b@example.test", Action: "admin.user_block", Target: "a", Outcome: berth.AuditSuccess},
 	}
 	for i := range events {
 		if err := s.AppendAudit(ctx, &events[i]); err != nil {
@@ -673,12 +674,14 @@ func testAudit(t *testing.T, s berth.Store) {
 		total int
 		first string
 	}{
-		{"All", berth.AuditFilter{Page: all}, 3, "keypair.create"},
+		{"All", berth.AuditFilter{Page: all}, 4, "admin.user_block"},
 		{"Actor", berth.AuditFilter{ActorID: "a", Page: all}, 2, "auth.login"},
+		{"Target", berth.AuditFilter{Target: "a", Page: all}, 1, "admin.user_block"},
+		{"Subject", berth.AuditFilter{Subject: "a", Page: all}, 3, "admin.user_block"},
 		{"Action", berth.AuditFilter{Action: "keypair.create", Page: all}, 1, "keypair.create"},
-		{"Since", berth.AuditFilter{Since: base.Add(-150 * time.Minute), Page: all}, 2, "keypair.create"},
+		{"Since", berth.AuditFilter{Since: base.Add(-150 * time.Minute), Page: all}, 3, "admin.user_block"},
 		{"Until", berth.AuditFilter{Until: base.Add(-150 * time.Minute), Page: all}, 1, "auth.login"},
-		{"Page2", berth.AuditFilter{Page: berth.Page{Number: 2, Size: 2}}, 3, "auth.login"},
+		{"Page2", berth.AuditFilter{Page: berth.Page{Number: 2, Size: 2}}, 4, "auth.login"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
