@@ -10,7 +10,7 @@ GOLANGCI_VERSION := v2.15.0
 NPM       ?= npm
 
 .DEFAULT_GOAL := help
-.PHONY: help build run ui web-deps test lint fmt bench bench-stats fuzz reliability examples clean
+.PHONY: help build run ui web-deps test lint fmt bench bench-admin bench-stats fuzz reliability examples clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,9 @@ fmt: ## Format the Go code
 
 bench: ## Run the benchmarks; writes bench/results/<date>.json and .md
 	$(GO) run ./bench/cmd/berth-bench -out bench/results
+
+bench-admin: ## The accounts list at 100 000 accounts on SQLite and PostgreSQL; writes bench/results/<date>-admin.json and .md
+	$(GO) run ./bench/cmd/berth-adminbench -out bench/results
 
 bench-stats: ## Stats at scale (5M executions, ~40 min); writes bench/results/<date>-stats.json and .md
 	$(GO) run ./bench/cmd/berth-statsbench -out bench/results

@@ -29,6 +29,7 @@ var Dialect = sqlstore.Dialect{
 	DollarPlaceholders: true,
 	IsUniqueViolation:  isUniqueViolation,
 	IsUnavailable:      isUnavailable,
+	UserSearch:         sqlstore.SearchByExpression,
 }
 
 func isUniqueViolation(err error) bool {

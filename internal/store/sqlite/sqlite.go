@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -31,6 +32,20 @@ var Dialect = sqlstore.Dialect{
 	IsUniqueViolation: isUniqueViolation,
 	IsUnavailable:     isUnavailable,
 	OneWriter:         true,
+	UserSearch:        userSearch,
+	// See sqlstore.Dialect.
+	SearchCountsInPage: true,
+}
+
+// userSearch matches through the users_search trigram table (migration
+// 9). Its LIKE is served by the index only without an ESCAPE clause, so
+// a query holding a wildcard character takes the escaped, scanning form.
+func userSearch(q string) (string, []any) {
+	if !strings.ContainsAny(q, `%_\`) {
+		return `users.rowid IN (SELECT rowid FROM users_search WHERE text LIKE ?)`, []any{"%" + q + "%"}
+	}
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
+	return `users.rowid IN (SELECT rowid FROM users_search WHERE text LIKE ? ESCAPE '\')`, []any{"%" + esc + "%"}
 }
 
 func code(err error) int {

@@ -30,6 +30,7 @@ func MigrateTo(ctx context.Context, db *sql.DB, dialect goose.Dialect, fsys fs.F
 			return backfillEmailSkeletons(ctx, tx, dialect)
 		}}, nil),
 		visibilityMigration(dialect),
+		userSearchMigration(dialect),
 	))
 	p, err := goose.NewProvider(dialect, db, sub, opts...)
 	if err != nil {

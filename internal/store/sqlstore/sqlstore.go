@@ -41,6 +41,14 @@ type Dialect struct {
 	// the database's busy handler, which polls and lets a writer starve
 	// past its timeout under load.
 	OneWriter bool
+	// UserSearch is the condition that matches accounts whose email or
+	// name contains q (lower-case): an indexed substring search.
+	UserSearch func(q string) (cond string, args []any)
+	// SearchCountsInPage counts a search's matches in the page query (a
+	// window) instead of a second query beside it: SQLite evaluates its
+	// trigram search once per statement, so this halves the work;
+	// PostgreSQL plans the window worse than two queries side by side.
+	SearchCountsInPage bool
 }
 
 // Store is berth.Store on a database/sql handle.

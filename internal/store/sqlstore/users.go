@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/berth-platform/berth"
 )
@@ -123,9 +126,8 @@ func (s *Store) ListUsers(ctx context.Context, f berth.UserFilter) ([]berth.User
 	var where []string
 	var args []any
 	if f.Query != "" {
-		like := "%" + likeEscaper.Replace(strings.ToLower(f.Query)) + "%"
-		where = append(where, `(LOWER(email) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`)
-		args = append(args, like, like)
+		cond, a := s.d.UserSearch(strings.ToLower(f.Query))
+		where, args = append(where, cond), append(args, a...)
 	}
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, f.Status)
@@ -146,42 +148,60 @@ func (s *Store) ListUsers(ctx context.Context, f berth.UserFilter) ([]berth.User
 	default:
 		where, args = append(where, "tier_id = ?"), append(args, f.TierID)
 	}
+	// IN, not EXISTS: the planner can start from the few members.
 	if f.FeatureRole != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM user_feature_roles r WHERE r.user_id = users.id AND r.role = ?)")
-		args = append(args, f.FeatureRole)
+		where, args = append(where, "id IN (SELECT user_id FROM user_feature_roles WHERE role = ?)"), append(args, f.FeatureRole)
 	}
+	// A group's members are read first, whole (MATERIALIZED): a planner
+	// that walks the email index hoping to meet members soon may walk most
+	// of it when members' addresses sit together.
+	with := ""
 	if f.GroupID != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM group_members g WHERE g.user_id = users.id AND g.group_id = ?)")
-		args = append(args, f.GroupID)
+		with = "WITH members AS MATERIALIZED (SELECT user_id FROM group_members WHERE group_id = ?) "
+		where = append(where, "id IN (SELECT user_id FROM members)")
+		args = append([]any{f.GroupID}, args...)
 	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
-	}
-	var total int
-	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM users`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, s.wrap(op, err)
 	}
 	order, ok := userOrders[f.Sort]
 	if !ok {
 		order = userOrders[berth.SortEmail]
 	}
 	limit, offset := pageBounds(f.Page)
-	rows, err := s.query(ctx, `SELECT `+userSelect+` FROM users`+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
-		append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, s.wrap(op, err)
+	if f.Query != "" && s.d.SearchCountsInPage {
+		return s.searchUsers(ctx, with, cond, order, args, limit, offset)
 	}
-	defer rows.Close()
+	// The count and the page run side by side, on two connections.
+	var total int
 	var out []berth.User
-	for rows.Next() {
-		u, err := scanUser(rows)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return s.wrap(op, s.queryRow(gctx, with+`SELECT COUNT(*) FROM users`+cond, args...).Scan(&total))
+	})
+	g.Go(func() error {
+		// The page's ids first, from an index where one fits, then their
+		// rows: a deep page skips index entries, not rows.
+		rows, err := s.query(gctx, with+`SELECT `+userSelect+` FROM users WHERE id IN (SELECT id FROM users`+cond+` ORDER BY `+order+
+			` LIMIT ? OFFSET ?) ORDER BY `+order, append(slices.Clone(args), limit, offset)...)
 		if err != nil {
-			return nil, 0, s.wrap(op, err)
+			return s.wrap(op, err)
 		}
-		out = append(out, *u)
+		defer rows.Close()
+		for rows.Next() {
+			u, err := scanUser(rows)
+			if err != nil {
+				return s.wrap(op, err)
+			}
+			out = append(out, *u)
+		}
+		return s.wrap(op, rows.Err())
+	})
+	if err := g.Wait(); err != nil {
+		return nil, 0, err
 	}
-	return out, total, s.wrap(op, rows.Err())
+	return out, total, nil
 }
 
 // UpdateUserName implements berth.UserStore.
@@ -300,4 +320,41 @@ func (s *Store) putJSON(ctx context.Context, op, column, userID string, v any) e
 	}
 	return s.execOne(ctx, op, `UPDATE users SET `+column+` = ?, updated_at = ? WHERE id = ?`,
 		string(raw), dbTime(time.Now()), userID)
+}
+
+// searchUsers is ListUsers with a search: the matches are sorted whole
+// for the page anyway, so the page query counts them too (a window), and
+// the search runs once.
+func (s *Store) searchUsers(ctx context.Context, with, cond, order string, args []any, limit, offset int) ([]berth.User, int, error) {
+	const op = "search users"
+	rows, err := s.query(ctx, with+`SELECT `+userSelect+`, p.n FROM users JOIN (SELECT id AS pid, COUNT(*) OVER () AS n FROM users`+cond+
+		` ORDER BY `+order+` LIMIT ? OFFSET ?) p ON p.pid = users.id ORDER BY `+order, append(slices.Clone(args), limit, offset)...)
+	if err != nil {
+		return nil, 0, s.wrap(op, err)
+	}
+	defer rows.Close()
+	var out []berth.User
+	total := 0
+	for rows.Next() {
+		var d userDest
+		if err := rows.Scan(append(d.ptrs(), &total)...); err != nil {
+			return nil, 0, s.wrap(op, err)
+		}
+		out = append(out, *d.done())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, s.wrap(op, err)
+	}
+	if len(out) == 0 && offset > 0 { // past the last page: count on its own
+		if err := s.queryRow(ctx, with+`SELECT COUNT(*) FROM users`+cond, args...).Scan(&total); err != nil {
+			return nil, 0, s.wrap(op, err)
+		}
+	}
+	return out, total, nil
+}
+
+// SearchByExpression is UserSearch for a database that indexes the
+// expression itself (PostgreSQL with pg_trgm).
+func SearchByExpression(q string) (string, []any) {
+	return `(email || ' ' || LOWER(name)) LIKE ?`, []any{"%" + likeEscaper.Replace(q) + "%"}
 }

@@ -809,6 +809,27 @@ func testUsersList(t *testing.T, s berth.Store) {
 			}
 		})
 	}
+	// A search's total holds on every page, past the last one too.
+	for n, want := range map[int]int{1: 1, 2: 1, 3: 0} {
+		got, total := emails(berth.UserFilter{Query: "a", Role: berth.RoleUser, Status: berth.UserActive, Page: berth.Page{Number: n, Size: 1}})
+		if total != 2 || len(got) != want {
+			t.Errorf("search page %d of 1: %v, total %d; want %d items of 2", n, got, total, want)
+		}
+	}
+	// The search follows a rename, in any case, also for short and
+	// non-ASCII queries.
+	bob, err := s.UserByEmail(ctx, "bob@example.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateUserName(ctx, bob.ID, "Zoë Lambda"); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string][]string{"ZOË": {"bob@example.test"}, "lambda": {"bob@example.test"}, "real": {}, "zo": {"bob@example.test"}} {
+		if got, _ := emails(berth.UserFilter{Query: q}); !slices.Equal(got, want) {
+			t.Errorf("search %q after a rename: %v, want %v", q, got, want)
+		}
+	}
 	// Accounts made in one instant share created_at: newest first, then id.
 	us, _, err := s.ListUsers(ctx, berth.UserFilter{Sort: berth.SortCreatedAtDesc, Page: berth.Page{Number: 1, Size: 50}})
 	if err != nil || len(us) != 5 {
