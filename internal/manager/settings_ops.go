@@ -14,6 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/storecache"
 )
 
 // Platform settings (/api/admin/settings): what full admins change at run
@@ -65,9 +66,14 @@ func (s *storedMail) configured() bool { return s.SMTPHost != "" && s.From != ""
 
 func mailAAD() []byte { return []byte("setting:mail.smtp_password") }
 
-// settings returns the settings in effect: stored values over defaults.
+// settings returns the settings in effect: stored values over defaults,
+// parsed once per cache generation (every request reads them).
 func (m *Manager) settings(ctx context.Context) (*platformSettings, error) {
-	raw, err := m.cache.CachedSettings(ctx)
+	return storecache.Lookup(ctx, m.cache, "x:settings", m.readSettings)
+}
+
+func (m *Manager) readSettings(ctx context.Context) (*platformSettings, error) {
+	raw, err := m.cache.Settings(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -163,10 +169,11 @@ func (m *Manager) getSettings(ctx context.Context, _ *struct{}) (*settingsOutput
 }
 
 func (m *Manager) patchSettings(ctx context.Context, in *patchSettingsInput) (*settingsOutput, error) {
-	s, err := m.settings(ctx)
+	cur, err := m.settings(ctx)
 	if err != nil {
 		return nil, err
 	}
+	s := new(*cur) // the cached value is shared: change a copy
 	b := &in.Body
 	put := map[string]string{}
 	var changes []string

@@ -8,9 +8,9 @@ import (
 
 // The administration's lookups on the request path: what an account may
 // use (its tier, its organisation's tier, its own feature roles, its
-// groups) and the platform settings. Every write to any of them bumps
-// (admin_writes.go), so a change reaches every replica's cache at the next
-// generation poll. The values are shared: callers must not modify them.
+// groups); the manager caches the parsed platform settings with Lookup.
+// Every write to any of them bumps (admin_writes.go), so a change reaches
+// every replica's cache at the next generation poll. The values are shared: callers must not modify them.
 
 // CachedTier is Tier through the cache.
 func (s *Store) CachedTier(ctx context.Context, id string) (*berth.Tier, error) {
@@ -32,9 +32,4 @@ func (s *Store) CachedUserFeatureRoles(ctx context.Context, userID string) ([]be
 // CachedUserGroups is UserGroups through the cache.
 func (s *Store) CachedUserGroups(ctx context.Context, userID string) ([]string, error) {
 	return lookup(ctx, s, "gr\x00"+userID, func(ctx context.Context) ([]string, error) { return s.UserGroups(ctx, userID) })
-}
-
-// CachedSettings is Settings through the cache.
-func (s *Store) CachedSettings(ctx context.Context) (map[string]string, error) {
-	return lookup(ctx, s, "settings", s.Settings)
 }

@@ -42,6 +42,14 @@ func (s *Store) Generation() *Generation { return s.gen }
 // Unwrap returns the wrapped store.
 func (s *Store) Unwrap() berth.Store { return s.Store }
 
+// Lookup caches what read derives from the store (a parsed setting, say)
+// under key, invalidated with everything else at the next generation. Keys
+// must not collide with this package's: prefix them with "x:". The value is
+// shared: callers must not modify it.
+func Lookup[V any](ctx context.Context, s *Store, key string, read func(context.Context) (V, error)) (V, error) {
+	return lookup(ctx, s, key, read)
+}
+
 // lookup returns the cached value at k or reads it with read and caches
 // it. Failures are not cached.
 func lookup[V any](ctx context.Context, s *Store, k string, read func(context.Context) (V, error)) (V, error) {
