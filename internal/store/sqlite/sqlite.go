@@ -6,6 +6,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -35,6 +36,24 @@ var Dialect = sqlstore.Dialect{
 	UserSearch:        userSearch,
 	// See sqlstore.Dialect.
 	SearchCountsInPage: true,
+}
+
+// foldFunction is the SQL function that lower-cases text the way Go does
+// (all of Unicode; SQLite's lower() knows ASCII only): the account search
+// stores and is asked in this one case. Every connection of this driver
+// has it; another program writing accounts into this database must not.
+const foldFunction = "berth_fold"
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(foldFunction, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return strings.ToLower(v), nil
+		case nil:
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%s: want text, got %T", foldFunction, args[0])
+	})
 }
 
 // userSearch matches through the users_search trigram table (migration

@@ -12,7 +12,9 @@ import (
 // indexes for each filter and sort, and a trigram index for the search on
 // email and name (a substring match, which no B-tree serves).
 //   - SQLite: an FTS5 table with the trigram tokenizer, kept by triggers,
-//     holding "email lower(name)" under the user's rowid;
+//     holding "email name" folded to lower case (berth_fold, which the
+//     sqlite package registers: SQLite's own lower() knows ASCII only)
+//     under the user's rowid;
 //   - PostgreSQL: a GIN trigram index on the same expression when the
 //     pg_trgm extension can be created (it is a trusted extension, shipped
 //     with PostgreSQL); without it the search still works, by a scan.
@@ -48,12 +50,12 @@ func userSearchMigration(dialect goose.Dialect) *goose.Migration {
 		defer func() { _ = tx.Rollback() }()
 		for _, stmt := range append(common,
 			`CREATE VIRTUAL TABLE users_search USING fts5(text, tokenize = 'trigram')`,
-			`INSERT INTO users_search (rowid, text) SELECT rowid, email || ' ' || LOWER(name) FROM users`,
+			`INSERT INTO users_search (rowid, text) SELECT rowid, berth_fold(email || ' ' || name) FROM users`,
 			`CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN
-				INSERT INTO users_search (rowid, text) VALUES (new.rowid, new.email || ' ' || LOWER(new.name));
+				INSERT INTO users_search (rowid, text) VALUES (new.rowid, berth_fold(new.email || ' ' || new.name));
 			END`,
 			`CREATE TRIGGER users_search_update AFTER UPDATE OF email, name ON users BEGIN
-				UPDATE users_search SET text = new.email || ' ' || LOWER(new.name) WHERE rowid = old.rowid;
+				UPDATE users_search SET text = berth_fold(new.email || ' ' || new.name) WHERE rowid = old.rowid;
 			END`,
 			`CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN
 				DELETE FROM users_search WHERE rowid = old.rowid;
