@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -794,5 +795,70 @@ func TestSystemLogsAndAuditTrail(t *testing.T) {
 		Total int `json:"total"`
 	}](t, admin, "/api/admin/audit?target="+bobID); only.Total != 1 {
 		t.Fatalf("events about bob: %d", only.Total)
+	}
+}
+
+// TestQuotaRaceAndTemporaryPasswordEverywhere: 64 function creations at
+// once at a limit of 10 create exactly 10; an account with a temporary
+// password is refused on every route but the three it needs.
+func TestQuotaRaceAndTemporaryPasswordEverywhere(t *testing.T) {
+	ts := startServer(t, withRegistration)
+	ctx := t.Context()
+	admin, _ := ts.login(ts.admin, ts.adminPW)
+	_, _, owner := ts.newUser()
+	ten := post[tier](t, admin, "/api/admin/tiers", map[string]any{"name": "ten", "limits": map[string]any{"max_functions": 10}})
+	do(t, admin, http.MethodPatch, "/api/admin/users/"+get[me](t, owner, "/api/users/me").ID, map[string]any{"tier_id": ten.ID})
+	var created, refused atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 64 {
+		wg.Go(func() {
+			_, err := owner.InitFunction(ctx, "race-"+strconv.Itoa(i), "wasm", "")
+			var ce *client.Error
+			switch {
+			case err == nil:
+				created.Add(1)
+			case errors.As(err, &ce) && ce.Status == http.StatusForbidden && strings.Contains(ce.Type, "quota-exceeded"):
+				refused.Add(1)
+			default:
+				t.Errorf("creation %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if created.Load() != 10 || refused.Load() != 54 {
+		t.Fatalf("64 creations at a limit of 10: %d created, %d refused", created.Load(), refused.Load())
+	}
+
+	tp := post[tempPassword](t, admin, "/api/admin/users", map[string]any{"email": "everywhere@example.test", "name": "T"})
+	user, _ := ts.login("everywhere@example.test", tp.Password)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.url+"/api/openapi.json", nil)
+	_, _, body := ts.raw(req)
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[string]bool{"GET /api/users/me": true, "PATCH /api/users/me": true, "POST /api/auth/logout": true}
+	id := "00000000-0000-4000-8000-0000000000aa"
+	n := 0
+	for path, ops := range doc.Paths {
+		if !strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/api/auth/") && path != "/api/auth/logout" ||
+			path == "/api/early-access" || strings.Contains(path, "/invoke") {
+			continue // public routes take no credential; an invocation answers as the function's caller
+		}
+		for method := range ops {
+			method = strings.ToUpper(method)
+			if allowed[method+" "+path] {
+				continue
+			}
+			p := strings.NewReplacer("{id}", id, "{user_id}", id, "{session}", id, "{role}", "containers", "{access_key}", "BKX",
+				"{key_id}", id, "{version}", "1", "{execution_id}", id).Replace(path)
+			wantStatus(t, user.Do(ctx, method, p, nil, nil), http.StatusForbidden, "password-change-required")
+			n++
+		}
+	}
+	if n < 60 {
+		t.Fatalf("only %d routes tried", n)
 	}
 }
