@@ -155,9 +155,9 @@ type FunctionFilter struct {
 	// SharedWithOrg, with OwnerID, also selects the functions other
 	// members of this organisation share with it (visibility organization).
 	SharedWithOrg string
-	Name    string // substring match on the name
-	Status  FunctionStatus
-	Page    Page
+	Name          string // substring match on the name
+	Status        FunctionStatus
+	Page          Page
 }
 
 // ExecutionFilter selects executions of one function, newest first.

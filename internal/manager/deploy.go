@@ -139,13 +139,8 @@ func (m *Manager) receive(w http.ResponseWriter, r *http.Request, limit int64, w
 	return f.Name(), h.Sum(nil), n, nil
 }
 
-func tooLarge(what string, limit int64) error {
-	return problem(http.StatusRequestEntityTooLarge, codeBodyTooLarge,
-		fmt.Sprintf("the %s is larger than this server's limit of %d MiB", what, limit>>20))
-}
-
-// tooLargeUnder is tooLarge naming the limit that applies (the server's or
-// a tier's), in bytes when under a MiB.
+// tooLargeUnder refuses an upload over the limit that applies (the
+// server's or a tier's), naming it, in bytes when under a MiB.
 func tooLargeUnder(what string, limit int64, name string) error {
 	size := fmt.Sprintf("%d MiB", limit>>20)
 	if limit < 1<<20 {

@@ -3,7 +3,6 @@ package manager
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 
 	"github.com/berth-platform/berth"
@@ -85,18 +84,4 @@ func (m *Manager) tierOf(ctx context.Context, u *berth.User) (*berth.Tier, error
 		return t, err
 	}
 	return &berth.Tier{ID: berth.DefaultTierID, Name: "default", FeatureRoles: []berth.FeatureRole{berth.FeaturePublicFunctions}}, nil
-}
-
-// requireFeature refuses, with 403 feature-role-required, a principal
-// without the feature role r.
-func (m *Manager) requireFeature(ctx context.Context, p *Principal, r berth.FeatureRole, doing string) error {
-	e, err := m.entitlementsOf(ctx, p.User)
-	if err != nil {
-		return err
-	}
-	if !e.has(r) {
-		return problem(http.StatusForbidden, codeFeatureRole, doing+" needs the feature role "+string(r)+
-			", which your account does not have (neither from its tier "+e.tier.Name+" nor granted); ask an administrator")
-	}
-	return nil
 }

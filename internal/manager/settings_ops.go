@@ -39,9 +39,6 @@ const (
 	setMail         = "mail"
 )
 
-// maxCapacity bounds early_access_capacity: a number beyond it is a typo.
-const maxCapacity = 10_000_000
-
 // platformSettings are the settings in effect.
 type platformSettings struct {
 	RegistrationMode    string

@@ -245,7 +245,7 @@ func generate(ctx context.Context, s *sqlstore.Store, n int, pgDialect bool) (*p
 		return nil, err
 	}
 	// Planner statistics and PostgreSQL's visibility map, as autovacuum
-	// (or SQLite's optimize) would leave them after a bulk load.
+	// (or a periodic analysis on SQLite) would leave them after a bulk load.
 	settle := "ANALYZE" //nolint:misspell // the SQL keyword
 	if pgDialect {
 		settle = "VACUUM ANALYZE" //nolint:misspell // the SQL keyword
@@ -368,4 +368,6 @@ func write(dir string, r *Report) error {
 	return nil
 }
 
-func msec(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+func msec(d time.Duration) string {
+	return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -44,7 +45,9 @@ var Dialect = sqlstore.Dialect{
 // has it; another program writing accounts into this database must not.
 const foldFunction = "berth_fold"
 
-func init() {
+// registerFunctions registers foldFunction with the driver, once, before
+// the first connection that may need it (Open, Migrate).
+var registerFunctions = sync.OnceFunc(func() {
 	sqlite.MustRegisterDeterministicScalarFunction(foldFunction, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		switch v := args[0].(type) {
 		case string:
@@ -54,7 +57,7 @@ func init() {
 		}
 		return nil, fmt.Errorf("%s: want text, got %T", foldFunction, args[0])
 	})
-}
+})
 
 // userSearch matches through the users_search trigram table (migration
 // 9). Its LIKE is served by the index only without an ESCAPE clause, so
@@ -92,6 +95,7 @@ func isUnavailable(err error) bool {
 // pending migrations and returns the store. The file and its -wal and -shm
 // are readable by their owner only (0600), whatever the umask.
 func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+	registerFunctions()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("sqlite: create directory: %w", err)
 	}
@@ -151,5 +155,6 @@ func private(path string) error {
 
 // Migrate applies the pending migrations.
 func Migrate(ctx context.Context, db *sql.DB) error {
+	registerFunctions()
 	return sqlstore.Migrate(ctx, db, goose.DialectSQLite3, migrations)
 }
