@@ -3,6 +3,7 @@ package manager_test
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/client"
+	"github.com/berth-platform/berth/internal/mail/mailtest"
 )
 
 type tempPassword struct {
@@ -861,4 +863,55 @@ func TestQuotaRaceAndTemporaryPasswordEverywhere(t *testing.T) {
 	if n < 60 {
 		t.Fatalf("only %d routes tried", n)
 	}
+}
+
+// TestTemporaryPasswordByMail: with mail configured, a new account's
+// temporary password goes to its address over SMTP (a real Mailpit) and
+// not into the answer; a mail server that refuses makes the answer carry
+// the password and why mailing failed, so no password is ever lost.
+func TestTemporaryPasswordByMail(t *testing.T) {
+	smtp := mailtest.Start(t)
+	ts := startServer(t)
+	admin, _ := ts.login(ts.admin, ts.adminPW)
+	do(t, admin, http.MethodPatch, "/api/admin/settings", map[string]any{"mail": map[string]any{
+		"from": "berth@example.test", "smtp_host": smtp.SMTPHost, "smtp_port": smtp.SMTPPort, "smtp_security": "none"}})
+	created := post[tempPassword](t, admin, "/api/admin/users", map[string]any{"email": "mailed@example.test", "name": "Mailed Person"})
+	if !created.Mailed || created.Password != "" || created.MailError != "" {
+		t.Fatalf("with mail configured: %+v", created)
+	}
+	got := smtp.WaitFor(t, "mailed@example.test", 10*time.Second)
+	const marker = "Temporary password: "
+	i := strings.Index(got.Text, marker)
+	if i < 0 || got.Subject != "Your berth account" || !strings.Contains(got.Text, "Mailed Person") {
+		t.Fatalf("the mail: %+v", got)
+	}
+	pw := strings.Fields(got.Text[i+len(marker):])[0]
+	if _, tok := ts.login("mailed@example.test", pw); !tok.User.PasswordChangeRequired {
+		t.Fatal("the mailed password does not sign in as a temporary one")
+	}
+	if strings.Contains(ts.logs.String(), pw) {
+		t.Fatal("the temporary password is in the log")
+	}
+
+	// A mail server that is not there: the admin gets the password instead.
+	do(t, admin, http.MethodPatch, "/api/admin/settings", map[string]any{"mail": map[string]any{"smtp_port": freePort(t)}})
+	fallback := post[tempPassword](t, admin, "/api/admin/users", map[string]any{"email": "unmailed@example.test", "name": "U"})
+	if fallback.Mailed || fallback.Password == "" || !strings.Contains(fallback.MailError, "smtp") {
+		t.Fatalf("with an unreachable mail server: %+v", fallback)
+	}
+	if _, tok := ts.login("unmailed@example.test", fallback.Password); !tok.User.PasswordChangeRequired {
+		t.Fatal("the shown password does not sign in")
+	}
+}
+
+// freePort is a loopback port nothing listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	return port
 }
