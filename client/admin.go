@@ -19,6 +19,8 @@ type UserList struct {
 // UserQuery selects accounts for AdminUsers; zero fields match everything.
 type UserQuery struct {
 	Query, Status, Role, AdminRole string
+	// OrganizationID, TierID, FeatureRole and GroupID select members.
+	OrganizationID, TierID, FeatureRole, GroupID string
 	// Sort is email (default), name or created_at, with a leading "-" for
 	// descending.
 	Sort          string
@@ -28,7 +30,8 @@ type UserQuery struct {
 // AdminUsers lists accounts (administrators, viewers included).
 func (c *Client) AdminUsers(ctx context.Context, q UserQuery) (*UserList, error) {
 	v := url.Values{}
-	for k, s := range map[string]string{"q": q.Query, "status": q.Status, "role": q.Role, "admin_role": q.AdminRole, "sort": q.Sort} {
+	for k, s := range map[string]string{"q": q.Query, "status": q.Status, "role": q.Role, "admin_role": q.AdminRole, "sort": q.Sort,
+		"organization_id": q.OrganizationID, "tier_id": q.TierID, "feature_role": q.FeatureRole, "group_id": q.GroupID} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -68,6 +71,10 @@ type UserPatch struct {
 	Name      *string `json:"name,omitempty"`
 	Role      *string `json:"role,omitempty"`
 	AdminRole *string `json:"admin_role,omitempty"`
+	// TierID puts the account on a tier of its own ("" for none);
+	// OrganizationID moves it into an organisation as a member ("" out).
+	TierID         *string `json:"tier_id,omitempty"`
+	OrganizationID *string `json:"organization_id,omitempty"`
 }
 
 // AdminUpdateUser renames an account or changes its role (full

@@ -16,20 +16,21 @@ func (a *app) adminCommand() *cobra.Command {
 	users := group(&cobra.Command{
 		Use:     "users",
 		Aliases: []string{"user"},
-		Short:   "List, block and enable accounts",
+		Short:   "Create, list, block and enable accounts; their tiers, organisations and feature roles",
 		Long: `A USER is the account's id (a UUID) or its email. Listing is open to every
 administrator, viewers included; blocking and enabling are for full
 administrators.`,
 		Example: `  berth admin users list --status blocked
   berth admin users block ada@example.test --reason "abuse report 42"
   berth admin users enable ada@example.test`,
-	}, a.adminUsersListCommand(), a.adminUsersGetCommand(), a.adminUsersSetCommand(), a.adminUsersBlockCommand(), a.adminUsersEnableCommand(),
-		a.adminUsersDeleteCommand(), a.adminUsersRestoreCommand(), a.adminUsersSessionsCommand(), a.adminUsersEndSessionCommand())
+	}, a.adminUsersListCommand(), a.adminUsersGetCommand(), a.adminUsersCreateCommand(), a.adminUsersSetCommand(), a.adminUsersBlockCommand(),
+		a.adminUsersEnableCommand(), a.adminUsersDeleteCommand(), a.adminUsersRestoreCommand(), a.adminUsersTemporaryPasswordCommand(),
+		a.adminUsersRolesCommand(), a.adminUsersSessionsCommand(), a.adminUsersEndSessionCommand())
 	cmd := group(&cobra.Command{
 		Use:     "admin",
 		Short:   "Administer the platform (administrators only)",
-		Example: "  berth admin users list -q ada\n  berth admin users block ada@example.test --reason spam",
-	}, users)
+		Example: "  berth admin users list -q ada\n  berth admin users block ada@example.test --reason spam\n  berth admin tiers list",
+	}, users, a.adminTiersCommand(), a.adminOrgsCommand(), a.adminGroupsCommand(), a.adminEarlyAccessCommand(), a.adminSettingsCommand())
 	return a.contextFlags(cmd)
 }
 
@@ -79,6 +80,10 @@ func (a *app) adminUsersListCommand() *cobra.Command {
 	f.StringVar(&q.Role, "role", "", "user or admin")
 	f.StringVar(&q.AdminRole, "admin-role", "", "full_admin or viewer")
 	f.StringVar(&q.Sort, "sort", "", "email (default), name or created_at; a leading - for descending")
+	f.StringVar(&q.OrganizationID, "org-id", "", "only members of this organisation (its id)")
+	f.StringVar(&q.TierID, "tier-id", "", "only accounts on this tier of their own (its id)")
+	f.StringVar(&q.FeatureRole, "feature-role", "", "only accounts granted this feature role (containers, public-functions)")
+	f.StringVar(&q.GroupID, "group-id", "", "only members of this group (its id)")
 	f.IntVar(&q.Page, "page", 1, "the page, from 1")
 	f.IntVar(&q.PerPage, "per-page", 50, "accounts per page (1–100)")
 	out.register(cmd)
@@ -152,9 +157,21 @@ func (a *app) printUser(w io.Writer, u *client.User) error {
 
 func (a *app) adminUsersGetCommand() *cobra.Command {
 	var out output
-	cmd := a.adminUserCommand("get USER", "Show one account", "  berth admin users get ada@example.test\n  berth admin users get 1f0e… -o json",
-		func(_ *cobra.Command, _ *session, u *client.User) error {
-			return out.print(a.env.Stdout, u, func(w io.Writer) error { return a.printUser(w, u) })
+	cmd := a.adminUserCommand("get USER", "Show one account, with its tier, feature roles and groups",
+		"  berth admin users get ada@example.test\n  berth admin users get 1f0e… -o json",
+		func(cmd *cobra.Command, s *session, u *client.User) error {
+			d, err := s.c.AdminUserDetail(cmd.Context(), u.ID)
+			if err != nil {
+				return err
+			}
+			return out.print(a.env.Stdout, d, func(w io.Writer) error {
+				if err := a.printUser(w, &d.User); err != nil {
+					return err
+				}
+				return fields(w, "Tier", d.Tier.Name, "Feature roles", orDash(strings.Join(d.FeatureRoles, ", ")),
+					"Own grants", orDash(strings.Join(d.OwnRoles, ", ")), "Groups", orDash(strings.Join(d.Groups, ", ")),
+					"Organisation", orDash(d.OrganizationID)+" "+d.OrganizationRole)
+			})
 		})
 	out.register(cmd)
 	return cmd
@@ -163,8 +180,8 @@ func (a *app) adminUsersGetCommand() *cobra.Command {
 func (a *app) adminUsersSetCommand() *cobra.Command {
 	var out output
 	cmd := &cobra.Command{
-		Use:   "set USER name=TEXT | role=user|admin | admin-role=full_admin|viewer|none ...",
-		Short: "Rename an account or change its role",
+		Use:   "set USER name=TEXT | role=user|admin | admin-role=full_admin|viewer|none | tier=TIER|default | org=ORG|none ...",
+		Short: "Rename an account, or change its role, tier or organisation",
 		Long: `Promote with role=admin admin-role=full_admin (or viewer); demote with
 role=user. Nobody changes their own role, and the last active full
 administrator stays one.`,
@@ -191,13 +208,39 @@ administrator stays one.`,
 						return usagef("admin-role=%s: use full_admin, viewer or none", v)
 					}
 					p.AdminRole = &v
+				case "tier", "org":
+					// Resolved below, with a session.
 				default:
-					return usagef("unknown setting %q: use name, role or admin-role", k)
+					return usagef("unknown setting %q: use name, role, admin-role, tier or org", k)
 				}
 			}
 			s, err := a.session()
 			if err != nil {
 				return err
+			}
+			for _, kv := range argv[1:] {
+				k, v, _ := strings.Cut(kv, "=")
+				id := ""
+				switch {
+				case k == "tier" && v != "" && v != "default":
+					t, err := s.resolveTier(cmd.Context(), v)
+					if err != nil {
+						return err
+					}
+					id = t.ID
+				case k == "org" && v != "" && v != "none":
+					o, err := s.resolveOrg(cmd.Context(), v)
+					if err != nil {
+						return err
+					}
+					id = o.ID
+				}
+				switch k {
+				case "tier":
+					p.TierID = &id
+				case "org":
+					p.OrganizationID = &id
+				}
 			}
 			u, err := s.resolveUser(cmd.Context(), argv[0])
 			if err != nil {

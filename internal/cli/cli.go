@@ -30,6 +30,7 @@ func Commands(env *Env) []*cobra.Command {
 		a.keypairCommand(),
 		a.statsCommand(),
 		a.adminCommand(),
+		a.usageCommand(),
 		a.signCommand(),
 		a.curlCommand(),
 		completionCommand(),

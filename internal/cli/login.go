@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -83,6 +85,12 @@ func (a *app) login(ctx context.Context, server, email string, passwordStdin boo
 	if err != nil {
 		return err
 	}
+	if tokens.User.PasswordChangeRequired {
+		if err := a.choosePassword(ctx, bearer, password, passwordStdin); err != nil {
+			_ = bearer.Logout(ctx, false)
+			return err
+		}
+	}
 	kp, err := bearer.CreateKeypair(ctx, "berth CLI on "+hostname())
 	if err != nil {
 		_ = bearer.Logout(ctx, false)
@@ -105,6 +113,40 @@ func (a *app) login(ctx context.Context, server, email string, passwordStdin boo
 	}
 	fmt.Fprintf(a.env.Stdout, "Logged in to %s as %s (context %q, keypair %s).\n", server, tokens.User.Email, name, kp.AccessKey)
 	return nil
+}
+
+// choosePassword replaces a temporary password, which allows nothing else:
+// it asks for a new one twice on the terminal.
+func (a *app) choosePassword(ctx context.Context, c *client.Client, current string, stdin bool) error {
+	if stdin || !isTerminal(a.env.Stdin) {
+		return usagef("this account has a temporary password, which must be changed before anything else: " +
+			"run 'berth login' on a terminal to choose a new one, or change it in the dashboard")
+	}
+	fmt.Fprintln(a.env.Stderr, "This account has a temporary password: choose your own (12 characters or more).")
+	for {
+		next, err := a.env.promptSecret("new password", "run berth login on a terminal")
+		if err != nil {
+			return err
+		}
+		again, err := a.env.promptSecret("new password again", "run berth login on a terminal")
+		if err != nil {
+			return err
+		}
+		if next != again {
+			fmt.Fprintln(a.env.Stderr, "The two do not match; try again.")
+			continue
+		}
+		_, err = c.UpdateMe(ctx, client.UpdateMe{Password: &next, CurrentPassword: &current})
+		var ce *client.Error
+		if errors.As(err, &ce) && ce.Status == http.StatusUnprocessableEntity {
+			fmt.Fprintln(a.env.Stderr, ce.Detail)
+			continue // the policy refused it: ask again
+		}
+		if err == nil {
+			fmt.Fprintln(a.env.Stderr, "Password changed.")
+		}
+		return err
+	}
 }
 
 // loginTarget picks the context a login writes and its server. The name
