@@ -267,6 +267,7 @@ func (a *app) adminTiersCommand() *cobra.Command {
 	var listOut, showOut, createOut, updateOut output
 	list := &cobra.Command{
 		Use: "list", Aliases: []string{"ls"}, Short: "Every tier with its limits", Args: args(0, 0, "no arguments"),
+		Example: "  berth admin tiers list\n  berth admin tiers list -o json",
 		RunE: authed(func(cmd *cobra.Command, _ []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -293,6 +294,7 @@ func (a *app) adminTiersCommand() *cobra.Command {
 	listOut.register(list)
 	show := &cobra.Command{
 		Use: "show TIER", Short: "One tier, with how many accounts and organisations are on it", Args: args(1, 1, "a TIER (id or name)"),
+		Example: "  berth admin tiers show pro",
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -360,6 +362,7 @@ func (a *app) adminTiersCommand() *cobra.Command {
 	updateOut.register(update)
 	del := &cobra.Command{
 		Use: "delete TIER", Short: "Delete a tier nobody is on", Args: args(1, 1, "a TIER (id or name)"),
+		Example: "  berth admin tiers delete trial",
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -415,6 +418,7 @@ func (a *app) adminOrgsCommand() *cobra.Command {
 	var page int
 	list := &cobra.Command{
 		Use: "list [--page N]", Aliases: []string{"ls"}, Short: "Organisations with their member counts", Args: args(0, 0, "no arguments"),
+		Example: "  berth admin orgs list\n  berth admin orgs list --page 2 -o json",
 		RunE: authed(func(cmd *cobra.Command, _ []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -437,6 +441,7 @@ func (a *app) adminOrgsCommand() *cobra.Command {
 	listOut.register(list)
 	show := &cobra.Command{
 		Use: "show ORG", Short: "One organisation", Args: args(1, 1, "an ORG (id or name)"),
+		Example: "  berth admin orgs show Acme",
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -454,6 +459,7 @@ func (a *app) adminOrgsCommand() *cobra.Command {
 	showOut.register(show)
 	members := &cobra.Command{
 		Use: "members ORG", Short: "The members of an organisation", Args: args(1, 1, "an ORG (id or name)"),
+		Example: "  berth admin orgs members Acme",
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -525,6 +531,7 @@ func (a *app) adminOrgsCommand() *cobra.Command {
 	}
 	del := &cobra.Command{
 		Use: "delete ORG", Short: "Delete an organisation without members", Args: args(1, 1, "an ORG (id or name)"),
+		Example: "  berth admin orgs delete Acme",
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -569,6 +576,7 @@ func (a *app) adminOrgsCommand() *cobra.Command {
 	add.Flags().StringVar(&role, "role", "member", "owner or member")
 	remove := &cobra.Command{
 		Use: "remove-member ORG USER", Short: "End a membership", Args: args(2, 2, "an ORG and a USER"),
+		Example: "  berth admin orgs remove-member Acme ada@example.test",
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -612,6 +620,7 @@ func (a *app) adminGroupsCommand() *cobra.Command {
 	var listOut, showOut output
 	list := &cobra.Command{
 		Use: "list", Aliases: []string{"ls"}, Short: "Every group with its member count", Args: args(0, 0, "no arguments"),
+		Example: "  berth admin groups list",
 		RunE: authed(func(cmd *cobra.Command, _ []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -633,6 +642,7 @@ func (a *app) adminGroupsCommand() *cobra.Command {
 	listOut.register(list)
 	show := &cobra.Command{
 		Use: "show GROUP", Short: "One group with its members", Args: args(1, 1, "a GROUP (id or name)"),
+		Example: "  berth admin groups show billing",
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -684,6 +694,7 @@ func (a *app) adminGroupsCommand() *cobra.Command {
 	}
 	update := &cobra.Command{
 		Use: "update GROUP KEY=VALUE...", Short: "Rename a group or change its description", Args: args(2, -1, "a GROUP and KEY=VALUE settings"),
+		Example: "  berth admin groups update billing name=finance",
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -706,6 +717,7 @@ func (a *app) adminGroupsCommand() *cobra.Command {
 	}
 	del := &cobra.Command{
 		Use: "delete GROUP", Short: "Delete a group and its memberships", Args: args(1, 1, "a GROUP (id or name)"),
+		Example: "  berth admin groups delete billing",
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -725,6 +737,7 @@ func (a *app) adminGroupsCommand() *cobra.Command {
 	member := func(use, short string, add bool) *cobra.Command {
 		return &cobra.Command{
 			Use: use, Short: short, Args: args(2, 2, "a GROUP and a USER"),
+			Example: "  berth admin groups " + strings.Fields(use)[0] + " billing ada@example.test",
 			RunE: authed(func(cmd *cobra.Command, argv []string) error {
 				s, err := a.session()
 				if err != nil {
@@ -768,7 +781,8 @@ func (a *app) adminEarlyAccessCommand() *cobra.Command {
 	var page int
 	list := &cobra.Command{
 		Use: "list [--status pending|approved|rejected]", Aliases: []string{"ls"}, Short: "Early-access requests, oldest first",
-		Args: args(0, 0, "no arguments"),
+		Example: "  berth admin early-access list\n  berth admin early-access list --status rejected -o json",
+		Args:    args(0, 0, "no arguments"),
 		RunE: authed(func(cmd *cobra.Command, _ []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -797,6 +811,7 @@ func (a *app) adminEarlyAccessCommand() *cobra.Command {
 	listOut.register(list)
 	approve := &cobra.Command{
 		Use: "approve REQUEST-ID", Short: "Approve a request: the account is created with a temporary password", Args: args(1, 1, "a request's id"),
+		Example: "  berth admin early-access approve 5c1e0f3a-…",
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -813,6 +828,7 @@ func (a *app) adminEarlyAccessCommand() *cobra.Command {
 	var reason string
 	reject := &cobra.Command{
 		Use: "reject REQUEST-ID --reason TEXT", Short: "Reject a request", Args: args(1, 1, "a request's id"),
+		Example: "  berth admin early-access reject 5c1e0f3a-… --reason 'not a company address'",
 		RunE: authed(func(cmd *cobra.Command, argv []string) error {
 			if strings.TrimSpace(reason) == "" {
 				return usagef("--reason is required: it is kept for the administrators")
@@ -849,6 +865,7 @@ func (a *app) adminSettingsCommand() *cobra.Command {
 	var showOut, setOut output
 	show := &cobra.Command{
 		Use: "show", Short: "The platform settings (the SMTP password only as set or not)", Args: args(0, 0, "no arguments"),
+		Example: "  berth admin settings show\n  berth admin settings show -o json",
 		RunE: authed(func(cmd *cobra.Command, _ []string) error {
 			s, err := a.session()
 			if err != nil {
@@ -953,9 +970,10 @@ argument: read it with --smtp-password-stdin or --smtp-password-prompt.`,
 func (a *app) usageCommand() *cobra.Command {
 	var out output
 	cmd := &cobra.Command{
-		Use:   "usage",
-		Short: "Your tier's limits and what you use of them",
-		Args:  args(0, 0, "no arguments"),
+		Use:     "usage",
+		Short:   "Your tier's limits and what you use of them",
+		Example: "  berth usage\n  berth usage -o json",
+		Args:    args(0, 0, "no arguments"),
 		RunE: authed(func(cmd *cobra.Command, _ []string) error {
 			s, err := a.session()
 			if err != nil {
