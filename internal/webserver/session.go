@@ -42,10 +42,13 @@ type User struct {
 	Name      string `json:"name"`
 	Role      string `json:"role"`
 	AdminRole string `json:"admin_role,omitempty"`
+	// PasswordChangeRequired: the account holds a temporary password; the
+	// dashboard asks for a new one before anything else.
+	PasswordChangeRequired bool `json:"password_change_required,omitempty"`
 }
 
-func userOf(s *websession.Session) *User {
-	return &User{ID: s.UserID, Email: s.Email, Name: s.Name, Role: s.Role, AdminRole: s.AdminRole}
+func userOf(s *websession.Session, passwordChange bool) *User {
+	return &User{ID: s.UserID, Email: s.Email, Name: s.Name, Role: s.Role, AdminRole: s.AdminRole, PasswordChangeRequired: passwordChange}
 }
 
 func (s *Server) cookieName(r *http.Request) string {
@@ -197,11 +200,12 @@ type authorizeAnswer struct {
 	SecretKey string    `json:"secret_key"`
 	ExpiresAt time.Time `json:"expires_at"`
 	User      struct {
-		ID        string `json:"id"`
-		Email     string `json:"email"`
-		Name      string `json:"name"`
-		Role      string `json:"role"`
-		AdminRole string `json:"admin_role"`
+		ID             string `json:"id"`
+		Email          string `json:"email"`
+		Name           string `json:"name"`
+		Role           string `json:"role"`
+		AdminRole      string `json:"admin_role"`
+		PasswordChange bool   `json:"password_change_required"`
 	} `json:"user"`
 }
 
@@ -281,7 +285,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(c.Next), http.StatusSeeOther)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"authenticated": true, "user": userOf(sess)})
+	writeJSON(w, http.StatusOK, map[string]any{"authenticated": true, "user": userOf(sess, ans.User.PasswordChange)})
 }
 
 // upstreamProblem is what the manager answered when it refused.
@@ -385,7 +389,7 @@ func (s *Server) loginCheck(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"authenticated": false})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"authenticated": true, "user": userOf(cur.sess),
+	writeJSON(w, http.StatusOK, map[string]any{"authenticated": true, "user": userOf(cur.sess, cur.passwordChange),
 		"expires_at": cur.sess.IdleEnd(s.o.Sessions.Options().Idle)})
 }
 

@@ -2,6 +2,7 @@ package webserver_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -44,8 +45,17 @@ func TestValidateGroupsAndTemporaryPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := st.browser()
-	if a := u.login("temp@example.test", created.Password); a.status != http.StatusOK {
+	a := u.login("temp@example.test", created.Password)
+	if a.status != http.StatusOK {
 		t.Fatalf("sign-in with a temporary password: %d %s", a.status, a.body)
+	}
+	// The dashboard learns it must ask for a new password, at sign-in and
+	// from login-check.
+	if user, _ := a.json(t)["user"].(map[string]any); user["password_change_required"] != true {
+		t.Fatalf("the sign-in answer does not say a change is required: %s", a.body)
+	}
+	if c := u.do(http.MethodGet, "/server/login-check", nil, nil); !strings.Contains(string(c.body), `"password_change_required":true`) {
+		t.Fatalf("login-check does not say a change is required: %s", c.body)
 	}
 	if v := u.do(http.MethodGet, "/session/validate", nil, nil); v.status != http.StatusForbidden || v.json(t)["reason"] != "password-change-required" {
 		t.Fatalf("validate with a temporary password: %d %s", v.status, v.body)
