@@ -205,9 +205,10 @@ func (m *Manager) temporaryPassword(ctx context.Context, in *UserIDParam) (*temp
 }
 
 // passwordChangeRoutes are what an account with a temporary password may
-// call: read itself, change the password, sign out.
+// call: read itself, change the password, sign out, and what anyone may
+// (the sign-in options, which a page asks for whoever is signed in).
 var passwordChangeRoutes = map[string]bool{
-	"GET /api/users/me": true, "PATCH /api/users/me": true, "POST /api/auth/logout": true,
+	"GET /api/users/me": true, "PATCH /api/users/me": true, "POST /api/auth/logout": true, "GET /api/auth/options": true,
 }
 
 // errPasswordChange refuses every other call.

@@ -171,3 +171,27 @@ test('a read-only admin sees the accounts and can change none', async ({ page, s
   const r = await viewerAPI.call('POST', `/api/admin/users/${grace.id}/block`, { data: { reason: 'not allowed' } });
   expect(r.status(), 'a read-only admin cannot block').toBe(403);
 });
+
+test('an account an admin creates must choose its own password first', async ({ page, signIn, shot, adminClient, api }) => {
+  const email = `temp-${Date.now()}@example.com`;
+  const made = await adminClient.json<{ temporary_password: string; mailed: boolean }>('POST', '/api/admin/users', {
+    email,
+    name: 'Tem Porary',
+  });
+  expect(made.mailed, 'no mail is configured: the password comes back').toBe(false);
+  await signIn({ email, password: made.temporary_password });
+  await page.goto('/functions');
+  await expect(page.getByRole('heading', { name: 'Choose your password' })).toBeVisible();
+  // The server refuses everything else meanwhile, the dashboard asks nothing else.
+  const meanwhile = await Client.login(api, { email, password: made.temporary_password });
+  expect((await meanwhile.call('GET', '/api/functions')).status()).toBe(403);
+  await shot('39-choose-password');
+  const mine = 'my very own long passphrase 42';
+  await page.getByLabel('Temporary password').fill(made.temporary_password);
+  await page.getByLabel('New password', { exact: true }).fill(mine);
+  await page.getByLabel('New password, again').fill(mine);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByText('You have no functions yet')).toBeVisible();
+  const after = await Client.login(api, { email, password: mine });
+  expect((await after.call('GET', '/api/functions')).status()).toBe(200);
+});

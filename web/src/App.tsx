@@ -17,6 +17,7 @@ const FunctionPage = lazy(() => import('./pages/function/FunctionPage'));
 const ProfilePage = lazy(() => import('./pages/ProfilePage'));
 const AdminPage = lazy(() => import('./pages/admin/AdminPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
+const ChoosePasswordPage = lazy(() => import('./pages/ChoosePasswordPage'));
 
 /** RequireAuth shows its children to a signed-in user, else sends them to sign in. */
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -32,6 +33,8 @@ function RequireAuth({ children }: { children: ReactNode }) {
         : signInPath(loc.pathname + loc.search + loc.hash, state.reason);
     return <Navigate to={to} replace />;
   }
+  // A temporary password allows nothing but its change.
+  if (state.user.password_change_required) return page(<ChoosePasswordPage />);
   return <>{children}</>;
 }
 

@@ -13,6 +13,8 @@ export interface User {
   role: Role;
   admin_role?: AdminRole;
   status?: UserStatus;
+  /** The account holds a temporary password: it must choose its own first. */
+  password_change_required?: boolean;
   created_at?: string;
 }
 
@@ -24,10 +26,11 @@ export interface LoginCheck {
 
 export interface AuthOptions {
   registration: boolean;
+  registration_mode?: 'open' | 'early_access' | 'invite' | 'closed';
   min_password_length: number;
 }
 
-export type Visibility = 'private' | 'public';
+export type Visibility = 'private' | 'organization' | 'public';
 export type FunctionStatus = 'initialized' | 'active' | 'pending_deletion';
 
 export interface Settings {

@@ -93,7 +93,21 @@ function AccountCard() {
   );
 }
 
-function PasswordCard() {
+/**
+ * PasswordCard changes the password. The forced change of a temporary
+ * password uses it too, with its own title and intro and onChanged.
+ */
+export function PasswordCard({
+  title = 'Password',
+  intro = 'Changing it signs you out everywhere else (other browsers and API tokens). CLI keypairs keep working.',
+  currentLabel = 'Current password',
+  onChanged,
+}: {
+  title?: string;
+  intro?: string;
+  currentLabel?: string;
+  onChanged?: () => void;
+}) {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
@@ -127,6 +141,7 @@ function PasswordCard() {
       setNext('');
       setAgain('');
       setDone(true);
+      onChanged?.();
     } catch (err) {
       setError(err);
     } finally {
@@ -136,8 +151,8 @@ function PasswordCard() {
 
   return (
     <section className="card" aria-labelledby="password-title">
-      <h2 id="password-title">Password</h2>
-      <p className="muted">Changing it signs you out everywhere else (other browsers and API tokens). CLI keypairs keep working.</p>
+      <h2 id="password-title">{title}</h2>
+      <p className="muted">{intro}</p>
       <form onSubmit={submit} noValidate className="form-narrow">
         <ErrorAlert error={error} title="The password was not changed." shownFields={['password', 'current_password']} />
         {done && (
@@ -145,7 +160,7 @@ function PasswordCard() {
             Your password is changed.
           </p>
         )}
-        <Field label="Current password" error={fields.current_password}>
+        <Field label={currentLabel} error={fields.current_password}>
           <input className="input" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />
         </Field>
         <Field label="New password" error={fields.password} hint={`At least ${min} characters; not a common password.`}>

@@ -70,7 +70,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => setUnauthorizedHandler(null);
   }, [navigate]);
 
-  const signedIn = state.status === 'signed-in';
+  // A temporary password allows nothing but its change: no preferences yet.
+  const signedIn = state.status === 'signed-in' && !state.user.password_change_required;
   useEffect(() => {
     if (!signedIn) return;
     let live = true;
