@@ -12,6 +12,7 @@ import type {
   DeletionStatus,
   Deployment,
   DeployResult,
+  EarlyAccessRequest,
   Execution,
   ExecutionStatus,
   Fn,
@@ -20,10 +21,14 @@ import type {
   Keypair,
   LoginCheck,
   Page,
+  PlatformSettings,
   Preferences,
   Role,
   Series,
+  SettingsChange,
   SettingsPatch,
+  TemporaryPassword,
+  TierSummary,
   User,
   UserPatch,
   UserSessions,
@@ -160,6 +165,18 @@ export const admin = {
   endSession: (id: string, session: string) =>
     request<void>(userPath(id) + '/sessions/' + encodeURIComponent(session), { method: 'DELETE' }),
   audit: (p: AuditParams, signal?: AbortSignal) => request<Page<AuditEntry>>('/api/admin/audit' + query({ ...p }), { signal }),
+  settings: (signal?: AbortSignal) => request<PlatformSettings>('/api/admin/settings', { signal }),
+  updateSettings: (change: SettingsChange) => request<PlatformSettings>('/api/admin/settings', { method: 'PATCH', body: change }),
+  tiers: (signal?: AbortSignal) => request<{ items: TierSummary[] }>('/api/admin/tiers', { signal }),
+  earlyAccess: (status: string, page: number, signal?: AbortSignal) =>
+    request<Page<EarlyAccessRequest>>('/api/admin/early-access' + query({ status, page, per_page: 50 }), { signal }),
+  approveEarlyAccess: (id: string) =>
+    request<TemporaryPassword & { request: EarlyAccessRequest }>(
+      '/api/admin/early-access/' + encodeURIComponent(id) + '/approve',
+      { method: 'POST', body: {} },
+    ),
+  rejectEarlyAccess: (id: string, reason: string) =>
+    request<EarlyAccessRequest>('/api/admin/early-access/' + encodeURIComponent(id) + '/reject', { body: { reason } }),
 };
 
 /** artefactType is the Content-Type a deploy needs for a file, or null. */

@@ -251,3 +251,59 @@ export interface AuditEntry {
   outcome: 'success' | 'failure';
   detail?: string;
 }
+
+/** The platform settings (GET|PATCH /api/admin/settings). */
+export type RegistrationMode = 'open' | 'early_access' | 'invite' | 'closed';
+
+export interface MailSettings {
+  from: string;
+  smtp_host: string;
+  smtp_port: number;
+  smtp_username: string;
+  /** Write-only: "********" when set; sending it back keeps it, "" removes it. */
+  smtp_password: string;
+  smtp_security: 'starttls' | 'tls' | 'none';
+  configured: boolean;
+}
+
+export interface PlatformSettings {
+  registration_mode: RegistrationMode;
+  early_access_capacity: number;
+  default_tier_id: string;
+  mail: MailSettings;
+}
+
+export interface SettingsChange {
+  registration_mode?: RegistrationMode;
+  early_access_capacity?: number;
+  default_tier_id?: string;
+  mail?: Partial<Omit<MailSettings, 'configured'>>;
+}
+
+export interface TierSummary {
+  id: string;
+  name: string;
+  default: boolean;
+  built_in: boolean;
+}
+
+/** An early-access request (GET /api/admin/early-access). */
+export interface EarlyAccessRequest {
+  id: string;
+  email: string;
+  name: string;
+  reason: string;
+  status: 'pending' | 'approved' | 'rejected';
+  decision_reason?: string;
+  user_id?: string;
+  created_at: string;
+  decided_at?: string;
+}
+
+/** How a temporary password was handed over. */
+export interface TemporaryPassword {
+  user: User;
+  temporary_password?: string;
+  mailed: boolean;
+  mail_error?: string;
+}

@@ -4,6 +4,8 @@ import { usePageTitle } from '../../lib/usePageTitle';
 import { useSession } from '../../session/Session';
 import NotFoundPage from '../NotFoundPage';
 import { isAdmin, useCanChange } from './access';
+import { EarlyAccessPage } from './EarlyAccessPage';
+import { SettingsPage } from './SettingsPage';
 import { UserPage } from './UserPage';
 import { UsersPage } from './UsersPage';
 
@@ -11,7 +13,11 @@ import { UsersPage } from './UsersPage';
  * The sections of the admin area, each a route under /admin/. A new one is
  * an entry here and a <Route> below.
  */
-const sections = [{ to: 'users', label: 'Users' }];
+const sections = [
+  { to: 'users', label: 'Users' },
+  { to: 'early-access', label: 'Early access' },
+  { to: 'settings', label: 'Settings' },
+];
 
 /** AdminPage is the frame of /admin/*: the sections' tabs and their pages. */
 export default function AdminPage() {
@@ -49,6 +55,8 @@ export default function AdminPage() {
         <Route index element={<Navigate to="users" replace />} />
         <Route path="users" element={<UsersPage />} />
         <Route path="users/:id" element={<UserPage />} />
+        <Route path="early-access" element={<EarlyAccessPage />} />
+        <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Routes>
     </section>
