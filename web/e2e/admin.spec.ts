@@ -121,8 +121,11 @@ test('end a session; the account’s and the admin’s audit trails', async ({ p
   const trail = page.getByTestId('audit');
   await expect(trail.locator('[data-action="auth.register"]')).toHaveCount(1);
   await expect(trail.locator('[data-action="auth.login"]').first()).toBeVisible();
+  // The account's trail also holds what administrators did to it.
+  await page.reload();
+  await expect(page.getByTestId('audit').locator('[data-action="admin.session_end"]').first()).toBeVisible();
 
-  // What the admin did to the account is in the admin's own trail.
+  // And the admin's own trail has it too.
   await openUser(page, admin.email);
   await expect(page.getByText('This is you')).toBeVisible();
   const mine = page.getByTestId('audit');
@@ -194,4 +197,32 @@ test('an account an admin creates must choose its own password first', async ({ 
   await expect(page.getByText('You have no functions yet')).toBeVisible();
   const after = await Client.login(api, { email, password: mine });
   expect((await after.call('GET', '/api/functions')).status()).toBe(200);
+});
+
+test('create an account in the dashboard, then issue it a new temporary password', async ({ page, signIn, shot, api }) => {
+  const email = `made-${Date.now()}@example.com`;
+  await signIn(admin);
+  await page.goto('/admin/users');
+  await page.getByRole('button', { name: 'New account…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New account' });
+  await dialog.getByLabel('Email').fill(email);
+  await dialog.getByLabel('Name').fill('Made Here');
+  await dialog.getByLabel('Role').selectOption('viewer');
+  await shot('44-admin-new-account');
+  await dialog.getByRole('button', { name: 'Create account' }).click();
+  const first = (await page.getByTestId('secret-value').textContent()) ?? '';
+  expect(first.length).toBeGreaterThanOrEqual(20);
+  await page.getByRole('button', { name: 'I have copied the secret' }).click();
+  const made = await Client.login(api, { email, password: first });
+  expect((await made.call('GET', '/api/admin/users')).status(), 'a temporary password allows nothing').toBe(403);
+
+  await openUser(page, email);
+  await expect(page.getByText('temporary: the account must choose its own')).toBeVisible();
+  await page.getByRole('button', { name: 'New temporary password…' }).click();
+  await page.getByRole('button', { name: 'Issue a temporary password' }).click();
+  const second = (await page.getByTestId('secret-value').textContent()) ?? '';
+  expect(second).not.toBe(first);
+  await shot('45-admin-temporary-password');
+  expect((await made.call('GET', '/api/users/me')).status(), 'the new password ended the old login').toBe(401);
+  await Client.login(api, { email, password: second });
 });

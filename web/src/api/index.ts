@@ -147,6 +147,8 @@ export interface AuditParams {
   until?: string;
   page?: number;
   per_page?: number;
+  /** An account whose trail it is: what it did and what was done to it. */
+  subject?: string;
 }
 
 const userPath = (id: string) => `/api/admin/users/${encodeURIComponent(id)}`;
@@ -165,6 +167,9 @@ export const admin = {
   endSession: (id: string, session: string) =>
     request<void>(userPath(id) + '/sessions/' + encodeURIComponent(session), { method: 'DELETE' }),
   audit: (p: AuditParams, signal?: AbortSignal) => request<Page<AuditEntry>>('/api/admin/audit' + query({ ...p }), { signal }),
+  createUser: (u: { email: string; name: string; role?: Role; admin_role?: AdminRole }) =>
+    request<TemporaryPassword>('/api/admin/users', { body: u }),
+  temporaryPassword: (id: string) => request<TemporaryPassword>(userPath(id) + '/temporary-password', { method: 'POST', body: {} }),
   settings: (signal?: AbortSignal) => request<PlatformSettings>('/api/admin/settings', { signal }),
   updateSettings: (change: SettingsChange) => request<PlatformSettings>('/api/admin/settings', { method: 'PATCH', body: change }),
   tiers: (signal?: AbortSignal) => request<{ items: TierSummary[] }>('/api/admin/tiers', { signal }),

@@ -6,12 +6,12 @@ import { Dialog } from '../../components/Dialog';
 import { Empty, Loading } from '../../components/Feedback';
 import { Field } from '../../components/Field';
 import { RefreshButton } from '../../components/RefreshButton';
-import { SecretOnce } from '../../components/SecretOnce';
 import { useToast } from '../../components/Toasts';
 import { formatDateTime } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { ActionButton } from './access';
+import { TemporaryPasswordPanel } from './TemporaryPasswordPanel';
 
 const statuses = ['pending', 'approved', 'rejected'] as const;
 
@@ -86,15 +86,7 @@ export function EarlyAccessPage() {
         ))}
       </div>
       <ErrorAlert error={error} title="That did not work." />
-      {handed?.temporary_password && (
-        <SecretOnce kind="account's temporary password" idLabel="Account" id={handed.user.email} secret={handed.temporary_password}
-          onDone={() => setHanded(null)}>
-          <p className="muted">
-            Hand it to {handed.user.email}, who must choose their own at first sign-in.
-            {handed.mail_error && ` Mailing it failed: ${handed.mail_error}`}
-          </p>
-        </SecretOnce>
-      )}
+      {handed && <TemporaryPasswordPanel handed={handed} onDone={() => setHanded(null)} />}
       {list.error ? (
         <ErrorAlert error={list.error} title="The requests could not be loaded." />
       ) : !list.data ? (

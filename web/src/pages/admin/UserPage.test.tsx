@@ -145,7 +145,7 @@ describe('UserPage', () => {
     const { calls } = setup();
     const trail = await screen.findByTestId('audit');
     expect(within(trail).getByText('auth.login')).toBeTruthy();
-    expect(calls.some((c) => c.path === `/api/admin/audit?actor=${grace.id}&page=1&per_page=20`)).toBe(true);
+    expect(calls.some((c) => c.path === `/api/admin/audit?subject=${grace.id}&page=1&per_page=20`)).toBe(true);
   });
 
   it('disables every action for a read-only admin, saying why', async () => {

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { admin } from '../../api';
-import type { AdminRole, Role, UserSort, UserStatus } from '../../api/types';
+import type { AdminRole, Role, TemporaryPassword, UserSort, UserStatus } from '../../api/types';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Empty, Skeleton } from '../../components/Feedback';
 import { Pagination } from '../../components/Pagination';
@@ -9,7 +9,9 @@ import { StatusBadge, Time } from '../../components/Status';
 import { plural } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { usePageTitle } from '../../lib/usePageTitle';
-import { roleLabel } from './access';
+import { ActionButton, roleLabel } from './access';
+import { NewAccountDialog } from './NewAccountDialog';
+import { TemporaryPasswordPanel } from './TemporaryPasswordPanel';
 
 export const usersPerPage = 20;
 /** searchDelay is how long typing pauses before the search is sent. */
@@ -51,6 +53,8 @@ export function UsersPage() {
   const sort = (params.get('sort') ?? 'email') as UserSort;
   const page = Math.max(1, Number(params.get('page')) || 1);
   const [text, setText] = useState(q);
+  const [creating, setCreating] = useState(false);
+  const [handed, setHanded] = useState<TemporaryPassword | null>(null);
   const list = useAsync(
     (signal) => admin.users({ q, status, role, admin_role: adminRole, sort, page, per_page: usersPerPage }, signal),
     [q, status, role, adminRole, sort, page],
@@ -77,7 +81,22 @@ export function UsersPage() {
   const filtered = !!(q || status || role || adminRole);
   return (
     <section className="card" aria-labelledby="users-title">
-      <h2 id="users-title">Users</h2>
+      <div className="page-head">
+        <h2 id="users-title">Users</h2>
+        <ActionButton className="btn btn--primary" onClick={() => setCreating(true)}>
+          New account…
+        </ActionButton>
+      </div>
+      {handed && <TemporaryPasswordPanel handed={handed} onDone={() => setHanded(null)} />}
+      <NewAccountDialog
+        open={creating}
+        onClose={() => setCreating(false)}
+        onCreated={(t) => {
+          setCreating(false);
+          setHanded(t);
+          void list.reload();
+        }}
+      />
       <div className="toolbar" role="search">
         <div className="toolbar__field">
           <label htmlFor="users-q">Search</label>

@@ -10,13 +10,12 @@ import { useAsync } from '../../../lib/useAsync';
 export const auditPerPage = 20;
 
 /**
- * AuditCard is the account's audit trail: what it did, newest first. The
- * audit log is filtered by actor, so what administrators did to the
- * account is in the administrators' own trails.
+ * AuditCard is the account's audit trail, newest first: what it did and
+ * what administrators did to it (the audit log's subject filter).
  */
 export function AuditCard({ userID }: { userID: string }) {
   const [page, setPage] = useState(1);
-  const list = useAsync((signal) => admin.audit({ actor: userID, page, per_page: auditPerPage }, signal), [userID, page]);
+  const list = useAsync((signal) => admin.audit({ subject: userID, page, per_page: auditPerPage }, signal), [userID, page]);
   const items = list.data?.items ?? [];
 
   return (
@@ -25,7 +24,7 @@ export function AuditCard({ userID }: { userID: string }) {
         <h2 id="audit-title">Audit trail</h2>
         <RefreshButton list={list} />
       </div>
-      <p className="muted">What this account did, newest first. Changes an administrator made to it are in that administrator’s trail.</p>
+      <p className="muted">What this account did and what administrators did to it, newest first.</p>
       <ErrorAlert error={list.error} title="The audit trail could not be loaded." />
       {list.loading && !list.data ? (
         <Skeleton lines={4} height="2.25rem" />

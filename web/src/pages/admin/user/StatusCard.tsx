@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { admin } from '../../../api';
 import { ApiError } from '../../../api/problem';
-import type { AccountUser } from '../../../api/types';
+import type { AccountUser, TemporaryPassword } from '../../../api/types';
 import { ConfirmDialog } from '../../../components/ConfirmDialog';
 import { Dialog } from '../../../components/Dialog';
 import { ErrorAlert } from '../../../components/ErrorAlert';
@@ -9,6 +9,7 @@ import { Field } from '../../../components/Field';
 import { Time } from '../../../components/Status';
 import { useToast } from '../../../components/Toasts';
 import { ActionButton } from '../access';
+import { TemporaryPasswordPanel } from '../TemporaryPasswordPanel';
 
 export interface CardProps {
   user: AccountUser;
@@ -21,7 +22,8 @@ const ownAccount = 'You cannot block or delete your own account; another full ad
 
 /** StatusCard shows the account and blocks, enables, deletes or restores it. */
 export function StatusCard({ user, isSelf, onChanged }: CardProps) {
-  const [dialog, setDialog] = useState<'block' | 'delete' | null>(null);
+  const [dialog, setDialog] = useState<'block' | 'delete' | 'password' | null>(null);
+  const [handed, setHanded] = useState<TemporaryPassword | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const { notify } = useToast();
@@ -47,6 +49,12 @@ export function StatusCard({ user, isSelf, onChanged }: CardProps) {
         <dd>{user.email}</dd>
         <dt>Name</dt>
         <dd>{user.name || <span className="muted">—</span>}</dd>
+        {user.password_change_required && (
+          <>
+            <dt>Password</dt>
+            <dd>temporary: the account must choose its own at its next sign-in</dd>
+          </>
+        )}
         <dt>Created</dt>
         <dd>
           <Time iso={user.created_at} />
@@ -74,6 +82,16 @@ export function StatusCard({ user, isSelf, onChanged }: CardProps) {
             Enable
           </ActionButton>
         )}
+        {user.status !== 'deleted' && (
+          <ActionButton
+            className="btn btn--secondary"
+            unavailable={isSelf ? 'Change your own password on your profile.' : undefined}
+            disabled={busy}
+            onClick={() => setDialog('password')}
+          >
+            New temporary password…
+          </ActionButton>
+        )}
         {user.status === 'deleted' ? (
           <ActionButton className="btn btn--primary" disabled={busy} onClick={() => void run(() => admin.restore(user.id), `${user.email} is restored.`)}>
             Restore
@@ -84,6 +102,24 @@ export function StatusCard({ user, isSelf, onChanged }: CardProps) {
           </ActionButton>
         )}
       </div>
+      {handed && <TemporaryPasswordPanel handed={handed} onDone={() => setHanded(null)} />}
+      <ConfirmDialog
+        open={dialog === 'password'}
+        title={`A new temporary password for ${user.email}?`}
+        confirmLabel="Issue a temporary password"
+        onClose={() => setDialog(null)}
+        onConfirm={async () => {
+          const t = await admin.temporaryPassword(user.id);
+          setHanded(t);
+          onChanged({ ...user, password_change_required: true });
+          notify(`${user.email} has a new temporary password; its sessions have ended.`);
+        }}
+      >
+        <p>
+          Every session, login and keypair of the account ends at once, and it can do nothing but choose its own password
+          until it signs in with the temporary one.
+        </p>
+      </ConfirmDialog>
       {dialog === 'block' && (
         <BlockDialog
           user={user}
