@@ -28,6 +28,7 @@ import type {
   SettingsChange,
   SettingsPatch,
   TemporaryPassword,
+  TierInput,
   TierSummary,
   User,
   UserPatch,
@@ -173,6 +174,9 @@ export const admin = {
   settings: (signal?: AbortSignal) => request<PlatformSettings>('/api/admin/settings', { signal }),
   updateSettings: (change: SettingsChange) => request<PlatformSettings>('/api/admin/settings', { method: 'PATCH', body: change }),
   tiers: (signal?: AbortSignal) => request<{ items: TierSummary[] }>('/api/admin/tiers', { signal }),
+  createTier: (t: TierInput) => request<TierSummary>('/api/admin/tiers', { body: t }),
+  updateTier: (id: string, t: TierInput) => request<TierSummary>('/api/admin/tiers/' + encodeURIComponent(id), { method: 'PATCH', body: t }),
+  deleteTier: (id: string) => request<void>('/api/admin/tiers/' + encodeURIComponent(id), { method: 'DELETE' }),
   earlyAccess: (status: string, page: number, signal?: AbortSignal) =>
     request<Page<EarlyAccessRequest>>('/api/admin/early-access' + query({ status, page, per_page: 50 }), { signal }),
   approveEarlyAccess: (id: string) =>

@@ -280,11 +280,31 @@ export interface SettingsChange {
   mail?: Partial<Omit<MailSettings, 'configured'>>;
 }
 
+export interface TierLimits {
+  max_functions: number;
+  max_invocations_per_day: number;
+  max_memory_mb: number;
+  max_timeout_ms: number;
+  max_concurrent_calls: number;
+  max_artefact_bytes: number;
+  api_requests_per_second: number;
+}
+
 export interface TierSummary {
   id: string;
   name: string;
+  description?: string;
+  limits?: TierLimits;
+  feature_roles?: string[];
   default: boolean;
   built_in: boolean;
+}
+
+export interface TierInput {
+  name?: string;
+  description?: string;
+  limits?: TierLimits;
+  feature_roles?: string[];
 }
 
 /** An early-access request (GET /api/admin/early-access). */

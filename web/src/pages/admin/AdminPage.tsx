@@ -6,6 +6,7 @@ import NotFoundPage from '../NotFoundPage';
 import { isAdmin, useCanChange } from './access';
 import { EarlyAccessPage } from './EarlyAccessPage';
 import { SettingsPage } from './SettingsPage';
+import { TiersPage } from './TiersPage';
 import { UserPage } from './UserPage';
 import { UsersPage } from './UsersPage';
 
@@ -15,6 +16,7 @@ import { UsersPage } from './UsersPage';
  */
 const sections = [
   { to: 'users', label: 'Users' },
+  { to: 'tiers', label: 'Tiers' },
   { to: 'early-access', label: 'Early access' },
   { to: 'settings', label: 'Settings' },
 ];
@@ -55,6 +57,7 @@ export default function AdminPage() {
         <Route index element={<Navigate to="users" replace />} />
         <Route path="users" element={<UsersPage />} />
         <Route path="users/:id" element={<UserPage />} />
+        <Route path="tiers" element={<TiersPage />} />
         <Route path="early-access" element={<EarlyAccessPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFoundPage />} />
