@@ -18,6 +18,7 @@ import type {
   Fn,
   FunctionStats,
   FunctionStatus,
+  GroupInfo,
   Keypair,
   LoginCheck,
   Page,
@@ -174,6 +175,14 @@ export const admin = {
   settings: (signal?: AbortSignal) => request<PlatformSettings>('/api/admin/settings', { signal }),
   updateSettings: (change: SettingsChange) => request<PlatformSettings>('/api/admin/settings', { method: 'PATCH', body: change }),
   tiers: (signal?: AbortSignal) => request<{ items: TierSummary[] }>('/api/admin/tiers', { signal }),
+  groups: (signal?: AbortSignal) => request<{ items: GroupInfo[] }>('/api/admin/groups', { signal }),
+  group: (id: string, signal?: AbortSignal) => request<GroupInfo>('/api/admin/groups/' + encodeURIComponent(id) + '?per_page=100', { signal }),
+  createGroup: (g: { name: string; description?: string }) => request<GroupInfo>('/api/admin/groups', { body: g }),
+  deleteGroup: (id: string) => request<void>('/api/admin/groups/' + encodeURIComponent(id), { method: 'DELETE' }),
+  addGroupMember: (id: string, userID: string) =>
+    request<void>('/api/admin/groups/' + encodeURIComponent(id) + '/members/' + encodeURIComponent(userID), { method: 'PUT' }),
+  removeGroupMember: (id: string, userID: string) =>
+    request<void>('/api/admin/groups/' + encodeURIComponent(id) + '/members/' + encodeURIComponent(userID), { method: 'DELETE' }),
   createTier: (t: TierInput) => request<TierSummary>('/api/admin/tiers', { body: t }),
   updateTier: (id: string, t: TierInput) => request<TierSummary>('/api/admin/tiers/' + encodeURIComponent(id), { method: 'PATCH', body: t }),
   deleteTier: (id: string) => request<void>('/api/admin/tiers/' + encodeURIComponent(id), { method: 'DELETE' }),

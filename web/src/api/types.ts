@@ -327,3 +327,12 @@ export interface TemporaryPassword {
   mailed: boolean;
   mail_error?: string;
 }
+
+/** A group (GET /api/admin/groups); one group's answer adds a page of its members. */
+export interface GroupInfo {
+  id: string;
+  name: string;
+  description: string;
+  members: number;
+  users?: Page<AccountUser>;
+}

@@ -5,6 +5,7 @@ import { useSession } from '../../session/Session';
 import NotFoundPage from '../NotFoundPage';
 import { isAdmin, useCanChange } from './access';
 import { EarlyAccessPage } from './EarlyAccessPage';
+import { GroupsPage } from './GroupsPage';
 import { SettingsPage } from './SettingsPage';
 import { TiersPage } from './TiersPage';
 import { UserPage } from './UserPage';
@@ -17,6 +18,7 @@ import { UsersPage } from './UsersPage';
 const sections = [
   { to: 'users', label: 'Users' },
   { to: 'tiers', label: 'Tiers' },
+  { to: 'groups', label: 'Groups' },
   { to: 'early-access', label: 'Early access' },
   { to: 'settings', label: 'Settings' },
 ];
@@ -58,6 +60,7 @@ export default function AdminPage() {
         <Route path="users" element={<UsersPage />} />
         <Route path="users/:id" element={<UserPage />} />
         <Route path="tiers" element={<TiersPage />} />
+        <Route path="groups" element={<GroupsPage />} />
         <Route path="early-access" element={<EarlyAccessPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFoundPage />} />
