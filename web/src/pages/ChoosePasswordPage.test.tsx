@@ -26,13 +26,13 @@ describe('ChoosePasswordPage', () => {
         <App />
       </MemoryRouter>,
     );
-    await screen.findByRole('heading', { name: 'Choose your password' });
+    await screen.findByRole('heading', { name: 'Choose your password' }, { timeout: 5000 }); // a lazily loaded page
     expect(screen.queryByRole('navigation', { name: 'Main' })).toBeNull();
     fireEvent.change(screen.getByLabelText('Temporary password'), { target: { value: 'TemporaryPassw0rdXYZ' } });
     fireEvent.change(screen.getByLabelText('New password'), { target: { value: 'my own long passphrase' } });
     fireEvent.change(screen.getByLabelText('New password, again'), { target: { value: 'my own long passphrase' } });
     fireEvent.click(screen.getByRole('button', { name: 'Change password' }));
-    await screen.findByRole('navigation', { name: 'Main' });
+    await screen.findByRole('navigation', { name: 'Main' }, { timeout: 5000 });
     const change = calls.find((c) => c.method === 'PATCH' && c.path === '/api/users/me');
     expect(change?.body).toEqual({ password: 'my own long passphrase', current_password: 'TemporaryPassw0rdXYZ' });
     expect(calls.some((c) => c.path.startsWith('/api/functions') && calls.indexOf(c) < calls.indexOf(change!))).toBe(false);
