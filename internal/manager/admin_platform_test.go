@@ -289,22 +289,33 @@ func TestTiersAndQuotas(t *testing.T) {
 	}
 	// A public call counts against the owner too.
 	wantStatus(t, func() error { _, err := ts.anon().Invoke(ctx, a.ID, nil, nil); return err }(), http.StatusTooManyRequests, "quota-exceeded")
-	usage := get[struct {
+	type usageBody struct {
+		Tier struct {
+			ID string `json:"id"`
+		} `json:"tier"`
 		Limits []struct {
 			Limit string `json:"limit"`
 			Max   int64  `json:"max"`
 			Used  *int64 `json:"used"`
 		} `json:"limits"`
-	}](t, owner, "/api/users/me/usage")
-	used := map[string]int64{}
-	for _, l := range usage.Limits {
-		if l.Used != nil {
-			used[l.Limit] = *l.Used
+	}
+	// The owner sees its use, and an admin sees the same on the account.
+	for _, u := range []struct {
+		c    *client.Client
+		path string
+	}{{owner, "/api/users/me/usage"}, {admin, "/api/admin/users/" + ownerID + "/usage"}} {
+		usage := get[usageBody](t, u.c, u.path)
+		used := map[string]int64{}
+		for _, l := range usage.Limits {
+			if l.Used != nil {
+				used[l.Limit] = *l.Used
+			}
+		}
+		if usage.Tier.ID != small.ID || used["max_functions"] != 2 || used["max_invocations_per_day"] != 3 {
+			t.Fatalf("%s: %+v", u.path, usage)
 		}
 	}
-	if used["max_functions"] != 2 || used["max_invocations_per_day"] != 3 {
-		t.Fatalf("usage: %+v", usage.Limits)
-	}
+	wantStatus(t, owner.Do(ctx, http.MethodGet, "/api/admin/users/"+ownerID+"/usage", nil, nil), http.StatusForbidden, "forbidden")
 	// The next UTC day renews it.
 	ts.clock.Advance(untilNextDay(ts.clock.Now()))
 	owner, _ = ts.login(ownerEmail, ownerPW)

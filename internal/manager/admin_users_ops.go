@@ -87,6 +87,9 @@ func (m *Manager) registerAdminUsers(tags []string, admin, write map[string]any)
 	operation(m, huma.Operation{OperationID: "admin-get-user", Method: http.MethodGet, Path: "/api/admin/users/{id}", Tags: tags,
 		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden, http.StatusNotFound},
 		Summary: "One account"}, m.adminGetUser)
+	operation(m, huma.Operation{OperationID: "admin-get-user-usage", Method: http.MethodGet, Path: "/api/admin/users/{id}/usage", Tags: tags,
+		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden, http.StatusNotFound},
+		Summary: "One account's tier limits with its current use"}, m.adminGetUsage)
 	operation(m, huma.Operation{OperationID: "admin-patch-user", Method: http.MethodPatch, Path: "/api/admin/users/{id}", Tags: tags,
 		Security: authenticated, Metadata: write, Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 		Summary:     "Change an account's name, role and admin role",

@@ -252,7 +252,22 @@ type usageOutput struct {
 }
 
 func (m *Manager) getUsage(ctx context.Context, _ *struct{}) (*usageOutput, error) {
-	u := PrincipalFrom(ctx).User
+	return m.usageOf(ctx, PrincipalFrom(ctx).User)
+}
+
+// adminGetUsage is GET /api/admin/users/{id}/usage: one account's limits
+// and use, as it sees them at GET /api/users/me/usage.
+func (m *Manager) adminGetUsage(ctx context.Context, in *UserIDParam) (*usageOutput, error) {
+	u, err := m.adminTarget(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return m.usageOf(ctx, u)
+}
+
+// usageOf is each limit of the tier that covers u with u's current use.
+// The running count is that of the manager that answers.
+func (m *Manager) usageOf(ctx context.Context, u *berth.User) (*usageOutput, error) {
 	t, err := m.tierOf(ctx, u)
 	if err != nil {
 		return nil, err
