@@ -12,6 +12,7 @@ import { SessionProvider, useSession } from './session/Session';
 import { Unreachable } from './pages/Unreachable';
 
 const RegisterPage = lazy(() => import('./pages/RegisterPage'));
+const EarlyAccessRequestPage = lazy(() => import('./pages/EarlyAccessRequestPage'));
 const CreateFunctionPage = lazy(() => import('./pages/CreateFunctionPage'));
 const FunctionPage = lazy(() => import('./pages/function/FunctionPage'));
 const ProfilePage = lazy(() => import('./pages/ProfilePage'));
@@ -47,6 +48,7 @@ export function App() {
         <Routes>
           <Route path="/signin" element={<SignInPage />} />
           <Route path="/register" element={page(<RegisterPage />)} />
+          <Route path="/early-access" element={page(<EarlyAccessRequestPage />)} />
           <Route
             element={
               <RequireAuth>

@@ -13,7 +13,9 @@ import type {
   Deployment,
   DeployResult,
   EarlyAccessRequest,
+  Entitlements,
   Execution,
+  FeatureRole,
   ExecutionStatus,
   Fn,
   FunctionStats,
@@ -21,6 +23,9 @@ import type {
   GroupInfo,
   Keypair,
   LoginCheck,
+  Organization,
+  OrganizationInput,
+  OrganizationRole,
   Page,
   PlatformSettings,
   Preferences,
@@ -32,6 +37,8 @@ import type {
   TierInput,
   TierSummary,
   User,
+  Usage,
+  UserDetail,
   UserPatch,
   UserSessions,
   UserSort,
@@ -66,6 +73,9 @@ export const auth = {
   },
   register: (email: string, password: string, name: string) =>
     request<User>('/api/auth/register', { body: { email, password, name }, quiet401: true }),
+  /** requestEarlyAccess asks for an account; the answer is the same for every address. */
+  requestEarlyAccess: (email: string, name: string, reason: string) =>
+    request<{ status: 'received'; message: string }>('/api/early-access', { body: { email, name, reason }, quiet401: true }),
 };
 
 export interface ListFunctionsParams {
@@ -117,7 +127,8 @@ export const apiKeys = {
 };
 
 export const me = {
-  get: () => request<User>('/api/users/me'),
+  get: () => request<UserDetail>('/api/users/me'),
+  usage: (signal?: AbortSignal) => request<Usage>('/api/users/me/usage', { signal }),
   update: (patch: { name?: string; password?: string; current_password?: string }) =>
     request<User>('/api/users/me', { method: 'PATCH', body: patch }),
   preferences: () => request<Preferences>('/api/users/me/preferences'),
@@ -136,6 +147,10 @@ export interface ListUsersParams {
   status?: UserStatus | '';
   role?: Role | '';
   admin_role?: AdminRole | '';
+  organization_id?: string;
+  tier_id?: string;
+  feature_role?: string;
+  group_id?: string;
   sort?: UserSort;
   page?: number;
   per_page?: number;
@@ -154,12 +169,28 @@ export interface AuditParams {
 }
 
 const userPath = (id: string) => `/api/admin/users/${encodeURIComponent(id)}`;
+const orgPath = (id: string) => `/api/admin/organizations/${encodeURIComponent(id)}`;
 
 /** admin is the account administration; writes are for full admins only. */
 export const admin = {
   users: (p: ListUsersParams = {}, signal?: AbortSignal) =>
     request<Page<AccountUser>>('/api/admin/users' + query({ ...p }), { signal }),
-  user: (id: string, signal?: AbortSignal) => request<AccountUser>(userPath(id), { signal }),
+  user: (id: string, signal?: AbortSignal) => request<AccountUser & Partial<Entitlements>>(userPath(id), { signal }),
+  usage: (id: string, signal?: AbortSignal) => request<Usage>(userPath(id) + '/usage', { signal }),
+  featureRoles: (signal?: AbortSignal) => request<{ items: FeatureRole[] }>('/api/admin/feature-roles', { signal }),
+  grantFeatureRole: (id: string, role: string) =>
+    request<void>(userPath(id) + '/feature-roles/' + encodeURIComponent(role), { method: 'PUT', body: {} }),
+  revokeFeatureRole: (id: string, role: string) =>
+    request<void>(userPath(id) + '/feature-roles/' + encodeURIComponent(role), { method: 'DELETE' }),
+  organizations: (signal?: AbortSignal) => request<{ items: Organization[] }>('/api/admin/organizations', { signal }),
+  createOrganization: (o: OrganizationInput) => request<Organization>('/api/admin/organizations', { body: o }),
+  updateOrganization: (id: string, o: OrganizationInput) =>
+    request<Organization>(orgPath(id), { method: 'PATCH', body: o }),
+  deleteOrganization: (id: string) => request<void>(orgPath(id), { method: 'DELETE' }),
+  setOrganizationMember: (id: string, userID: string, role: OrganizationRole) =>
+    request<void>(orgPath(id) + '/members/' + encodeURIComponent(userID), { method: 'PUT', body: { role } }),
+  removeOrganizationMember: (id: string, userID: string) =>
+    request<void>(orgPath(id) + '/members/' + encodeURIComponent(userID), { method: 'DELETE' }),
   updateUser: (id: string, patch: UserPatch) => request<AccountUser>(userPath(id), { method: 'PATCH', body: patch }),
   block: (id: string, reason: string) => request<AccountUser>(userPath(id) + '/block', { body: { reason } }),
   enable: (id: string) => request<AccountUser>(userPath(id) + '/enable', { method: 'POST', body: {} }),

@@ -15,7 +15,66 @@ export interface User {
   status?: UserStatus;
   /** The account holds a temporary password: it must choose its own first. */
   password_change_required?: boolean;
+  /** The account's own tier; absent: its organisation's or the default. */
+  tier_id?: string;
+  organization_id?: string;
+  organization_role?: OrganizationRole;
   created_at?: string;
+}
+
+export type OrganizationRole = 'owner' | 'member';
+
+/** Entitlements are what an account may use (GET /api/users/me, an admin's GET of a user). */
+export interface Entitlements {
+  /** The tier that covers the account: its own, its organisation's or the default. */
+  tier: { id: string; name: string };
+  /** Effective: the tier's and the account's own (full admins hold all). */
+  feature_roles: string[];
+  /** Granted to the account itself. */
+  own_feature_roles: string[];
+  /** The names of the account's groups. */
+  groups: string[];
+  /** The account's organisation, when it has one. */
+  organization?: { id: string; name: string };
+}
+
+export type UserDetail = User & Partial<Entitlements>;
+
+/** One limit of a tier with the account's current use (GET …/usage). */
+export interface UsageLimit {
+  limit: string;
+  /** 0 is no limit. */
+  max: number;
+  used?: number;
+}
+
+export interface Usage {
+  tier: { id: string; name: string };
+  limits: UsageLimit[];
+  /** When the daily invocation count starts again. */
+  resets_at: string;
+}
+
+/** A feature role and what it allows (GET /api/admin/feature-roles). */
+export interface FeatureRole {
+  name: string;
+  description: string;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  description: string;
+  /** The tier of members without one of their own; absent: the default. */
+  tier_id?: string;
+  members: number;
+  created_at: string;
+}
+
+export interface OrganizationInput {
+  name?: string;
+  description?: string;
+  tier_id?: string;
 }
 
 export interface LoginCheck {
@@ -223,6 +282,10 @@ export interface UserPatch {
   role?: Role;
   /** none goes with role user. */
   admin_role?: AdminRole | 'none';
+  /** "" takes the account's own tier away. */
+  tier_id?: string;
+  /** "" takes the account out of its organisation. */
+  organization_id?: string;
 }
 
 /** Login is one bearer-token login (a token family) still live. */

@@ -10,23 +10,58 @@ import { Empty, Skeleton } from '../components/Feedback';
 import { Field } from '../components/Field';
 import { SecretOnce } from '../components/SecretOnce';
 import { Time } from '../components/Status';
+import { UsageTable } from '../components/UsageTable';
 import { useToast } from '../components/Toasts';
+import { featureRoleLabel } from '../lib/entitlements';
 import { useAsync } from '../lib/useAsync';
 import { usePageTitle } from '../lib/usePageTitle';
 import { useSession } from '../session/Session';
 import { roleLabel } from './admin/access';
 
-/** ProfilePage: name, password, theme, pinned functions and CLI keypairs. */
+/** ProfilePage: name, tier and use, password, theme, pinned functions and CLI keypairs. */
 export default function ProfilePage() {
   usePageTitle('Profile');
   return (
     <section aria-labelledby="profile-title" className="stack">
       <h1 id="profile-title">Profile</h1>
       <AccountCard />
+      <PlanCard />
       <PasswordCard />
       <AppearanceCard />
       <PinnedCard />
       <KeypairsCard />
+    </section>
+  );
+}
+
+/** PlanCard is what the account may use: its tier with each limit and the use, feature roles and groups. */
+function PlanCard() {
+  const detail = useAsync(() => me.get(), []);
+  const usage = useAsync((signal) => me.usage(signal), []);
+  const d = detail.data;
+  return (
+    <section className="card" aria-labelledby="plan-title">
+      <h2 id="plan-title">Tier and limits</h2>
+      <ErrorAlert error={detail.error ?? usage.error} title="Your limits could not be loaded." />
+      {d && (
+        <dl className="details details--inline" data-testid="plan">
+          <dt>Tier</dt>
+          <dd>{d.tier?.name ?? '—'}</dd>
+          <dt>Feature roles</dt>
+          <dd>{d.feature_roles?.length ? d.feature_roles.map(featureRoleLabel).join(', ') : 'None'}</dd>
+          <dt>Groups</dt>
+          <dd>{d.groups?.length ? d.groups.join(', ') : 'None'}</dd>
+          {d.organization_id && (
+            <>
+              <dt>Organisation</dt>
+              <dd>
+                {d.organization?.name ?? '—'} ({d.organization_role === 'owner' ? 'owner' : 'member'})
+              </dd>
+            </>
+          )}
+        </dl>
+      )}
+      {usage.data ? <UsageTable usage={usage.data} caption="Your limits and use" /> : !usage.error && <Skeleton lines={4} />}
     </section>
   );
 }

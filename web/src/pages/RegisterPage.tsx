@@ -68,7 +68,13 @@ export default function RegisterPage() {
         <ErrorAlert error={optionsError} />
         {options && !options.registration && (
           <>
-            <Alert kind="info">This server does not allow self-registration. Ask an administrator for an account.</Alert>
+            {options.registration_mode === 'early_access' ? (
+              <Alert kind="info">
+                Accounts on this server are by early access: <Link to="/early-access">ask for one</Link>.
+              </Alert>
+            ) : (
+              <Alert kind="info">This server does not allow self-registration. Ask an administrator for an account.</Alert>
+            )}
             <p>
               <Link to="/signin">Back to sign in</Link>
             </p>

@@ -85,4 +85,30 @@ describe('SignInPage', () => {
     signIn();
     expect((await screen.findByTestId('where')).textContent).toBe('/functions');
   });
+
+  it.each([
+    ['open', 'Create an account'],
+    ['early_access', 'Ask for early access'],
+  ])('in the registration mode %s, links a newcomer to “%s”', async (mode, link) => {
+    fakeFetch({
+      'GET /server/login-check': { body: { authenticated: false } },
+      'GET /api/auth/options': { body: { registration: mode === 'open', registration_mode: mode, min_password_length: 12 } },
+    });
+    renderAt('/signin');
+    const a = await screen.findByRole('link', { name: link });
+    expect(a.getAttribute('href')).toBe(mode === 'open' ? '/register' : '/early-access');
+  });
+
+  it.each([
+    ['invite', 'Accounts are by invitation: ask an administrator to create yours.'],
+    ['closed', 'Accounts are created by an administrator.'],
+  ])('in the registration mode %s, says how accounts are given', async (mode, text) => {
+    fakeFetch({
+      'GET /server/login-check': { body: { authenticated: false } },
+      'GET /api/auth/options': { body: { registration: false, registration_mode: mode, min_password_length: 12 } },
+    });
+    renderAt('/signin');
+    expect(await screen.findByText(text)).toBeTruthy();
+    expect(screen.queryByRole('link', { name: /Create an account|early access/ })).toBeNull();
+  });
 });

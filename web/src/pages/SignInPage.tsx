@@ -88,15 +88,33 @@ export function SignInPage() {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
         <p className="auth-form__alt">
-          {options?.registration ? (
-            <>
-              New here? <Link to={'/register' + (params.get('next') ? `?next=${encodeURIComponent(next)}` : '')}>Create an account</Link>
-            </>
-          ) : (
-            <span className="muted">Accounts are created by an administrator.</span>
-          )}
+          <NewHere options={options} next={params.get('next') ? next : null} />
         </p>
       </form>
     </main>
   );
+}
+
+/** NewHere tells a newcomer how to get an account, per the registration mode. */
+function NewHere({ options, next }: { options: AuthOptions | null; next: string | null }) {
+  const mode = options?.registration_mode ?? (options?.registration ? 'open' : 'closed');
+  if (!options) return null;
+  switch (mode) {
+    case 'open':
+      return (
+        <>
+          New here? <Link to={'/register' + (next ? `?next=${encodeURIComponent(next)}` : '')}>Create an account</Link>
+        </>
+      );
+    case 'early_access':
+      return (
+        <>
+          New here? <Link to="/early-access">Ask for early access</Link>
+        </>
+      );
+    case 'invite':
+      return <span className="muted">Accounts are by invitation: ask an administrator to create yours.</span>;
+    default:
+      return <span className="muted">Accounts are created by an administrator.</span>;
+  }
 }

@@ -1,7 +1,11 @@
 // Test setup: a clean DOM after each test, and the bits of the browser
 // that jsdom leaves out.
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
+
+// findBy… and waitFor wait up to 5 s, not 1 s: the same tests run on a
+// loaded two-core machine beside the Go tests.
+configure({ asyncUtilTimeout: 5000 });
 
 afterEach(() => {
   cleanup();

@@ -6,6 +6,7 @@ import NotFoundPage from '../NotFoundPage';
 import { isAdmin, useCanChange } from './access';
 import { EarlyAccessPage } from './EarlyAccessPage';
 import { GroupsPage } from './GroupsPage';
+import { OrganizationsPage } from './OrganizationsPage';
 import { SettingsPage } from './SettingsPage';
 import { TiersPage } from './TiersPage';
 import { UserPage } from './UserPage';
@@ -17,6 +18,7 @@ import { UsersPage } from './UsersPage';
  */
 const sections = [
   { to: 'users', label: 'Users' },
+  { to: 'organizations', label: 'Organisations' },
   { to: 'tiers', label: 'Tiers' },
   { to: 'groups', label: 'Groups' },
   { to: 'early-access', label: 'Early access' },
@@ -59,6 +61,7 @@ export default function AdminPage() {
         <Route index element={<Navigate to="users" replace />} />
         <Route path="users" element={<UsersPage />} />
         <Route path="users/:id" element={<UserPage />} />
+        <Route path="organizations" element={<OrganizationsPage />} />
         <Route path="tiers" element={<TiersPage />} />
         <Route path="groups" element={<GroupsPage />} />
         <Route path="early-access" element={<EarlyAccessPage />} />

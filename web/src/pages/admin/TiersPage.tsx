@@ -11,23 +11,8 @@ import { RefreshButton } from '../../components/RefreshButton';
 import { useToast } from '../../components/Toasts';
 import { useAsync } from '../../lib/useAsync';
 import { usePageTitle } from '../../lib/usePageTitle';
+import { featureRoles as roles, tierLimits as limits } from '../../lib/entitlements';
 import { ActionButton } from './access';
-
-// The limits in display order, with the server's bounds (0 is no limit).
-const limits: Array<{ key: keyof TierLimits; label: string; max: number }> = [
-  { key: 'max_functions', label: 'Functions per owner', max: 100000 },
-  { key: 'max_invocations_per_day', label: 'Calls per day', max: 1e12 },
-  { key: 'max_memory_mb', label: 'Memory ceiling (MB)', max: 1048576 },
-  { key: 'max_timeout_ms', label: 'Timeout ceiling (ms)', max: 86400000 },
-  { key: 'max_concurrent_calls', label: 'Calls at once', max: 100000 },
-  { key: 'max_artefact_bytes', label: 'Artefact size (bytes)', max: 1099511627776 },
-  { key: 'api_requests_per_second', label: 'API requests per second', max: 1000000 },
-];
-
-const roles = [
-  { value: 'containers', label: 'Containers: may create container functions' },
-  { value: 'public-functions', label: 'Public functions: may make a function public' },
-];
 
 const none: TierLimits = {
   max_functions: 0, max_invocations_per_day: 0, max_memory_mb: 0, max_timeout_ms: 0,
@@ -187,7 +172,7 @@ function TierDialog({ tier, onClose, onSaved }: { tier: TierSummary | null; onCl
             <label key={r.value} className="check">
               <input type="checkbox" checked={featureRoles.includes(r.value)}
                 onChange={(e) => setFeatureRoles(e.target.checked ? [...featureRoles, r.value] : featureRoles.filter((x) => x !== r.value))} />{' '}
-              {r.label}
+              {r.label}: {r.allows}
             </label>
           ))}
         </fieldset>

@@ -31,6 +31,21 @@ function setup(signedIn: AccountUser = me, routes: Parameters<typeof fakeFetch>[
     'GET /api/users/me/preferences': { body: { pinned_functions: [], theme: 'system' } },
     [`GET ${path}`]: () => ({ body: current }),
     [`GET ${path}/sessions`]: { body: sessions },
+    [`GET ${path}/usage`]: {
+      body: {
+        tier: { id: 't-small', name: 'Small' },
+        limits: [
+          { limit: 'max_functions', max: 2, used: 2 },
+          { limit: 'max_invocations_per_day', max: 0, used: 17 },
+          { limit: 'max_artefact_bytes', max: 1048576 },
+        ],
+        resets_at: '2026-11-24T00:00:00Z',
+      },
+    },
+    'GET /api/admin/tiers': {
+      body: { items: [{ id: 't-default', name: 'default', built_in: true, default: true }, { id: 't-small', name: 'Small', built_in: false, default: false }] },
+    },
+    'GET /api/admin/organizations': { body: { items: [{ id: 'o1', name: 'Acme', description: '', members: 3, created_at: '2026-11-01T00:00:00Z' }] } },
     'GET /api/admin/audit': {
       body: {
         items: [{ id: 7, at: '2026-11-23T10:00:00Z', actor_id: grace.id, actor_email: grace.email, action: 'auth.login', client_addr: '203.0.113.9', outcome: 'success' }],
@@ -169,5 +184,59 @@ describe('UserPage', () => {
     expect(button('Delete account…').disabled).toBe(true);
     expect(button('Change role').title).toMatch(/your own role/);
     expect(screen.getByText('This is you')).toBeTruthy();
+  });
+
+  it('shows the tier in effect with its use, and moves the account to a tier and an organisation', async () => {
+    let current: AccountUser & Record<string, unknown> = { ...grace, tier: { id: 't-default', name: 'default' }, groups: ['billing'] };
+    const { calls } = setup(me, {
+      [`GET ${path}`]: () => ({ body: current }),
+      [`PATCH ${path}`]: (c: Call) => {
+        const b = c.body as { tier_id?: string; organization_id?: string };
+        current = { ...current, ...b, organization_role: 'member', tier: { id: 't-small', name: 'Small' } };
+        return { body: current };
+      },
+    });
+    const card = within(await screen.findByRole('region', { name: 'Tier and organisation' }));
+    expect((await card.findByTestId('covering-tier')).textContent).toBe('Covered by the tier default (the default)');
+    expect(card.getByTestId('user-groups').textContent).toContain('billing');
+    const functionsRow = await card.findByRole('row', { name: /Functions per owner/ });
+    expect(functionsRow.textContent).toBe('Functions per owner22');
+    expect(card.getByRole('row', { name: /Calls per day/ }).textContent).toBe('Calls per day17no limit');
+    expect(card.getByRole('row', { name: /Artefact size/ }).textContent).toBe('Artefact size (bytes)—1.0 MiB');
+
+    await card.findByRole('option', { name: 'Acme' });
+    fireEvent.change(card.getByLabelText('Own tier'), { target: { value: 't-small' } });
+    fireEvent.change(card.getByLabelText('Organisation'), { target: { value: 'o1' } });
+    fireEvent.click(card.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(calls.some((c) => c.method === 'PATCH')).toBe(true));
+    expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ tier_id: 't-small', organization_id: 'o1' });
+    await waitFor(() => expect(card.getByTestId('covering-tier').textContent).toBe('Covered by the tier Small (its own) · Member of Acme'));
+    // The account and its use are read again after the change.
+    expect(calls.filter((c) => c.path === `${path}/usage`).length).toBeGreaterThan(1);
+  });
+
+  it('grants a feature role and takes back only its own grants', async () => {
+    let own: string[] = [];
+    const read = () => ({ body: { ...grace, tier: { id: 't-default', name: 'default' }, feature_roles: ['public-functions', ...own], own_feature_roles: own } });
+    const { calls } = setup(me, {
+      [`GET ${path}`]: read,
+      [`PUT ${path}/feature-roles/containers`]: () => {
+        own = ['containers'];
+        return { status: 204 };
+      },
+      [`DELETE ${path}/feature-roles/containers`]: () => {
+        own = [];
+        return { status: 204 };
+      },
+    });
+    const card = within(await screen.findByRole('region', { name: 'Feature roles' }));
+    const row = (name: RegExp) => card.getByRole('row', { name });
+    await waitFor(() => expect(within(row(/Public functions/)).getByTestId('held').textContent).toBe('From the tier'));
+    expect(within(row(/Containers/)).getByTestId('held').textContent).toBe('No');
+    fireEvent.click(within(row(/Containers/)).getByRole('button', { name: 'Grant' }));
+    await waitFor(() => expect(within(row(/Containers/)).getByTestId('held').textContent).toBe('Granted'));
+    fireEvent.click(within(row(/Containers/)).getByRole('button', { name: 'Take back' }));
+    await waitFor(() => expect(within(row(/Containers/)).getByTestId('held').textContent).toBe('No'));
+    expect(calls.filter((c) => c.path.includes('/feature-roles/')).map((c) => c.method)).toEqual(['PUT', 'DELETE']);
   });
 });

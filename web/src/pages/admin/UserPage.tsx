@@ -11,11 +11,13 @@ import { usePageTitle } from '../../lib/usePageTitle';
 import { useSession } from '../../session/Session';
 import { roleLabel } from './access';
 import { AuditCard } from './user/AuditCard';
+import { FeatureRolesCard } from './user/FeatureRolesCard';
+import { PlanCard } from './user/PlanCard';
 import { RoleCard } from './user/RoleCard';
 import { SessionsCard } from './user/SessionsCard';
 import { StatusCard } from './user/StatusCard';
 
-/** UserPage is one account: its status, role, sessions and audit trail. */
+/** UserPage is one account: its status, role, tier, feature roles, sessions and audit trail. */
 export function UserPage() {
   const { id = '' } = useParams();
   const { user: me } = useSession();
@@ -26,7 +28,14 @@ export function UserPage() {
   usePageTitle(u ? `${u.email} · Administration` : 'User · Administration');
 
   function changed(next: AccountUser) {
-    user.setData(next);
+    user.setData({ ...user.data, ...next });
+    setChanges((n) => n + 1);
+  }
+
+  // A change of tier, organisation or feature role changes the
+  // entitlements, which only the server works out: read the account again.
+  function reread() {
+    void user.reload();
     setChanges((n) => n + 1);
   }
 
@@ -65,6 +74,8 @@ export function UserPage() {
         <>
           <StatusCard user={u} isSelf={isSelf} onChanged={changed} />
           <RoleCard user={u} isSelf={isSelf} onChanged={changed} />
+          <PlanCard user={u} changes={changes} onChanged={reread} />
+          <FeatureRolesCard user={u} onChanged={reread} />
           <SessionsCard userID={u.id} changes={changes} />
           <AuditCard userID={u.id} />
         </>

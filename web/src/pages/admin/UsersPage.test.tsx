@@ -19,6 +19,9 @@ function setup(signedIn: AccountUser, users: AccountUser[] = [me, grace, viewer]
   const net = fakeFetch({
     'GET /server/login-check': { body: { authenticated: true, user: signedIn } },
     'GET /api/users/me/preferences': { body: { pinned_functions: [], theme: 'system' } },
+    'GET /api/admin/organizations': { body: { items: [{ id: 'o1', name: 'Acme', description: '', members: 2, created_at: '2026-11-01T00:00:00Z' }] } },
+    'GET /api/admin/tiers': { body: { items: [{ id: 't0', name: 'default', default: true, built_in: true }, { id: 't1', name: 'Small', default: false, built_in: false }] } },
+    'GET /api/admin/groups': { body: { items: [{ id: 'g1', name: 'billing', description: '', members: 1 }] } },
     'GET /api/admin/users': (c: Call) => {
       const q = new URL(c.path, 'http://x').searchParams.get('q') ?? '';
       const items = users.filter((u) => u.email.includes(q) || u.name.toLowerCase().includes(q));
@@ -72,6 +75,26 @@ describe('UsersPage', () => {
     );
     fireEvent.change(screen.getByLabelText('Role'), { target: { value: 'user' } });
     await waitFor(() => expect(listCalls(calls).at(-1)).toBe('/api/admin/users?q=grace&status=blocked&role=user&sort=-created_at&page=1&per_page=20'));
+  });
+
+  it('filters by organisation, tier, group and granted feature role', async () => {
+    const { calls } = setup(me);
+    await waitFor(() => expect(emails()).toHaveLength(3));
+    await screen.findByRole('option', { name: 'Acme' });
+    fireEvent.change(screen.getByLabelText('Organisation'), { target: { value: 'o1' } });
+    fireEvent.change(screen.getByLabelText('Own tier'), { target: { value: 't1' } });
+    fireEvent.change(screen.getByLabelText('Group'), { target: { value: 'g1' } });
+    fireEvent.change(screen.getByLabelText('Granted'), { target: { value: 'containers' } });
+    await waitFor(() =>
+      expect(listCalls(calls).at(-1)).toBe(
+        '/api/admin/users?organization_id=o1&tier_id=t1&group_id=g1&feature_role=containers&sort=email&page=1&per_page=20',
+      ),
+    );
+    expect(screen.getByRole('option', { name: 'default (or none)' })).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Organisation'), { target: { value: '' } });
+    await waitFor(() =>
+      expect(listCalls(calls).at(-1)).toBe('/api/admin/users?tier_id=t1&group_id=g1&feature_role=containers&sort=email&page=1&per_page=20'),
+    );
   });
 
   it('pages through a long list', async () => {

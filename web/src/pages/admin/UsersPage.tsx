@@ -6,6 +6,7 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { Empty, Skeleton } from '../../components/Feedback';
 import { Pagination } from '../../components/Pagination';
 import { StatusBadge, Time } from '../../components/Status';
+import { featureRoles } from '../../lib/entitlements';
 import { plural } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { usePageTitle } from '../../lib/usePageTitle';
@@ -51,13 +52,29 @@ export function UsersPage() {
   const role = (params.get('role') ?? '') as '' | Role;
   const adminRole = (params.get('admin_role') ?? '') as '' | AdminRole;
   const sort = (params.get('sort') ?? 'email') as UserSort;
+  const org = params.get('organization_id') ?? '';
+  const tier = params.get('tier_id') ?? '';
+  const group = params.get('group_id') ?? '';
+  const featureRole = params.get('feature_role') ?? '';
   const page = Math.max(1, Number(params.get('page')) || 1);
   const [text, setText] = useState(q);
   const [creating, setCreating] = useState(false);
   const [handed, setHanded] = useState<TemporaryPassword | null>(null);
   const list = useAsync(
-    (signal) => admin.users({ q, status, role, admin_role: adminRole, sort, page, per_page: usersPerPage }, signal),
-    [q, status, role, adminRole, sort, page],
+    (signal) =>
+      admin.users(
+        { q, status, role, admin_role: adminRole, organization_id: org, tier_id: tier, group_id: group, feature_role: featureRole, sort, page, per_page: usersPerPage },
+        signal,
+      ),
+    [q, status, role, adminRole, org, tier, group, featureRole, sort, page],
+  );
+  // The choices of the filters by organisation, tier and group.
+  const choices = useAsync(
+    async (signal) => {
+      const [orgs, tiers, groups] = await Promise.all([admin.organizations(signal), admin.tiers(signal), admin.groups(signal)]);
+      return { orgs: orgs.items, tiers: tiers.items, groups: groups.items };
+    },
+    [],
   );
 
   function update(changes: Record<string, string | null>) {
@@ -78,7 +95,7 @@ export function UsersPage() {
 
   const items = list.data?.items ?? [];
   const total = list.data?.total ?? 0;
-  const filtered = !!(q || status || role || adminRole);
+  const filtered = !!(q || status || role || adminRole || org || tier || group || featureRole);
   return (
     <section className="card" aria-labelledby="users-title">
       <div className="page-head">
@@ -138,6 +155,18 @@ export function UsersPage() {
             ))}
           </select>
         </div>
+        <FilterSelect id="users-org" label="Organisation" any="Any organisation" value={org}
+          options={(choices.data?.orgs ?? []).map((o) => ({ value: o.id, label: o.name }))}
+          onChange={(v) => update({ organization_id: v, page: null })} />
+        <FilterSelect id="users-tier" label="Own tier" any="Any tier" value={tier}
+          options={(choices.data?.tiers ?? []).map((t) => ({ value: t.id, label: t.default ? `${t.name} (or none)` : t.name }))}
+          onChange={(v) => update({ tier_id: v, page: null })} />
+        <FilterSelect id="users-group" label="Group" any="Any group" value={group}
+          options={(choices.data?.groups ?? []).map((g) => ({ value: g.id, label: g.name }))}
+          onChange={(v) => update({ group_id: v, page: null })} />
+        <FilterSelect id="users-feature" label="Granted" any="Any grant" value={featureRole}
+          options={featureRoles.map((r) => ({ value: r.value, label: r.label }))}
+          onChange={(v) => update({ feature_role: v, page: null })} />
         <div className="toolbar__field">
           <label htmlFor="users-sort">Order</label>
           <select id="users-sort" className="select" value={sort} onChange={(e) => update({ sort: e.target.value === 'email' ? null : e.target.value, page: null })}>
@@ -196,5 +225,34 @@ export function UsersPage() {
         <Pagination page={page} perPage={usersPerPage} total={total} onPage={(p) => update({ page: String(p) })} label="Pages of accounts" />
       )}
     </section>
+  );
+}
+
+/**
+ * FilterSelect is one filter of the list; a value the choices do not hold
+ * yet (from the address, before they load) stays selectable.
+ */
+function FilterSelect({ id, label, any, value, options, onChange }: {
+  id: string;
+  label: string;
+  any: string;
+  value: string;
+  options: Array<{ value: string; label: string }>;
+  onChange: (value: string) => void;
+}) {
+  const known = !value || options.some((o) => o.value === value);
+  return (
+    <div className="toolbar__field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} className="select" value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{any}</option>
+        {!known && <option value={value}>…</option>}
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
