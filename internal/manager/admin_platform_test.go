@@ -40,6 +40,10 @@ type me struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	} `json:"tier"`
+	Organization *struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"organization"`
 }
 
 type tier struct {
@@ -298,6 +302,7 @@ func TestTiersAndQuotas(t *testing.T) {
 			Max   int64  `json:"max"`
 			Used  *int64 `json:"used"`
 		} `json:"limits"`
+		ResetsAt time.Time `json:"resets_at"`
 	}
 	// The owner sees its use, and an admin sees the same on the account.
 	for _, u := range []struct {
@@ -311,7 +316,8 @@ func TestTiersAndQuotas(t *testing.T) {
 				used[l.Limit] = *l.Used
 			}
 		}
-		if usage.Tier.ID != small.ID || used["max_functions"] != 2 || used["max_invocations_per_day"] != 3 {
+		midnight := ts.clock.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+		if usage.Tier.ID != small.ID || used["max_functions"] != 2 || used["max_invocations_per_day"] != 3 || !usage.ResetsAt.Equal(midnight) {
 			t.Fatalf("%s: %+v", u.path, usage)
 		}
 	}
@@ -468,7 +474,8 @@ func TestGroupsAndOrganizations(t *testing.T) {
 		http.StatusConflict, "conflict")
 	wantStatus(t, admin.Do(ctx, http.MethodPut, "/api/admin/organizations/"+other.ID+"/members/"+bobID, map[string]any{"role": "member"}, nil),
 		http.StatusConflict, "conflict")
-	if m := get[me](t, bob, "/api/users/me"); m.Tier.ID != big.ID || strings.Join(m.FeatureRoles, ",") != "containers,public-functions" {
+	if m := get[me](t, bob, "/api/users/me"); m.Tier.ID != big.ID || strings.Join(m.FeatureRoles, ",") != "containers,public-functions" ||
+		m.Organization == nil || m.Organization.ID != acme.ID || m.Organization.Name != "Acme" {
 		t.Fatalf("the organisation's tier does not cover bob: %+v", m)
 	}
 	// A function bob shares with the organisation: alice (an owner) may

@@ -285,7 +285,8 @@ func (m *Manager) usageOf(ctx context.Context, u *berth.User) (*usageOutput, err
 	l := t.Limits
 	out := &usageOutput{}
 	out.Body.Tier = TierRef{ID: t.ID, Name: t.Name}
-	out.Body.ResetsAt = m.now().UTC().Add(untilMidnight(m.now())).Truncate(time.Second)
+	now := m.now().UTC()
+	out.Body.ResetsAt = now.Truncate(24 * time.Hour).Add(24 * time.Hour)
 	out.Body.Limits = []Usage{
 		{Limit: "max_functions", Max: int64(l.MaxFunctions), Used: &n},
 		{Limit: "max_invocations_per_day", Max: l.MaxInvocationsPerDay, Used: &today},

@@ -35,6 +35,15 @@ type Entitlements struct {
 	FeatureRoles []string `json:"feature_roles" doc:"Effective feature roles: the tier's and the account's own (full admins hold all)."`
 	OwnRoles     []string `json:"own_feature_roles" doc:"The feature roles granted to the account itself."`
 	Groups       []string `json:"groups" doc:"The names of the account's groups."`
+	// Organization names the account's organisation, which its members
+	// cannot list otherwise.
+	Organization *OrgRef `json:"organization,omitempty" doc:"The account's organisation, when it has one."`
+}
+
+// OrgRef names an organisation.
+type OrgRef struct {
+	ID   string `json:"id" format:"uuid"`
+	Name string `json:"name"`
 }
 
 // TierRef names a tier.

@@ -111,7 +111,17 @@ func (m *Manager) userDetail(ctx context.Context, u *berth.User) (UserDetail, er
 	if err != nil {
 		return UserDetail{}, err
 	}
-	return UserDetail{User: userOut(u), Entitlements: entitlementsOut(e)}, nil
+	d := UserDetail{User: userOut(u), Entitlements: entitlementsOut(e)}
+	if u.OrganizationID != "" {
+		o, err := m.cache.CachedOrganization(ctx, u.OrganizationID)
+		switch {
+		case err == nil:
+			d.Organization = &OrgRef{ID: o.ID, Name: o.Name}
+		case !errors.Is(err, berth.ErrNotFound): // gone meanwhile: no name to give
+			return UserDetail{}, err
+		}
+	}
+	return d, nil
 }
 
 // updateMeOutput is the account, and after a password change what the
