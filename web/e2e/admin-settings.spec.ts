@@ -2,12 +2,13 @@
 // early access with a capacity of one, two people ask, one is approved (a
 // temporary password shown once), the second is refused beyond the
 // capacity and rejected with a reason; a read-only admin changes nothing.
-import { admin } from './env';
+import { join } from 'node:path';
+import { admin, screenshots } from './env';
 import { Client, expect, failed, test } from './fixtures';
 
 test.describe.configure({ mode: 'serial' });
 
-test('early access: settings, requests, approval up to the capacity, rejection', async ({ page, signIn, shot, guard, adminClient, api }) => {
+test('early access: settings, requests, approval up to the capacity, rejection', async ({ page, signIn, shot, guard, adminClient, api, browser, baseURL }) => {
   const before = await adminClient.json<{ registration_mode: string; early_access_capacity: number }>('GET', '/api/admin/settings');
   try {
     await signIn(admin);
@@ -28,9 +29,22 @@ test('early access: settings, requests, approval up to the capacity, rejection',
     await page.getByLabel('SMTP server').fill('');
 
     const stamp = Date.now();
-    for (const who of ['first', 'second']) {
-      const r = await api.post('/api/early-access', { data: { email: `${who}-${stamp}@example.com`, name: who, reason: 'e2e' } });
-      expect(r.status(), `the request of ${who}`).toBe(202);
+    const r = await api.post('/api/early-access', { data: { email: `first-${stamp}@example.com`, name: 'first', reason: 'e2e' } });
+    expect(r.status(), 'the request of first').toBe(202);
+    // The second asks from the sign-in page, as a visitor.
+    const visitor = await browser.newContext({ baseURL });
+    try {
+      const anon = await visitor.newPage();
+      await anon.goto('/signin');
+      await anon.getByRole('link', { name: 'Ask for early access' }).click();
+      await anon.getByLabel('Name').fill('second');
+      await anon.getByLabel('Email').fill(`second-${stamp}@example.com`);
+      await anon.getByLabel('What would you use berth for?').fill('e2e from the form');
+      await anon.getByRole('button', { name: 'Ask for access' }).click();
+      await expect(anon.getByText('an administrator will look at your request')).toBeVisible();
+      await anon.screenshot({ path: join(screenshots, '61-early-access-request.png'), fullPage: true, animations: 'disabled' });
+    } finally {
+      await visitor.close();
     }
     await page.getByRole('navigation', { name: 'Administration sections' }).getByRole('link', { name: 'Early access' }).click();
     await expect(page.getByTestId('early-mode')).toContainText('by early access; at most 1 requests are approved.');
