@@ -140,7 +140,7 @@ describe('SystemPage', () => {
     const day = errorCalls()[0];
     expect(day.get('limit')).toBe('50');
     expect(Math.abs(Date.now() - 24 * 3_600_000 - Date.parse(day.get('since')!))).toBeLessThan(60_000);
-    fireEvent.change(screen.getByLabelText('Period'), { target: { value: '1' } });
+    fireEvent.click(within(screen.getByRole('group', { name: 'Period' })).getByRole('button', { name: 'Last hour' }));
     await waitFor(() => expect(errorCalls()).toHaveLength(2));
     expect(Math.abs(Date.now() - 3_600_000 - Date.parse(errorCalls()[1].get('since')!))).toBeLessThan(60_000);
   });

@@ -34,16 +34,13 @@ export function ErrorsPanel() {
       <div className="section-head">
         <h3 id="errors-title">Recent errors</h3>
         <div className="button-row">
-          <label className="visually-hidden" htmlFor="errors-period">
-            Period
-          </label>
-          <select id="errors-period" className="select" value={hours} onChange={(e) => setHours(Number(e.target.value))}>
+          <div className="segmented" role="group" aria-label="Period">
             {periods.map((p) => (
-              <option key={p.hours} value={p.hours}>
+              <button key={p.hours} type="button" className="segmented__item" aria-pressed={p.hours === hours} onClick={() => setHours(p.hours)}>
                 {p.label}
-              </option>
+              </button>
             ))}
-          </select>
+          </div>
           <RefreshButton list={errors} />
         </div>
       </div>
