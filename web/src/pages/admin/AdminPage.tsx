@@ -8,6 +8,7 @@ import { EarlyAccessPage } from './EarlyAccessPage';
 import { GroupsPage } from './GroupsPage';
 import { OrganizationsPage } from './OrganizationsPage';
 import { SettingsPage } from './SettingsPage';
+import { SystemPage } from './SystemPage';
 import { TiersPage } from './TiersPage';
 import { UserPage } from './UserPage';
 import { UsersPage } from './UsersPage';
@@ -23,6 +24,7 @@ const sections = [
   { to: 'groups', label: 'Groups' },
   { to: 'early-access', label: 'Early access' },
   { to: 'settings', label: 'Settings' },
+  { to: 'system', label: 'System' },
 ];
 
 /** AdminPage is the frame of /admin/*: the sections' tabs and their pages. */
@@ -66,6 +68,7 @@ export default function AdminPage() {
         <Route path="groups" element={<GroupsPage />} />
         <Route path="early-access" element={<EarlyAccessPage />} />
         <Route path="settings" element={<SettingsPage />} />
+        <Route path="system" element={<SystemPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Routes>
     </section>

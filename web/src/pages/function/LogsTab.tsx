@@ -1,20 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { functions, session } from '../../api';
-import { unauthorized } from '../../api/client';
+import { functions } from '../../api';
 import type { LogLine } from '../../api/types';
+import { streamWords, useLogStream } from '../../lib/useLogStream';
 import { useFunction } from './context';
-
-const maxLines = 2000;
-type Conn = 'connecting' | 'live' | 'paused' | 'retrying' | 'ended';
-
-const connWords: Record<Conn, string> = {
-  connecting: 'Connecting…',
-  live: 'Live: new lines appear as calls finish.',
-  paused: 'Paused.',
-  retrying: 'The connection dropped; reconnecting…',
-  ended: 'The stream ended.',
-};
 
 /**
  * LogsTab follows the function's log lines live (server-sent events from
@@ -23,84 +12,10 @@ const connWords: Record<Conn, string> = {
  */
 export function LogsTab() {
   const { fn } = useFunction();
-  const [lines, setLines] = useState<Array<LogLine & { seq: number }>>([]);
-  const [conn, setConn] = useState<Conn>('connecting');
   const [paused, setPaused] = useState(false);
-  // A reconnection sends whole executions again: lines of executions that
-  // an earlier connection delivered are skipped.
-  const earlier = useRef(new Set<string>());
-  const current = useRef(new Set<string>());
-  const seq = useRef(0);
-  const last = useRef<string | null>(null);
+  const { lines, conn, clear } = useLogStream<LogLine>(functions.logsURL(fn.id), paused);
   const box = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
-
-  useEffect(() => {
-    if (paused) {
-      setConn('paused');
-      return;
-    }
-    let es: EventSource | null = null;
-    let retry = 0;
-    let timer = 0;
-    let closed = false;
-
-    const open = () => {
-      setConn(retry ? 'retrying' : 'connecting');
-      for (const id of current.current) earlier.current.add(id);
-      current.current = new Set();
-      const q = new URLSearchParams({ follow: 'true', limit: '500' });
-      if (last.current) q.set('since', last.current);
-      es = new EventSource(`${functions.logsURL(fn.id)}?${q}`);
-      es.onopen = () => {
-        retry = 0;
-        setConn('live');
-      };
-      es.addEventListener('log', (ev) => {
-        let l: LogLine;
-        try {
-          l = JSON.parse((ev as MessageEvent<string>).data) as LogLine;
-        } catch {
-          return;
-        }
-        if (earlier.current.has(l.execution_id)) return;
-        current.current.add(l.execution_id);
-        if (!last.current || Date.parse(l.at) > Date.parse(last.current)) last.current = l.at;
-        const line = { ...l, seq: ++seq.current };
-        setLines((ls) => (ls.length >= maxLines ? [...ls.slice(ls.length - maxLines + 1), line] : [...ls, line]));
-      });
-      es.onerror = () => {
-        es?.close();
-        if (closed) return;
-        // A dropped stream or a refusal: EventSource cannot tell which, so
-        // ask whether the session still exists before trying again.
-        session.check().then(
-          (c) => {
-            if (closed) return;
-            if (!c.authenticated) {
-              unauthorized();
-              return;
-            }
-            retry++;
-            setConn('retrying');
-            timer = window.setTimeout(open, Math.min(30000, 1000 * 2 ** Math.min(retry, 5)));
-          },
-          () => {
-            if (closed) return;
-            retry++;
-            setConn('retrying');
-            timer = window.setTimeout(open, Math.min(30000, 1000 * 2 ** Math.min(retry, 5)));
-          },
-        );
-      };
-    };
-    open();
-    return () => {
-      closed = true;
-      window.clearTimeout(timer);
-      es?.close();
-    };
-  }, [fn.id, paused]);
 
   // Keep the newest line in view unless the reader scrolled up.
   useEffect(() => {
@@ -119,7 +34,7 @@ export function LogsTab() {
           <button
             type="button"
             className="btn btn--secondary btn--small"
-            onClick={() => setLines([])}
+            onClick={clear}
             disabled={lines.length === 0}
           >
             Clear
@@ -128,7 +43,7 @@ export function LogsTab() {
       </div>
       <div className={'logs__status logs__status--' + conn} data-state={conn}>
         <span className="dot" aria-hidden="true" />
-        <span role="status">{connWords[conn]}</span>
+        <span role="status">{streamWords[conn]}</span>
         {lines.length > 0 && <span>{lines.length === 1 ? '1 line.' : `${lines.length} lines.`}</span>}
       </div>
       <div
