@@ -113,6 +113,18 @@ func (m *Manager) registerAdmin() {
 		Summary:     "System load: invocations per second, error rate, live instances, database and Redis health, write queue",
 		Description: "Per-second figures, live instances and the write queue are this process's; this_hour sums every replica's roll-ups."},
 		m.adminStats)
+	everyone := []*huma.Param{countParam("hours", maxHours, defaultHours)}
+	operation(m, huma.Operation{OperationID: "admin-stats-hourly", Method: http.MethodGet, Path: "/api/admin/stats/hourly", Tags: tags,
+		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden, http.StatusUnprocessableEntity}, Parameters: everyone,
+		Summary:     "Every function's invocations per hour",
+		Description: "Zero-filled hourly series of every replica's roll-ups, oldest first, ending with the current (partial) UTC hour."},
+		m.adminStatsHourly)
+	operation(m, huma.Operation{OperationID: "admin-stats-daily", Method: http.MethodGet, Path: "/api/admin/stats/daily", Tags: tags,
+		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden, http.StatusUnprocessableEntity},
+		Parameters: []*huma.Param{countParam("days", maxDays, defaultDays)},
+		Summary:     "Every function's invocations per day",
+		Description: "Zero-filled daily series of every replica's roll-ups, oldest first, ending with the current (partial) UTC day."},
+		m.adminStatsDaily)
 	operation(m, huma.Operation{OperationID: "admin-audit", Method: http.MethodGet, Path: "/api/admin/audit", Tags: tags,
 		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden},
 		Summary: "The audit log, newest first; filter by actor, action and time"}, m.adminAudit)

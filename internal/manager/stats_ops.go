@@ -235,6 +235,16 @@ func (m *Manager) statsOverviewDaily(ctx context.Context, in *dailyInput) (*seri
 	return m.statsSeries(ctx, berth.StatsScope{OwnerID: PrincipalFrom(ctx).User.ID}, berth.Daily, in.Days)
 }
 
+// adminStatsHourly and adminStatsDaily are the series of every
+// function: the empty scope.
+func (m *Manager) adminStatsHourly(ctx context.Context, in *hourlyInput) (*seriesOutput, error) {
+	return m.statsSeries(ctx, berth.StatsScope{}, berth.Hourly, in.Hours)
+}
+
+func (m *Manager) adminStatsDaily(ctx context.Context, in *dailyInput) (*seriesOutput, error) {
+	return m.statsSeries(ctx, berth.StatsScope{}, berth.Daily, in.Days)
+}
+
 func (m *Manager) functionStatsHourly(ctx context.Context, in *functionHourlyInput) (*seriesOutput, error) {
 	f, err := m.readableFunction(ctx, in.ID)
 	if err != nil {

@@ -379,7 +379,7 @@ func TestAdminViews(t *testing.T) {
 	_, _, user := ts.newUser()
 	admin, _ := ts.login(ts.admin, ts.adminPW)
 	view := viewer(t, ts)
-	paths := []string{"/api/admin/stats", "/api/admin/audit", "/api/admin/errors"}
+	paths := []string{"/api/admin/stats", "/api/admin/audit", "/api/admin/errors", "/api/admin/stats/hourly", "/api/admin/stats/daily"}
 	for _, p := range paths {
 		wantStatus(t, user.Do(ctx, http.MethodGet, p, nil, &struct{}{}), http.StatusForbidden, "forbidden")
 		wantStatus(t, ts.anon().Do(ctx, http.MethodGet, p, nil, &struct{}{}), http.StatusUnauthorized, "unauthorized")
@@ -420,6 +420,26 @@ func TestAdminViews(t *testing.T) {
 		if n, ok := s.LiveInstances["wasm"]; !ok || n != 0 {
 			t.Fatalf("live instances %v, want wasm: 0", s.LiveInstances)
 		}
+		// The series cover every owner: the three calls are the last hour's
+		// and the last day's, also for a viewer.
+		type series struct {
+			Granularity string `json:"granularity"`
+			Points      []struct {
+				Invocations int64 `json:"invocations"`
+				Errors      int64 `json:"errors"`
+			} `json:"points"`
+		}
+		for path, want := range map[string]struct {
+			granularity string
+			points      int
+		}{"/api/admin/stats/hourly?hours=6": {"hour", 6}, "/api/admin/stats/daily": {"day", 30}} {
+			got := get[series](t, view, path)
+			last := got.Points[len(got.Points)-1]
+			if got.Granularity != want.granularity || len(got.Points) != want.points || last.Invocations != 3 || last.Errors != 2 {
+				t.Fatalf("%s: %+v", path, got)
+			}
+		}
+		wantStatus(t, view.Do(ctx, http.MethodGet, "/api/admin/stats/hourly?hours=169", nil, nil), http.StatusUnprocessableEntity, "validation")
 	})
 	t.Run("Errors", func(t *testing.T) {
 		e := get[errorsBody](t, admin, "/api/admin/errors")

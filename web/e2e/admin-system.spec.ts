@@ -63,6 +63,15 @@ test('the load and the recent errors', async ({ page, signIn, shot, calls }) => 
     expect(n, 'the calls of the last minute show').toBeGreaterThan(0);
   });
 
+  // The history is every replica's roll-ups: the two calls are in the current hour.
+  await refreshUntil(page, 'Every function over time', async () => {
+    const text = (await page.getByTestId('history-summary').textContent()) ?? '';
+    const m = /^([\d,]+) invocations? and ([\d,]+) errors?/.exec(text);
+    expect(m, `the history summary: ${text}`).not.toBeNull();
+    expect(Number(m![1].replace(/,/g, ''))).toBeGreaterThanOrEqual(2);
+    expect(Number(m![2].replace(/,/g, ''))).toBeGreaterThanOrEqual(1);
+  });
+
   const row = page.getByTestId('errors').locator('tbody tr').filter({ hasText: 'sys-failer' }).first();
   await refreshUntil(page, 'Recent errors', () => expect(row).toBeVisible({ timeout: 1000 }));
   await expect(row).toContainText('Error');

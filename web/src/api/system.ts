@@ -2,7 +2,7 @@
 // failures and every function's log lines. For administrators; viewers may
 // read all of it.
 import { query, request } from './client';
-import type { Execution, LogLine } from './types';
+import type { Execution, LogLine, Series } from './types';
 
 /** HealthCheck is one dependency's answer to a ping (at most a second). */
 export interface HealthCheck {
@@ -87,6 +87,9 @@ export const logsPath = '/api/admin/logs';
 
 export const system = {
   stats: (signal?: AbortSignal) => request<AdminStats>('/api/admin/stats', { signal }),
+  /** Every function's series, as /api/stats/overview/hourly and /daily are for one's own. */
+  hourly: (hours: number, signal?: AbortSignal) => request<Series>('/api/admin/stats/hourly' + query({ hours }), { signal }),
+  daily: (days: number, signal?: AbortSignal) => request<Series>('/api/admin/stats/daily' + query({ days }), { signal }),
   errors: (p: { limit?: number; since?: string }, signal?: AbortSignal) =>
     request<AdminErrors>('/api/admin/errors' + query({ ...p }), { signal }),
   logs: (f: LogFilter, signal?: AbortSignal) => request<{ lines: SystemLogLine[] }>(logsPath + logsQuery(f), { signal }),

@@ -70,6 +70,22 @@ class FakeEventSource {
 
 type Routes = Parameters<typeof fakeFetch>[0];
 
+/** series is n buckets of 10 calls, one an error, the last still empty. */
+function series(granularity: 'hour' | 'day', n: number) {
+  const step = granularity === 'hour' ? 3600e3 : 86400e3;
+  const end = Date.parse('2026-11-23T14:00:00Z');
+  return {
+    granularity,
+    points: Array.from({ length: n }, (_, i) => ({
+      start: new Date(end - (n - 1 - i) * step).toISOString(),
+      invocations: i === n - 1 ? 0 : 10,
+      errors: i === n - 1 ? 0 : 1,
+      p50_ms: 2,
+      p95_ms: 9,
+    })),
+  };
+}
+
 function setup(signedIn: AccountUser = adminFixture(), over: Routes = {}, entry = '/admin/system') {
   FakeEventSource.opened = [];
   vi.stubGlobal('EventSource', FakeEventSource);
@@ -81,6 +97,8 @@ function setup(signedIn: AccountUser = adminFixture(), over: Routes = {}, entry 
     'GET /api/admin/errors': { body: failures },
     'GET /api/admin/logs': { body: { lines } },
     'GET /api/functions': { body: { items: [hello, failer], page: 1, per_page: 100, total: 2 } },
+    'GET /api/admin/stats/hourly': (c: Call) => ({ body: series('hour', Number(new URL(c.path, 'http://x').searchParams.get('hours'))) }),
+    'GET /api/admin/stats/daily': (c: Call) => ({ body: series('day', Number(new URL(c.path, 'http://x').searchParams.get('days'))) }),
     ...over,
   });
   render(
@@ -123,6 +141,16 @@ describe('SystemPage', () => {
     expect(grown.getAttribute('data-max')).toBe('42');
     expect(grown.getAttribute('aria-label')).toBe('Invocations per second over the last 1.00 s');
     expect(within(tile('Invocations per second')).getByText('42')).toBeTruthy();
+  });
+
+  it('charts every function over a chosen range', async () => {
+    const { calls } = setup();
+    const history = within(await screen.findByRole('region', { name: 'Every function over time' }));
+    expect((await history.findByTestId('history-summary')).textContent).toMatch(/^230 invocations and 23 errors \(10(\.0)? %\) in the last 24 hours/);
+    fireEvent.click(history.getByRole('button', { name: '30 days' }));
+    await waitFor(() => expect(history.getByTestId('history-summary').textContent).toMatch(/^290 invocations and 29 errors/));
+    expect(calls.map((c) => c.path)).toContain('/api/admin/stats/daily?days=30');
+    expect(calls.map((c) => c.path)).toContain('/api/admin/stats/hourly?hours=24');
   });
 
   it('lists the recent errors with a link to each execution', async () => {

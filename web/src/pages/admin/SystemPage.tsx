@@ -2,11 +2,12 @@ import { useMemo } from 'react';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { ErrorsPanel } from './system/ErrorsPanel';
 import { FunctionNames, useFunctionList } from './system/functions';
+import { HistoryPanel } from './system/HistoryPanel';
 import { LoadPanel } from './system/LoadPanel';
 import { LogsPanel } from './system/LogsPanel';
 
 /**
- * SystemPage is Admin › System: the platform's load, its recent errors and
+ * SystemPage is Admin › System: the platform's load now and over time, its recent errors and
  * every function's log lines. It only reads, so viewers see all of it.
  */
 export function SystemPage() {
@@ -20,6 +21,7 @@ export function SystemPage() {
           <h2 id="system-title">System</h2>
         </div>
         <LoadPanel />
+        <HistoryPanel />
         <ErrorsPanel />
         <LogsPanel />
       </section>
