@@ -30,7 +30,8 @@ func FuzzUserSearch(f *testing.F) {
 			f.Fatal(err)
 		}
 	}
-	for _, seed := range []string{"ada", "%", "_", `\`, "100%", "b_x", "ë", "ÜNÏ", "a", "", "exa-", `"quoted"`, "[b", "*", "?", "le.t", "%%_\\"} {
+	for _, seed := range []string{"ada", "%", "_", `\`, "100%", "b_x", "ë", "ÜNÏ", "a", "", "exa-", `"quoted"`, "[b", "*", "?", "le.t", "%%_\\",
+		`"`, `""`, `e "q`, `d" OR "a`, "ada OR bob", "NEAR(ada", "text:ada", "^ada", "-ada", "ada*", "a\x00b", "lovelace ", " real"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
