@@ -121,7 +121,7 @@ func (m *Manager) registerAdmin() {
 		m.adminStatsHourly)
 	operation(m, huma.Operation{OperationID: "admin-stats-daily", Method: http.MethodGet, Path: "/api/admin/stats/daily", Tags: tags,
 		Security: authenticated, Metadata: admin, Errors: []int{http.StatusForbidden, http.StatusUnprocessableEntity},
-		Parameters: []*huma.Param{countParam("days", maxDays, defaultDays)},
+		Parameters:  []*huma.Param{countParam("days", maxDays, defaultDays)},
 		Summary:     "Every function's invocations per day",
 		Description: "Zero-filled daily series of every replica's roll-ups, oldest first, ending with the current (partial) UTC day."},
 		m.adminStatsDaily)
