@@ -129,6 +129,9 @@ export const apiKeys = {
 export const me = {
   get: () => request<UserDetail>('/api/users/me'),
   usage: (signal?: AbortSignal) => request<Usage>('/api/users/me/usage', { signal }),
+  /** organizationMembers is for an organisation's owners. */
+  organizationMembers: (id: string, signal?: AbortSignal) =>
+    request<Page<AccountUser>>(`/api/organizations/${encodeURIComponent(id)}/members` + query({ per_page: 100 }), { signal }),
   update: (patch: { name?: string; password?: string; current_password?: string }) =>
     request<User>('/api/users/me', { method: 'PATCH', body: patch }),
   preferences: () => request<Preferences>('/api/users/me/preferences'),

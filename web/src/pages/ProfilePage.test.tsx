@@ -25,6 +25,14 @@ function setup(usage: { status?: number; body: unknown }) {
       },
     },
     'GET /api/users/me/usage': usage,
+    'GET /api/organizations/o1/members': {
+      body: {
+        items: [grace, userFixture({ id: 'u2', email: 'max@example.com', name: 'Max', organization_id: 'o1', organization_role: 'member' })],
+        page: 1,
+        per_page: 100,
+        total: 3,
+      },
+    },
     'GET /api/users/me/preferences': { body: { pinned_functions: [], theme: 'system' } },
     'GET /api/auth/options': { body: { registration: false, min_password_length: 12 } },
     'GET /api/keypairs': { body: { keypairs: [] } },
@@ -62,6 +70,9 @@ describe('ProfilePage, tier and limits', () => {
     expect(within(full).getByText('10', { selector: '.text-danger' })).toBeTruthy();
     expect(card.getByRole('row', { name: /Calls per day/ }).textContent).toBe('Calls per day121,000');
     expect(card.getByRole('row', { name: /Memory ceiling/ }).textContent).toBe('Memory ceiling (MB)—no limit');
+    // An owner sees the organisation's members.
+    const members = await card.findByTestId('org-members');
+    expect(members.textContent).toBe('grace@example.com (Grace Hopper) ownermax@example.com (Max) and 1 more');
   });
 
   it('says when the limits cannot be read', async () => {

@@ -62,7 +62,32 @@ function PlanCard() {
         </dl>
       )}
       {usage.data ? <UsageTable usage={usage.data} caption="Your limits and use" /> : !usage.error && <Skeleton lines={4} />}
+      {d?.organization && d.organization_role === 'owner' && <OrganizationMembers org={d.organization} />}
     </section>
+  );
+}
+
+/** OrganizationMembers lists the members of the organisation an owner owns. */
+function OrganizationMembers({ org }: { org: { id: string; name: string } }) {
+  const members = useAsync((signal) => me.organizationMembers(org.id, signal), [org.id]);
+  const items = members.data?.items ?? [];
+  const more = (members.data?.total ?? 0) - items.length;
+  return (
+    <>
+      <h3>Members of {org.name}</h3>
+      <ErrorAlert error={members.error} title="The members could not be loaded." />
+      {members.data && (
+        <ul className="plain-list" data-testid="org-members">
+          {items.map((u) => (
+            <li key={u.id}>
+              {u.email} {u.name && <span className="muted">({u.name})</span>} {u.organization_role === 'owner' && <span className="badge badge--neutral">owner</span>}
+            </li>
+          ))}
+          {more > 0 && <li className="muted">and {more} more</li>}
+        </ul>
+      )}
+      <p className="muted">As an owner you manage the functions shared with {org.name}; an administrator adds and removes members.</p>
+    </>
   );
 }
 
