@@ -1,4 +1,5 @@
-// Package mail is how berth sends mail: one plain-text message at a time,
+// Package mail is how berth sends mail: one message at a time (plain text,
+// with an HTML alternative when there is one),
 // through the SMTP server an admin configured (SMTP), or, when none is, into
 // the log (Log).
 //

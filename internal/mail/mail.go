@@ -22,11 +22,13 @@ const (
 	maxTextBytes    = 1 << 20 // 1 MiB
 )
 
-// Message is one plain-text mail.
+// Message is one mail: plain text, with an HTML alternative when HTML is
+// set (mail readers show one of the two).
 type Message struct {
 	To      string // a single address, e.g. "ada@example.com"
 	Subject string // one line of printable text; surrounding spaces are dropped
 	Text    string // UTF-8 with line breaks and tabs, at most 1 MiB
+	HTML    string // optional: the same as an HTML document, at most 1 MiB
 }
 
 // Sender sends mail.
@@ -67,6 +69,10 @@ func (m Message) validate() (Message, error) {
 		return Message{}, berth.Invalid("text", "must be at most 1 MiB long")
 	case !validText(m.Text):
 		return Message{}, berth.Invalid("text", "must be printable UTF-8 text; line breaks and tabs are allowed")
+	case len(m.HTML) > maxTextBytes:
+		return Message{}, berth.Invalid("html", "must be at most 1 MiB long")
+	case !validText(m.HTML):
+		return Message{}, berth.Invalid("html", "must be printable UTF-8 text; line breaks and tabs are allowed")
 	}
 	m.To = to
 	m.Subject = strings.TrimSpace(m.Subject)

@@ -138,6 +138,9 @@ func (s *SMTP) message(m Message) (*gomail.Msg, error) {
 	// RFC 3834: no out-of-office replies to platform mail.
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
 	return msg, nil
 }
 

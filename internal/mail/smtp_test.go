@@ -316,3 +316,17 @@ func checkError(t *testing.T, err error, want ...string) {
 		t.Fatalf("the error holds the password: %v", err)
 	}
 }
+
+// TestSMTPHTMLAlternative: a message with HTML arrives with both bodies.
+func TestSMTPHTMLAlternative(t *testing.T) {
+	srv := mailtest.Start(t)
+	s := newSMTP(t, srv, mail.SecurityNone, "", "")
+	m := mail.Message{To: "html@example.test", Subject: "Both", Text: "plain body\n", HTML: "<p>rich <strong>body</strong></p>"}
+	if err := s.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.WaitFor(t, m.To, wait)
+	if strings.ReplaceAll(got.Text, "\r\n", "\n") != m.Text || !strings.Contains(got.HTML, "<strong>body</strong>") {
+		t.Fatalf("text %q html %q", got.Text, got.HTML)
+	}
+}

@@ -71,6 +71,7 @@ type Received struct {
 	To      []string            // the addresses of the To header
 	Subject string              // decoded
 	Text    string              // the plain-text body, decoded, with CRLF line ends
+	HTML    string              // the HTML alternative, decoded; empty when there is none
 	Headers map[string][]string // keyed by canonical name, e.g. "Message-Id"
 }
 
@@ -299,9 +300,10 @@ func (s *Server) message(t testing.TB, id string) Received {
 		To      []address
 		Subject string
 		Text    string
+		HTML    string
 	}
 	s.get(t, "/api/v1/message/"+id, &m)
-	r := Received{ID: m.ID, Subject: m.Subject, Text: m.Text}
+	r := Received{ID: m.ID, Subject: m.Subject, Text: m.Text, HTML: m.HTML}
 	if m.From != nil {
 		r.From = m.From.Address
 	}
