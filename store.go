@@ -153,6 +153,7 @@ type Store interface {
 	FunctionStore
 	ExecutionStore
 	StatsStore
+	MailStore
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database; the store is unusable afterwards.

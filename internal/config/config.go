@@ -52,6 +52,30 @@ type Config struct {
 	Web       WebConfig       `koanf:"web"`
 	Container ContainerConfig `koanf:"container"`
 	Stats     StatsConfig     `koanf:"stats"`
+	Mail      MailConfig      `koanf:"mail"`
+}
+
+// MailConfig is the SMTP server berth sends mail through when the admin
+// settings name none (the settings, when set, win). Without smtp_host,
+// mail goes to the log: recipient and subject only.
+type MailConfig struct {
+	From         string `koanf:"from"`
+	SMTPHost     string `koanf:"smtp_host"`
+	SMTPPort     int    `koanf:"smtp_port"`
+	SMTPUsername string `koanf:"smtp_username"`
+	SMTPPassword string `koanf:"smtp_password"`
+	// TLS is starttls (port 587), tls (implicit, port 465) or none, which
+	// is only for a server on a loopback address.
+	TLS string `koanf:"tls"`
+	// Templates is a directory whose <name>.txt.tmpl and <name>.html.tmpl
+	// replace the built-in mails; empty: <data_dir>/mail-templates.
+	Templates string `koanf:"templates"`
+	// QueueSize bounds the mail waiting to be retried; beyond it a mail
+	// that fails is reported at once instead of queued.
+	QueueSize int `koanf:"queue_size"`
+	// MaxAttempts is how often a mail is tried before it is given up and
+	// shown in the admin errors view.
+	MaxAttempts int `koanf:"max_attempts"`
 }
 
 // StatsConfig governs execution records and their roll-ups.
@@ -219,6 +243,7 @@ func Default() Config {
 			RollupRetention:    400 * 24 * time.Hour,
 			Rollups:            true,
 		},
+		Mail: MailConfig{SMTPPort: 587, TLS: "starttls", QueueSize: 1000, MaxAttempts: 8},
 		Auth: AuthConfig{
 			Enabled:            true,
 			AccessTokenTTL:     time.Hour,
@@ -527,7 +552,42 @@ func (c *Config) Validate() error {
 	if (c.Admin.Email == "") != (c.Admin.Password == "") {
 		bad("admin.email", "set both BERTH_ADMIN_EMAIL and BERTH_ADMIN_PASSWORD, or neither")
 	}
+	c.validateMail(bad)
 	return errors.Join(errs...)
+}
+
+func (c *Config) validateMail(bad func(key, format string, args ...any)) {
+	m := &c.Mail
+	switch m.TLS {
+	case "starttls", "tls":
+	case "none":
+		if m.SMTPHost != "" && !loopbackHost(m.SMTPHost) {
+			bad("mail.tls", "none (no TLS) is only for an SMTP server on a loopback address; use starttls or tls for %s", m.SMTPHost)
+		}
+	default:
+		bad("mail.tls", "must be starttls, tls or none")
+	}
+	if m.SMTPHost != "" && m.From == "" {
+		bad("mail.from", "set the sender address (for example berth@example.com) with mail.smtp_host")
+	}
+	if m.SMTPPort < 1 || m.SMTPPort > 65535 {
+		bad("mail.smtp_port", "must be a port from 1 to 65535")
+	}
+	if m.QueueSize < 0 || m.QueueSize > 1_000_000 {
+		bad("mail.queue_size", "must be from 0 (no retries) to 1000000")
+	}
+	if m.MaxAttempts < 1 || m.MaxAttempts > 50 {
+		bad("mail.max_attempts", "must be from 1 to 50")
+	}
+}
+
+// loopbackHost reports whether host is localhost or a loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func sameHost(u *url.URL, other string) bool {
@@ -576,6 +636,9 @@ func (c Config) Masked() Config {
 	}
 	if c.Auth.ServiceSecretKey != "" {
 		c.Auth.ServiceSecretKey = Mask
+	}
+	if c.Mail.SMTPPassword != "" {
+		c.Mail.SMTPPassword = Mask
 	}
 	c.DatabaseURL = redactURL(c.DatabaseURL)
 	c.RedisURL = redactURL(c.RedisURL)

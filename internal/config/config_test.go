@@ -148,6 +148,11 @@ func TestLoadErrors(t *testing.T) {
 		"ShortRollupRetention":    {file: "[stats]\nrollup_retention = \"720h\"", want: "stats.rollup_retention"},
 		"BudgetUnderMaxMemory":    {environ: []string{"BERTH_FUNCTIONS_MEMORY_BUDGET_MB=512"}, want: "functions.memory_budget_mb"},
 		"NegativeBudget":          {file: "[functions]\nmemory_budget_mb = -1", want: "BERTH_FUNCTIONS_MEMORY_BUDGET_MB"},
+		"MailNoTLSRemote":         {file: "[mail]\nsmtp_host = \"smtp.example.com\"\nfrom = \"b@example.com\"\ntls = \"none\"", want: "mail.tls"},
+		"MailBadTLS":              {environ: []string{"BERTH_MAIL_TLS=ssl"}, want: "must be starttls, tls or none"},
+		"MailWithoutFrom":         {environ: []string{"BERTH_MAIL_SMTP_HOST=smtp.example.com"}, want: "mail.from"},
+		"MailBadPort":             {environ: []string{"BERTH_MAIL_SMTP_PORT=70000"}, want: "mail.smtp_port"},
+		"MailAttempts":            {environ: []string{"BERTH_MAIL_MAX_ATTEMPTS=0"}, want: "mail.max_attempts"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -169,8 +174,9 @@ func TestMaskedTOML(t *testing.T) {
 	c.Admin = AdminConfig{Email: "a@example.test", Password: "hunter2hunter2"}
 	c.DatabaseURL = "postgres://berth:dbpass@db.example/berth?sslmode=disable"
 	c.RedisURL = "redis://:redispass@127.0.0.1:6379/0"
+	c.Mail.SMTPPassword = "smtp-pass-w0rd"
 	out := c.Masked().TOML()
-	for _, secret := range []string{"top-secret-master", "hunter2hunter2", "dbpass", "redispass"} {
+	for _, secret := range []string{"top-secret-master", "hunter2hunter2", "dbpass", "redispass", "smtp-pass-w0rd"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("printed config contains %q:\n%s", secret, out)
 		}

@@ -88,6 +88,10 @@ func Run(t *testing.T, newStore func(t *testing.T) berth.Store) {
 		{"Stats/Scopes", testStatsScopes},
 		{"Stats/Prune", testStatsPrune},
 		{"Stats/RecentFailures", testStatsRecentFailures},
+		{"Mail/OutboxRetryGiveUp", testMailOutbox},
+		{"Mail/OutboxBounded", testMailOutboxBounded},
+		{"Mail/OutboxClaimOnce", testMailOutboxClaimOnce},
+		{"Mail/OneTimeCodes", testOneTimeCodes},
 		{"Ping", func(t *testing.T, s berth.Store) {
 			if err := s.Ping(t.Context()); err != nil {
 				t.Fatal(err)
