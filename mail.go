@@ -23,6 +23,9 @@ type OutboxMail struct {
 	Failed        bool
 	NextAttemptAt time.Time
 	LastError     string
+	// ExpiresAt, when set, is when what the mail carries stops working
+	// (a reset link): it is given up then rather than sent late.
+	ExpiresAt time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }

@@ -112,7 +112,7 @@ func (m *Manager) createUser(ctx context.Context, in *createUserInput) (*tempora
 		}
 		return nil, err
 	}
-	out, err := m.handOver(ctx, u, pw)
+	out, err := m.handOver(ctx, u, pw, false)
 	if err != nil {
 		return nil, err
 	}
@@ -159,9 +159,9 @@ func (m *Manager) adminEmailTaken(ctx context.Context, email string) error {
 // handOver mails the temporary password when mail is configured, and
 // otherwise — or when the mail server refuses it — returns it to show
 // once, so that a password is never set that nobody received.
-func (m *Manager) handOver(ctx context.Context, u *berth.User, pw string) (TemporaryPassword, error) {
+func (m *Manager) handOver(ctx context.Context, u *berth.User, pw string, earlyAccess bool) (TemporaryPassword, error) {
 	out := TemporaryPassword{User: userOut(u)}
-	mailed, err := m.mailTemporaryPassword(ctx, u, pw)
+	mailed, err := m.mailTemporaryPassword(ctx, u, pw, earlyAccess)
 	if err != nil {
 		out.MailError = err.Error()
 	}
@@ -195,7 +195,7 @@ func (m *Manager) temporaryPassword(ctx context.Context, in *UserIDParam) (*temp
 	if err != nil {
 		return nil, err
 	}
-	out, err := m.handOver(ctx, u, pw)
+	out, err := m.handOver(ctx, u, pw, false)
 	if err != nil {
 		return nil, err
 	}
@@ -396,7 +396,7 @@ func (m *Manager) approveEarlyAccess(ctx context.Context, in *EarlyIDParam) (*ap
 	case err != nil:
 		return nil, err
 	}
-	handed, err := m.handOver(ctx, u, pw)
+	handed, err := m.handOver(ctx, u, pw, true)
 	if err != nil {
 		return nil, err
 	}

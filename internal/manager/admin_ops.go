@@ -82,6 +82,18 @@ type APIError struct {
 type AdminErrors struct {
 	Executions []FailedExecution `json:"executions" doc:"Failed invocations (every status but success), newest first, from the database: every replica's."`
 	APIErrors  []APIError        `json:"api_errors" doc:"The latest 5xx answers of this process (at most 200, kept in memory since it started), newest first; function failures (502 function-failed, 504 function-timeout) are in executions instead."`
+	Mail       []FailedMail      `json:"mail" doc:"Mails given up after their attempts (every replica's), newest first; their text is never shown."`
+}
+
+// FailedMail is a mail berth gave up sending.
+type FailedMail struct {
+	ID        string    `json:"id" format:"uuid"`
+	Recipient string    `json:"recipient"`
+	Kind      string    `json:"kind" doc:"What it was: password-reset, email-verification, temporary-password, registration-taken."`
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"last_error"`
+	QueuedAt  time.Time `json:"queued_at"`
+	GivenUpAt time.Time `json:"given_up_at"`
 }
 
 type adminStatsOutput struct{ Body AdminStats }
@@ -230,9 +242,17 @@ func (m *Manager) adminErrors(ctx context.Context, in *adminErrorsInput) (*admin
 	if err != nil {
 		return nil, m.fail(ctx, err)
 	}
-	out := AdminErrors{Executions: make([]FailedExecution, len(es)), APIErrors: m.apiErrors.recent(in.Limit)}
+	mails, err := m.store.FailedMail(ctx, since, in.Limit)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	out := AdminErrors{Executions: make([]FailedExecution, len(es)), APIErrors: m.apiErrors.recent(in.Limit), Mail: make([]FailedMail, len(mails))}
 	for i := range es {
 		out.Executions[i] = FailedExecution{Execution: executionOut(&es[i]), OwnerID: es[i].OwnerID}
+	}
+	for i, f := range mails {
+		out.Mail[i] = FailedMail{ID: f.ID, Recipient: f.Recipient, Kind: f.Kind, Attempts: f.Attempts, LastError: f.LastError,
+			QueuedAt: f.CreatedAt, GivenUpAt: f.UpdatedAt}
 	}
 	return &adminErrorsOutput{Body: out}, nil
 }

@@ -16,6 +16,7 @@ const (
 	actKeypairCreate  = "keypair.create"
 	actKeypairDelete  = "keypair.delete"
 	actPasswordChange = "user.password_change"
+	actPasswordReset  = "user.password_reset"
 	actUserUpdate     = "user.update"
 	actProfileUpdate  = "user.profile_update"
 	actPrefsUpdate    = "user.preferences_update"

@@ -47,8 +47,8 @@ func (m *Manager) checkLockout(ctx context.Context, email, addr string) error {
 func lockedOut(what string, ttl time.Duration) error {
 	secs := int(ttl.Round(time.Second) / time.Second)
 	return withRetryAfter(problem(http.StatusTooManyRequests, codeTooManyLogins,
-		// No password reset exists yet, so none is offered.
-		fmt.Sprintf("too many failed logins for %s; try again in %d minutes", what, max(1, (secs+59)/60))), secs)
+		fmt.Sprintf("too many failed logins for %s; try again in %d minutes, or choose a new password by mail "+
+			"(\"Forgot your password?\" on the sign-in page, or POST /api/auth/reset-password)", what, max(1, (secs+59)/60))), secs)
 }
 
 // recordFailure counts a failed login and returns the 429 problem when this

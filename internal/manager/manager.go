@@ -2,9 +2,11 @@ package manager
 
 import (
 	"context"
+	crand "crypto/rand"
 	"crypto/tls"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/berth-platform/berth/internal/config"
 	"github.com/berth-platform/berth/internal/invoke"
 	"github.com/berth-platform/berth/internal/kv"
+	"github.com/berth-platform/berth/internal/mail"
 	"github.com/berth-platform/berth/internal/password"
 	"github.com/berth-platform/berth/internal/recorder"
 	"github.com/berth-platform/berth/internal/secret"
@@ -62,6 +65,18 @@ type Options struct {
 	// MailTLS verifies the SMTP server of the mail settings; nil uses the
 	// system's roots (tests trust their own server).
 	MailTLS *tls.Config
+	// Mail is the configuration file's SMTP server and the outbox bounds;
+	// the admin settings' server, when set, wins.
+	Mail config.MailConfig
+	// MailTemplates are the mails; nil: the built-in ones.
+	MailTemplates *mail.Templates
+	// PublicURL is where people reach the dashboard, for links in mail
+	// (a function: the address is known once the server listens).
+	PublicURL func() string
+	// CodeKey keys the hashes of one-time codes (password resets,
+	// verification codes), so that a copy of the database cannot be
+	// searched for them; derived from the master key.
+	CodeKey []byte
 }
 
 // Manager serves the API.
@@ -97,7 +112,14 @@ type Manager struct {
 	stats     config.StatsConfig
 	apiErrors *errorRing // recent 5xx answers of this process
 	mailTLS   *tls.Config
-	quotas    quotas
+	mailCfg   config.MailConfig
+	templates *mail.Templates
+	publicURL func() string
+	codeKey   []byte
+	// sending counts mails being sent outside a request (password
+	// resets); Maintain waits for them.
+	sending sync.WaitGroup
+	quotas  quotas
 }
 
 // New builds the manager and its routes.
@@ -107,6 +129,24 @@ func New(o Options) *Manager {
 		auth: o.Auth, proxies: o.Proxies, gateway: o.Gateway, version: o.Version, now: o.Now,
 		fn: o.Functions, runtimes: o.Runtimes, recorder: o.Recorder, dataDir: o.DataDir, readyChecks: o.ReadyChecks,
 		stats: o.Stats, apiErrors: newErrorRing(maxAPIErrors), mailTLS: o.MailTLS,
+		mailCfg: o.Mail, templates: o.MailTemplates, publicURL: o.PublicURL, codeKey: o.CodeKey,
+	}
+	if m.templates == nil {
+		t, err := mail.LoadTemplates("")
+		if err != nil {
+			panic("the built-in mail templates do not load: " + err.Error())
+		}
+		m.templates = t
+	}
+	if m.publicURL == nil {
+		m.publicURL = func() string { return "http://127.0.0.1:8080" }
+	}
+	if m.mailCfg.MaxAttempts == 0 { // a zero Options: the defaults
+		m.mailCfg = config.Default().Mail
+	}
+	if len(m.codeKey) == 0 {
+		m.codeKey = make([]byte, 32)
+		_, _ = crand.Read(m.codeKey)
 	}
 	if m.cache = o.Cache; m.cache == nil {
 		// Never polled, so never trusted: every lookup reads the store.
@@ -129,6 +169,7 @@ func New(o Options) *Manager {
 	m.api = humago.New(mux, apiConfig(m.version))
 	m.api.UseMiddleware(m.requireAuth)
 	m.registerAuth()
+	m.registerPasswordReset()
 	m.registerUsers()
 	m.registerKeypairs()
 	m.registerFunctions()
@@ -176,18 +217,28 @@ var authenticated = []map[string][]string{{"bearer": {}}, {"berthSignature": {}}
 func (m *Manager) Run(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
+	mailT := time.NewTicker(mailDrainEvery)
+	defer mailT.Stop()
+	m.cleanup(ctx)
+	m.drainOutbox(ctx)
 	for {
-		m.cleanup(ctx)
 		select {
 		case <-ctx.Done():
 			return
+		case <-mailT.C:
+			m.drainOutbox(ctx)
 		case <-t.C:
+			m.cleanup(ctx)
 		}
 	}
 }
 
 // Maintain runs the background jobs once (Run runs them every minute).
-func (m *Manager) Maintain(ctx context.Context) { m.cleanup(ctx) }
+func (m *Manager) Maintain(ctx context.Context) {
+	m.sending.Wait()
+	m.cleanup(ctx)
+	m.drainOutbox(ctx)
+}
 
 // cleanup removes expired tokens and session keypairs, functions whose
 // deletion is due, and executions and roll-ups past their retention.

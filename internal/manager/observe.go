@@ -91,6 +91,9 @@ func newRequestID() string {
 type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// mail counts mails by outcome: sent, queued for a retry, failed (given
+	// up), lost (neither sent nor queued).
+	mail *prometheus.CounterVec
 	// reg also takes the function collectors of a manager (internal/invoke).
 	reg prometheus.Registerer
 	// series keeps each label set's counter and histogram once resolved:
@@ -123,7 +126,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, apiLabels),
 	}
 	m.reg = reg
-	reg.MustRegister(m.requests, m.duration)
+	m.mail = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "berth_mail_total", Help: "Mails by outcome: sent, failed (given up or refused), lost (neither sent nor queued).",
+	}, []string{"outcome"})
+	reg.MustRegister(m.requests, m.duration, m.mail)
 	return m
 }
 

@@ -43,6 +43,7 @@ const (
 	codeFeatureRole     = problems.FeatureRole
 	codeQuotaExceeded   = problems.QuotaExceeded
 	codeRateLimited     = problems.RateLimited
+	codeResetInvalid    = problems.ResetInvalid
 )
 
 // problemError is the RFC 9457 body every error answer carries (an error).

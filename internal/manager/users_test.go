@@ -217,8 +217,8 @@ func TestPinnedFunctionsMustBeOwn(t *testing.T) {
 		err = c.Do(ctx, "PATCH", "/api/users/me/preferences", map[string]any{"app_ids": []string{mine.ID}, "pinned_functions": []string{}}, nil)
 		wantStatus(t, err, 422, "validation")
 	})
-	if p, _ := c.Preferences(ctx); len(p.PinnedFunctions) != 1 || p.PinnedFunctions[0] != mine.ID {
-		t.Fatalf("a refused patch changed the pins: %+v", p)
+	if p, err := c.Preferences(ctx); err != nil || len(p.PinnedFunctions) != 1 || p.PinnedFunctions[0] != mine.ID {
+		t.Fatalf("a refused patch changed the pins: %+v (%v)", p, err)
 	}
 }
 

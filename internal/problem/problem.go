@@ -40,6 +40,8 @@ const (
 	FeatureRole    = "feature-role-required"
 	QuotaExceeded  = "quota-exceeded"
 	RateLimited    = "rate-limited"
+	// ResetInvalid: a password-reset token that is wrong, spent or expired.
+	ResetInvalid = "reset-token-invalid"
 )
 
 // New builds a problem.

@@ -9,6 +9,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,7 @@ import (
 	"github.com/berth-platform/berth/internal/kv"
 	kvmemory "github.com/berth-platform/berth/internal/kv/memory"
 	kvredis "github.com/berth-platform/berth/internal/kv/redis"
+	"github.com/berth-platform/berth/internal/mail"
 	"github.com/berth-platform/berth/internal/manager"
 	"github.com/berth-platform/berth/internal/password"
 	"github.com/berth-platform/berth/internal/recorder"
@@ -58,6 +60,7 @@ type Server struct {
 	containers        *container.Runtime // nil unless container.enabled
 	recorder          *recorder.Recorder
 	gateway           *clientaddr.Gateway // client-address assertions between webserver and manager
+	codeKey           []byte              // keys the hashes of one-time codes sent by mail
 	manager           *manager.Manager
 	public            *http.Server
 	unused            unusedConns // connections with no request yet, for shutdown
@@ -91,6 +94,9 @@ type Options struct {
 	Hasher *password.Hasher
 	// Now overrides the clock (tests move it); nil means time.Now.
 	Now func() time.Time
+	// MailTLS verifies SMTP servers; nil uses the system's roots (tests
+	// trust their own server's certificate).
+	MailTLS *tls.Config
 	// ReadHeaderTimeout bounds reading a request's headers (slow clients);
 	// default 10 s. Tests shorten it.
 	ReadHeaderTimeout time.Duration
@@ -163,6 +169,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *Server, err erro
 	// Webservers and managers that share the master key trust each other's
 	// client-address assertions (docs/webserver.md).
 	s.gateway = clientaddr.NewGateway(secret.DeriveKey(key, "berth gateway client address v1"), o.Now)
+	s.codeKey = secret.DeriveKey(key, "berth one-time codes v1")
 	if o.Role == "" {
 		o.Role = RoleServe
 	}
@@ -239,11 +246,20 @@ func (s *Server) openManager(ctx context.Context, cfg *config.Config, o Options,
 	if err != nil {
 		return err
 	}
+	dir := cfg.Mail.Templates
+	if dir == "" {
+		dir = filepath.Join(cfg.DataDir, "mail-templates")
+	}
+	templates, err := mail.LoadTemplates(dir)
+	if err != nil {
+		return fmt.Errorf("%w (fix the file, or remove it to use the built-in mail)", err)
+	}
 	s.manager = manager.New(manager.Options{
 		Store: s.store, Cache: s.cache, KV: s.kv, Box: box, Hasher: hasher, Logger: s.log, Metrics: metrics,
 		Auth: cfg.Auth, Proxies: proxies, Gateway: s.gateway, Version: o.Version, Now: o.Now,
 		Functions: cfg.Functions, Runtimes: runtimes, ReadyChecks: ready,
 		Recorder: s.recorder, DataDir: cfg.DataDir, Stats: cfg.Stats,
+		Mail: cfg.Mail, MailTemplates: templates, MailTLS: o.MailTLS, PublicURL: s.URL, CodeKey: s.codeKey,
 	})
 	return nil
 }

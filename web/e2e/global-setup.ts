@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { admin, artifacts, envHelloWasm, envSkip, envURL, findChromium, missingChromium, root, screenshots, web } from './env';
+import { envMailpitAPI, envMailpitSMTP, findMailpit, missingMailpit, startMailpit } from './mailpit';
 
 const log = (...a: unknown[]) => console.log('[e2e]', ...a);
 
@@ -75,6 +76,21 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const { bin, helloWasm } = build(tmp);
   log(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
+  // Mailpit, for the specs that read mail: required where CI runs.
+  let mailpit: ChildProcess | null = null;
+  const mailpitBin = findMailpit();
+  if (mailpitBin) {
+    const [smtpPort, httpPort] = [await freePort(), await freePort()];
+    mailpit = await startMailpit(mailpitBin, tmp, smtpPort, httpPort);
+    process.env[envMailpitAPI] = `http://127.0.0.1:${httpPort}`;
+    process.env[envMailpitSMTP] = String(smtpPort);
+    log('mailpit takes mail on port', smtpPort);
+  } else if (process.env.CI === 'true') {
+    throw new Error(missingMailpit);
+  } else {
+    console.log('SKIP (mail specs):', missingMailpit);
+  }
+
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   mkdirSync(artifacts, { recursive: true });
@@ -102,6 +118,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       await Promise.race([once(server, 'exit'), new Promise((r) => setTimeout(r, 10000))]);
     }
     serverLog.end();
+    if (mailpit && mailpit.exitCode == null) {
+      mailpit.kill('SIGTERM');
+      await Promise.race([once(mailpit, 'exit'), new Promise((r) => setTimeout(r, 5000))]);
+    }
     rmSync(tmp, { recursive: true, force: true });
   };
   try {

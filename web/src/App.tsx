@@ -13,6 +13,8 @@ import { Unreachable } from './pages/Unreachable';
 
 const RegisterPage = lazy(() => import('./pages/RegisterPage'));
 const EarlyAccessRequestPage = lazy(() => import('./pages/EarlyAccessRequestPage'));
+const ForgotPasswordPage = lazy(() => import('./pages/ForgotPasswordPage'));
+const ResetPasswordPage = lazy(() => import('./pages/ResetPasswordPage'));
 const CreateFunctionPage = lazy(() => import('./pages/CreateFunctionPage'));
 const FunctionPage = lazy(() => import('./pages/function/FunctionPage'));
 const ProfilePage = lazy(() => import('./pages/ProfilePage'));
@@ -49,6 +51,8 @@ export function App() {
           <Route path="/signin" element={<SignInPage />} />
           <Route path="/register" element={page(<RegisterPage />)} />
           <Route path="/early-access" element={page(<EarlyAccessRequestPage />)} />
+          <Route path="/forgot-password" element={page(<ForgotPasswordPage />)} />
+          <Route path="/reset-password" element={page(<ResetPasswordPage />)} />
           <Route
             element={
               <RequireAuth>

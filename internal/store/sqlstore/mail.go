@@ -9,15 +9,18 @@ import (
 	"github.com/berth-platform/berth"
 )
 
-const outboxColumns = `id, recipient, kind, sealed, attempts, failed, next_attempt_at, last_error, created_at, updated_at`
+const outboxColumns = `id, recipient, kind, sealed, attempts, failed, next_attempt_at, last_error, expires_at, created_at, updated_at`
 
 func scanOutbox(row scanner) (*berth.OutboxMail, error) {
 	var m berth.OutboxMail
-	var next, created, updated int64
-	if err := row.Scan(&m.ID, &m.Recipient, &m.Kind, &m.Sealed, &m.Attempts, &m.Failed, &next, &m.LastError, &created, &updated); err != nil {
+	var next, expires, created, updated int64
+	if err := row.Scan(&m.ID, &m.Recipient, &m.Kind, &m.Sealed, &m.Attempts, &m.Failed, &next, &m.LastError, &expires, &created, &updated); err != nil {
 		return nil, err
 	}
 	m.NextAttemptAt, m.CreatedAt, m.UpdatedAt = fromDB(next), fromDB(created), fromDB(updated)
+	if expires != 0 {
+		m.ExpiresAt = fromDB(expires)
+	}
 	return &m, nil
 }
 
@@ -39,8 +42,12 @@ func (s *Store) QueueMail(ctx context.Context, m *berth.OutboxMail, limit int) e
 		if waiting >= limit {
 			return fmt.Errorf("%s: %w (%d mails wait)", op, berth.ErrQueueFull, waiting)
 		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO mail_outbox (`+outboxColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			m.ID, m.Recipient, m.Kind, m.Sealed, m.Attempts, m.Failed, dbTime(m.NextAttemptAt), m.LastError, dbTime(m.CreatedAt), dbTime(m.UpdatedAt))
+		var expires int64
+		if !m.ExpiresAt.IsZero() {
+			expires = dbTime(m.ExpiresAt)
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO mail_outbox (`+outboxColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			m.ID, m.Recipient, m.Kind, m.Sealed, m.Attempts, m.Failed, dbTime(m.NextAttemptAt), m.LastError, expires, dbTime(m.CreatedAt), dbTime(m.UpdatedAt))
 		return s.wrap(op, err)
 	})
 }

@@ -16,7 +16,8 @@ func testMailOutbox(t *testing.T, s berth.Store) {
 	ctx := t.Context()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	a := &berth.OutboxMail{Recipient: "ada@example.test", Kind: "password-reset", Sealed: []byte{1, 2, 3}}
-	b := &berth.OutboxMail{Recipient: "bob@example.test", Kind: "temporary-password", Sealed: []byte{4}, NextAttemptAt: now.Add(time.Hour)}
+	b := &berth.OutboxMail{Recipient: "bob@example.test", Kind: "temporary-password", Sealed: []byte{4}, NextAttemptAt: now.Add(time.Hour),
+		ExpiresAt: now.Add(2 * time.Hour)}
 	for _, m := range []*berth.OutboxMail{a, b} {
 		if err := s.QueueMail(ctx, m, 10); err != nil {
 			t.Fatal(err)
@@ -43,11 +44,12 @@ func testMailOutbox(t *testing.T, s berth.Store) {
 	if err := s.MailGivenUp(ctx, a.ID, 8, "550 mailbox unavailable"); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := s.DueMail(ctx, now.Add(24*time.Hour), time.Minute, 10); len(d) != 1 || d[0].ID != b.ID {
-		t.Fatalf("after giving up a: %+v, want only b", d)
+	if d, _ := s.DueMail(ctx, now.Add(24*time.Hour), time.Minute, 10); len(d) != 1 || d[0].ID != b.ID || !d[0].ExpiresAt.Equal(b.ExpiresAt) {
+		t.Fatalf("after giving up a: %+v, want only b (expiring at %s)", d, b.ExpiresAt)
 	}
 	failed, err := s.FailedMail(ctx, now.Add(-time.Hour), 10)
-	if err != nil || len(failed) != 1 || failed[0].ID != a.ID || !failed[0].Failed || failed[0].Attempts != 8 || failed[0].LastError != "550 mailbox unavailable" {
+	if err != nil || len(failed) != 1 || failed[0].ID != a.ID || !failed[0].Failed || failed[0].Attempts != 8 || failed[0].LastError != "550 mailbox unavailable" ||
+		!failed[0].ExpiresAt.IsZero() {
 		t.Fatalf("failed: %+v, %v", failed, err)
 	}
 	if err := s.MailSent(ctx, b.ID); err != nil {

@@ -73,6 +73,15 @@ export const auth = {
   },
   register: (email: string, password: string, name: string) =>
     request<User>('/api/auth/register', { body: { email, password, name }, quiet401: true }),
+  /** requestPasswordReset mails a reset link to an active account; the answer is the same for every address. */
+  requestPasswordReset: (email: string) =>
+    request<{ status: 'accepted'; message: string }>('/api/auth/reset-password', { body: { email }, quiet401: true }),
+  /** confirmPasswordReset sets the new password with the link's token; every session of the account ends. */
+  confirmPasswordReset: (token: string, newPassword: string) =>
+    request<{ message: string; ended: { web_sessions: number; keypairs: number; token_families: number } }>(
+      '/api/auth/reset-password/confirm',
+      { body: { token, new_password: newPassword }, quiet401: true },
+    ),
   /** requestEarlyAccess asks for an account; the answer is the same for every address. */
   requestEarlyAccess: (email: string, name: string, reason: string) =>
     request<{ status: 'received'; message: string }>('/api/early-access', { body: { email, name, reason }, quiet401: true }),

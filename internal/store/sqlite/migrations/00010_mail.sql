@@ -10,6 +10,7 @@ CREATE TABLE mail_outbox (
     failed          INTEGER NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL,
     last_error      TEXT NOT NULL DEFAULT '',
+    expires_at      BIGINT NOT NULL DEFAULT 0,
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL
 );
