@@ -26,8 +26,8 @@ type OutboxMail struct {
 	// ExpiresAt, when set, is when what the mail carries stops working
 	// (a reset link): it is given up then rather than sent late.
 	ExpiresAt time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // One-time code purposes.
