@@ -79,4 +79,7 @@ type MailStore interface {
 	// SpendCode deletes the code; ErrNotFound when another call spent it
 	// first, so that a code works once even under a race.
 	SpendCode(ctx context.Context, id string) error
+	// PruneMail deletes codes expired before now and given-up mails last
+	// tried before giveUpBefore, and returns how many rows went.
+	PruneMail(ctx context.Context, now, giveUpBefore time.Time) (int64, error)
 }

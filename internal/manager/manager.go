@@ -259,4 +259,10 @@ func (m *Manager) cleanup(ctx context.Context) {
 	} else if n > 0 {
 		m.log.Info("expired keypairs removed", "event", "cleanup", "count", n)
 	}
+	// Given-up mail stays a month for the admins to see.
+	if n, err := m.store.PruneMail(ctx, now, now.Add(-30*24*time.Hour)); err != nil {
+		m.log.Warn("mail clean-up failed", "event", "cleanup", "error", err)
+	} else if n > 0 {
+		m.log.Info("expired codes and old given-up mail removed", "event", "cleanup", "count", n)
+	}
 }

@@ -186,3 +186,13 @@ func (s *Store) CodeAttempt(ctx context.Context, id string) (int, error) {
 func (s *Store) SpendCode(ctx context.Context, id string) error {
 	return s.execOne(ctx, "spend one-time code", `DELETE FROM one_time_codes WHERE id = ?`, id)
 }
+
+// PruneMail implements berth.MailStore.
+func (s *Store) PruneMail(ctx context.Context, now, giveUpBefore time.Time) (int64, error) {
+	codes, err := s.exec(ctx, "prune one-time codes", `DELETE FROM one_time_codes WHERE expires_at <= ?`, dbTime(now))
+	if err != nil {
+		return 0, err
+	}
+	mails, err := s.exec(ctx, "prune given-up mail", `DELETE FROM mail_outbox WHERE failed = `+s.trueLit()+` AND updated_at < ?`, dbTime(giveUpBefore))
+	return codes + mails, err
+}

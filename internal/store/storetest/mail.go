@@ -48,6 +48,15 @@ func testMailOutbox(t *testing.T, s berth.Store) {
 		t.Fatalf("after giving up a: %+v, want only b (expiring at %s)", d, b.ExpiresAt)
 	}
 	failed, err := s.FailedMail(ctx, now.Add(-time.Hour), 10)
+	defer func() {
+		// A month later the given-up mail goes.
+		if n, err := s.PruneMail(ctx, now, time.Now().Add(time.Hour)); err != nil || n != 1 {
+			t.Errorf("prune of given-up mail: %d, %v", n, err)
+		}
+		if f, _ := s.FailedMail(ctx, time.Time{}, 10); len(f) != 0 {
+			t.Errorf("given-up mail after the prune: %+v", f)
+		}
+	}()
 	if err != nil || len(failed) != 1 || failed[0].ID != a.ID || !failed[0].Failed || failed[0].Attempts != 8 || failed[0].LastError != "550 mailbox unavailable" ||
 		!failed[0].ExpiresAt.IsZero() {
 		t.Fatalf("failed: %+v, %v", failed, err)
@@ -179,5 +188,15 @@ func testOneTimeCodes(t *testing.T, s berth.Store) {
 	}
 	if got, err := s.UserCode(ctx, u.ID, berth.CodeEmailVerification); err != nil || got.ID != v.ID {
 		t.Fatalf("the other purpose's code after a spend: %+v, %v", got, err)
+	}
+	// Pruning takes expired codes only.
+	if n, err := s.PruneMail(ctx, exp.Add(-time.Minute), time.Time{}); err != nil || n != 0 {
+		t.Fatalf("prune before expiry: %d, %v", n, err)
+	}
+	if n, err := s.PruneMail(ctx, exp, time.Time{}); err != nil || n != 1 {
+		t.Fatalf("prune at expiry: %d, %v", n, err)
+	}
+	if _, err := s.UserCode(ctx, u.ID, berth.CodeEmailVerification); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("an expired code outlives the prune: %v", err)
 	}
 }
