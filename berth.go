@@ -98,6 +98,10 @@ type User struct {
 	OrganizationRole       OrgRole // with OrganizationID
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
+	// EmailVerifiedAt is when the account proved it reads its mail (a
+	// verification code, or a temporary password that came by mail);
+	// zero: not yet.
+	EmailVerifiedAt time.Time
 }
 
 // Active reports whether the account may authenticate.

@@ -64,6 +64,9 @@ type UserStore interface {
 	// temporary one must be changed before anything else); ErrNotFound
 	// when there is no such user.
 	SetPassword(ctx context.Context, id, hash string, changeRequired bool) error
+	// SetEmailVerified records when the account's address was proved
+	// (zero: not proved); ErrNotFound when there is no such user.
+	SetEmailVerified(ctx context.Context, id string, at time.Time) error
 	// UpdateUserStatus sets the status; ErrNotFound when there is no such user.
 	UpdateUserStatus(ctx context.Context, id string, status UserStatus) error
 	// UpdateUserRole sets a user's role and admin role; ErrNotFound, or

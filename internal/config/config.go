@@ -207,6 +207,10 @@ type AuthConfig struct {
 	MaxAddressFailures int           `koanf:"max_address_failures"`
 	// HashConcurrency bounds password hashes in flight (0: 2 × CPUs).
 	HashConcurrency int `koanf:"hash_concurrency"`
+	// RequireVerifiedEmail: an account that has not confirmed its address
+	// with a mailed code may sign in but do nothing else until it does,
+	// and registration answers the same whether or not an address is taken.
+	RequireVerifiedEmail bool `koanf:"require_verified_email"`
 }
 
 // Default returns the embedded defaults: everything local, nothing open.

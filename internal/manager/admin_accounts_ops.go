@@ -168,6 +168,13 @@ func (m *Manager) handOver(ctx context.Context, u *berth.User, pw string, earlyA
 	out.Mailed = mailed
 	if !mailed {
 		out.Password = pw
+	} else if u.EmailVerifiedAt.IsZero() {
+		// Only the mailbox holds the password: signing in proves it.
+		if err := m.store.SetEmailVerified(ctx, u.ID, m.now().UTC()); err != nil {
+			return out, err
+		}
+		u.EmailVerifiedAt = m.now().UTC()
+		out.User = userOut(u)
 	}
 	return out, nil
 }

@@ -17,6 +17,7 @@ const (
 	actKeypairDelete  = "keypair.delete"
 	actPasswordChange = "user.password_change"
 	actPasswordReset  = "user.password_reset"
+	actEmailVerify    = "user.email_verification"
 	actUserUpdate     = "user.update"
 	actProfileUpdate  = "user.profile_update"
 	actPrefsUpdate    = "user.preferences_update"

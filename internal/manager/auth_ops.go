@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/mail"
 	"github.com/berth-platform/berth/internal/password"
 )
 
@@ -26,6 +27,22 @@ type registerInput struct {
 }
 
 type userOutput struct{ Body User }
+
+// registerOutput is the new account (201), or, where addresses must be
+// verified, the same 202 answer for every address.
+type registerOutput struct {
+	Status int
+	Body   any
+}
+
+// registerAccepted is that answer.
+type registerAccepted struct {
+	Status  string `json:"status" enum:"check-mail"`
+	Message string `json:"message"`
+}
+
+const registerAcceptedText = "Check your mail: a message to this address says what to do next. " +
+	"If it holds a code, sign in and enter it to confirm the address."
 
 type loginInput struct{ Body Credentials }
 
@@ -107,7 +124,7 @@ func (m *Manager) registerAuth() {
 	}, m.authorize)
 }
 
-func (m *Manager) register(ctx context.Context, in *registerInput) (*userOutput, error) {
+func (m *Manager) register(ctx context.Context, in *registerInput) (*registerOutput, error) {
 	addr := clientAddrFrom(ctx)
 	mode, err := m.registrationMode(ctx)
 	if err != nil {
@@ -132,14 +149,50 @@ func (m *Manager) register(ctx context.Context, in *registerInput) (*userOutput,
 		return nil, m.fail(ctx, err)
 	}
 	u := &berth.User{Email: email, Name: name, Role: berth.RoleUser, Status: berth.UserActive, PasswordHash: hash}
-	if err := m.store.CreateUser(ctx, u); err != nil {
+	if !m.auth.RequireVerifiedEmail {
+		u.EmailVerifiedAt = m.now().UTC() // nobody asks for proof: as before
+	}
+	err = m.store.CreateUser(ctx, u)
+	if m.auth.RequireVerifiedEmail {
+		return m.registerVerified(ctx, u, addr, err)
+	}
+	if err != nil {
 		if errors.Is(err, berth.ErrConflict) {
 			return nil, m.emailTaken(ctx, email, addr)
 		}
 		return nil, m.fail(ctx, err)
 	}
 	m.audit(ctx, berth.AuditEvent{ActorID: u.ID, ActorEmail: email, Action: actRegister, ClientAddr: addr, Outcome: berth.AuditSuccess})
-	return &userOutput{Body: userOut(u)}, nil
+	return &registerOutput{Status: http.StatusCreated, Body: userOut(u)}, nil
+}
+
+// registerVerified answers a registration where addresses must be
+// verified: the same 202 whether the account was made or the address was
+// taken. A new account is mailed its code; the owner of a taken address
+// is told that someone tried (a look-alike address gets nothing). The
+// mail goes after the answer, so that its time says nothing either.
+func (m *Manager) registerVerified(ctx context.Context, u *berth.User, addr string, createErr error) (*registerOutput, error) {
+	out := &registerOutput{Status: http.StatusAccepted, Body: registerAccepted{Status: "check-mail", Message: registerAcceptedText}}
+	bg := context.WithoutCancel(ctx)
+	switch {
+	case createErr == nil:
+		m.audit(ctx, berth.AuditEvent{ActorID: u.ID, ActorEmail: u.Email, Action: actRegister, ClientAddr: addr, Outcome: berth.AuditSuccess,
+			Detail: "address to be verified"})
+		m.sending.Go(func() { m.mailVerificationCode(bg, u) })
+	case errors.Is(createErr, berth.ErrConflict):
+		m.audit(ctx, berth.AuditEvent{ActorEmail: u.Email, Action: actRegister, ClientAddr: addr, Outcome: berth.AuditFailure,
+			Detail: "email taken or like another account's; the same answer given"})
+		m.sending.Go(func() {
+			if owner, err := m.store.UserByEmail(bg, u.Email); err == nil && owner.Status == berth.UserActive {
+				_, _ = m.sendMail(bg, mail.TemplateRegistrationTaken, owner.Email, map[string]any{
+					"Email": owner.Email, "SignInURL": m.link("/signin"), "ResetURL": m.link("/forgot-password"),
+				}, retryAlways)
+			}
+		})
+	default:
+		return nil, m.fail(ctx, createErr)
+	}
+	return out, nil
 }
 
 // emailTaken audits a registration that CreateUser refused as a conflict
@@ -439,6 +492,9 @@ type authOptionsOutput struct {
 		Registration     bool   `json:"registration" doc:"Whether anyone may create an account (POST /api/auth/register)."`
 		RegistrationMode string `json:"registration_mode" enum:"open,early_access,invite,closed" doc:"early_access: ask at POST /api/early-access."`
 		MinPassword      int    `json:"min_password_length"`
+		// VerifiedEmail: accounts must confirm their address with a mailed
+		// code before they may do anything (auth.require_verified_email).
+		VerifiedEmail bool `json:"require_verified_email"`
 	}
 }
 
@@ -449,5 +505,6 @@ func (m *Manager) authOptions(ctx context.Context, _ *struct{}) (*authOptionsOut
 	}
 	out := &authOptionsOutput{}
 	out.Body.Registration, out.Body.RegistrationMode, out.Body.MinPassword = mode == regOpen, mode, password.MinLength
+	out.Body.VerifiedEmail = m.auth.RequireVerifiedEmail
 	return out, nil
 }

@@ -97,6 +97,10 @@ func (m *Manager) authenticate(next http.Handler) http.Handler {
 			m.refuse(w, r, errPasswordChange)
 			return
 		}
+		if p.User != nil && m.needsVerification(p.User) && (info == nil || !verifyRoutes[info.pattern]) {
+			m.refuse(w, r, errVerifyRequired)
+			return
+		}
 		if p.User != nil {
 			if err := m.admitAPI(r.Context(), p.User); err != nil {
 				m.refuse(w, r, err)

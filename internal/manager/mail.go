@@ -110,7 +110,10 @@ type retryUntil struct {
 	until time.Time
 }
 
-var noRetry = retryUntil{}
+var (
+	noRetry     = retryUntil{}
+	retryAlways = retryUntil{ok: true}
+)
 
 func retryBefore(t time.Time) retryUntil { return retryUntil{ok: true, until: t} }
 

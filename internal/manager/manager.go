@@ -170,6 +170,7 @@ func New(o Options) *Manager {
 	m.api.UseMiddleware(m.requireAuth)
 	m.registerAuth()
 	m.registerPasswordReset()
+	m.registerEmailVerification()
 	m.registerUsers()
 	m.registerKeypairs()
 	m.registerFunctions()

@@ -44,6 +44,8 @@ const (
 	codeQuotaExceeded   = problems.QuotaExceeded
 	codeRateLimited     = problems.RateLimited
 	codeResetInvalid    = problems.ResetInvalid
+	codeVerifyRequired  = problems.VerifyRequired
+	codeVerifyInvalid   = problems.VerifyInvalid
 )
 
 // problemError is the RFC 9457 body every error answer carries (an error).

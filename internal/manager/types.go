@@ -20,13 +20,17 @@ type User struct {
 	TierID                 string    `json:"tier_id,omitempty" doc:"The account's own tier; empty: its organisation's or the default."`
 	OrganizationID         string    `json:"organization_id,omitempty"`
 	OrganizationRole       string    `json:"organization_role,omitempty" enum:"owner,member"`
-	CreatedAt              time.Time `json:"created_at"`
+	// EmailVerified: the account proved its address (a mailed code, or a
+	// temporary password that came by mail).
+	EmailVerified bool      `json:"email_verified"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 func userOut(u *berth.User) User {
 	return User{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), AdminRole: string(u.AdminRole),
 		Status: string(u.Status), PasswordChangeRequired: u.PasswordChangeRequired, TierID: u.TierID,
-		OrganizationID: u.OrganizationID, OrganizationRole: string(u.OrganizationRole), CreatedAt: u.CreatedAt}
+		OrganizationID: u.OrganizationID, OrganizationRole: string(u.OrganizationRole), EmailVerified: !u.EmailVerifiedAt.IsZero(),
+		CreatedAt: u.CreatedAt}
 }
 
 // Entitlements are what an account may use.

@@ -42,6 +42,11 @@ const (
 	RateLimited    = "rate-limited"
 	// ResetInvalid: a password-reset token that is wrong, spent or expired.
 	ResetInvalid = "reset-token-invalid"
+	// VerifyRequired: the operator requires confirmed addresses and this
+	// account has not confirmed its own.
+	VerifyRequired = "email-verification-required"
+	// VerifyInvalid: no code to check (none sent, expired, tried too often).
+	VerifyInvalid = "verification-code-invalid"
 )
 
 // New builds a problem.

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"time"
+
 	"context"
 	"fmt"
 	"path/filepath"
@@ -51,6 +53,7 @@ func seedAdmin(ctx context.Context, store berth.Store, hasher *password.Hasher, 
 	}
 	u := &berth.User{Email: b.Email, Name: "Administrator", Role: berth.RoleAdmin, AdminRole: berth.AdminFull,
 		Status: berth.UserActive, PasswordHash: hash}
+	u.EmailVerifiedAt = time.Now().UTC() // the operator chose the address
 	created, err := store.CreateFirstAdmin(ctx, u)
 	if err != nil {
 		return b, fmt.Errorf("create the first admin: %w", err)

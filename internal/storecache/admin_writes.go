@@ -1,6 +1,8 @@
 package storecache
 
 import (
+	"time"
+
 	"context"
 
 	"github.com/berth-platform/berth"
@@ -110,4 +112,12 @@ func (s *Store) ApproveEarlyAccess(ctx context.Context, id, by string, u *berth.
 func (s *Store) CreateFunctionWithin(ctx context.Context, f *berth.Function, maxOwned int) error {
 	defer s.bump(ctx)
 	return s.Store.CreateFunctionWithin(ctx, f, maxOwned)
+}
+
+// SetEmailVerified implements berth.UserStore; credentials carry the user,
+// so their cached copies go.
+func (s *Store) SetEmailVerified(ctx context.Context, id string, at time.Time) error {
+	err := s.Store.SetEmailVerified(ctx, id, at)
+	s.bump(ctx)
+	return err
 }

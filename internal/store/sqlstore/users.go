@@ -18,7 +18,7 @@ import (
 // userColumns are the columns an account is written with, in
 // userArgs's order; userSelect reads them back, with NULL ids as "".
 const userColumns = `id, email, name, role, admin_role, status, password_hash, password_change_required, ` +
-	`tier_id, organization_id, organization_role, created_at, updated_at`
+	`tier_id, organization_id, organization_role, created_at, updated_at, email_verified_at`
 
 var userSelect = userColumnsAs("users")
 
@@ -27,23 +27,25 @@ func userColumnsAs(alias string) string {
 	a := alias + "."
 	return a + "id, " + a + "email, " + a + "name, " + a + "role, " + a + "admin_role, " + a + "status, " +
 		a + "password_hash, " + a + "password_change_required, COALESCE(" + a + "tier_id, ''), COALESCE(" +
-		a + "organization_id, ''), " + a + "organization_role, " + a + "created_at, " + a + "updated_at"
+		a + "organization_id, ''), " + a + "organization_role, " + a + "created_at, " + a + "updated_at, " + a + "email_verified_at"
 }
 
 // userDest is a scan target for userSelect; done converts the times.
 type userDest struct {
 	u                berth.User
 	created, updated int64
+	verified         sql.NullInt64
 }
 
 func (d *userDest) ptrs() []any {
 	u := &d.u
 	return []any{&u.ID, &u.Email, &u.Name, &u.Role, &u.AdminRole, &u.Status, &u.PasswordHash, &u.PasswordChangeRequired,
-		&u.TierID, &u.OrganizationID, &u.OrganizationRole, &d.created, &d.updated}
+		&u.TierID, &u.OrganizationID, &u.OrganizationRole, &d.created, &d.updated, &d.verified}
 }
 
 func (d *userDest) done() *berth.User {
 	d.u.CreatedAt, d.u.UpdatedAt = fromDB(d.created), fromDB(d.updated)
+	d.u.EmailVerifiedAt = fromDBNull(d.verified)
 	return &d.u
 }
 
@@ -59,11 +61,11 @@ func fillUser(u *berth.User) { fillNew(&u.ID, &u.CreatedAt, &u.UpdatedAt) }
 
 func userArgs(u *berth.User) []any {
 	return []any{u.ID, u.Email, u.Name, u.Role, u.AdminRole, u.Status, u.PasswordHash, u.PasswordChangeRequired,
-		nullID(u.TierID), nullID(u.OrganizationID), u.OrganizationRole, dbTime(u.CreatedAt), dbTime(u.UpdatedAt)}
+		nullID(u.TierID), nullID(u.OrganizationID), u.OrganizationRole, dbTime(u.CreatedAt), dbTime(u.UpdatedAt), dbTimeNull(u.EmailVerifiedAt)}
 }
 
 // insertUser adds an account with its email's skeleton (insertUserArgs).
-const insertUser = `INSERT INTO users (` + userColumns + `, email_skeleton) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertUser = `INSERT INTO users (` + userColumns + `, email_skeleton) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func insertUserArgs(u *berth.User) []any { return append(userArgs(u), berth.EmailSkeleton(u.Email)) }
 
@@ -86,7 +88,7 @@ func (s *Store) CreateUser(ctx context.Context, u *berth.User) error {
 func (s *Store) CreateFirstAdmin(ctx context.Context, u *berth.User) (bool, error) {
 	fillUser(u)
 	n, err := s.exec(ctx, "create first admin",
-		`INSERT INTO users (`+userColumns+`, email_skeleton) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		`INSERT INTO users (`+userColumns+`, email_skeleton) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		 WHERE NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin')`, insertUserArgs(u)...)
 	if errors.Is(err, berth.ErrConflict) {
 		return false, nil
@@ -269,6 +271,12 @@ func (s *Store) UpdatePasswordHash(ctx context.Context, id, hash string) error {
 func (s *Store) SetPassword(ctx context.Context, id, hash string, changeRequired bool) error {
 	return s.execOne(ctx, "set password", `UPDATE users SET password_hash = ?, password_change_required = ?, updated_at = ?
 		WHERE id = ?`, hash, changeRequired, dbTime(time.Now()), id)
+}
+
+// SetEmailVerified implements berth.UserStore.
+func (s *Store) SetEmailVerified(ctx context.Context, id string, at time.Time) error {
+	return s.execOne(ctx, "set email verified",
+		`UPDATE users SET email_verified_at = ?, updated_at = ? WHERE id = ?`, dbTimeNull(at), dbTime(time.Now()), id)
 }
 
 // UpdateUserStatus implements berth.UserStore.

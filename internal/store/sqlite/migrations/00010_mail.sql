@@ -8,12 +8,12 @@ CREATE TABLE mail_outbox (
     sealed          BLOB NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
     failed          INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at BIGINT NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
     last_error      TEXT NOT NULL DEFAULT '',
-    expires_at      BIGINT NOT NULL DEFAULT 0,
-    created_at      BIGINT NOT NULL,
-    updated_at      BIGINT NOT NULL
-);
+    expires_at      INTEGER NOT NULL DEFAULT 0,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+) STRICT;
 CREATE INDEX mail_outbox_due ON mail_outbox (failed, next_attempt_at);
 
 -- One-time codes sent by mail (password reset, email verification), as
@@ -24,10 +24,10 @@ CREATE TABLE one_time_codes (
     purpose    TEXT NOT NULL CHECK (purpose IN ('password_reset', 'email_verification')),
     hash       BLOB NOT NULL,
     attempts   INTEGER NOT NULL DEFAULT 0,
-    expires_at BIGINT NOT NULL,
-    created_at BIGINT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
     UNIQUE (user_id, purpose)
-);
+) STRICT;
 CREATE UNIQUE INDEX one_time_codes_hash ON one_time_codes (purpose, hash);
 
 -- +goose Down
