@@ -16,10 +16,10 @@ type User struct {
 	Status    string `json:"status" enum:"active,blocked,deleted"`
 	// PasswordChangeRequired: the account holds a temporary password and
 	// may do nothing but change it (PATCH /api/users/me).
-	PasswordChangeRequired bool      `json:"password_change_required,omitempty"`
-	TierID                 string    `json:"tier_id,omitempty" doc:"The account's own tier; empty: its organisation's or the default."`
-	OrganizationID         string    `json:"organization_id,omitempty"`
-	OrganizationRole       string    `json:"organization_role,omitempty" enum:"owner,member"`
+	PasswordChangeRequired bool   `json:"password_change_required,omitempty"`
+	TierID                 string `json:"tier_id,omitempty" doc:"The account's own tier; empty: its organisation's or the default."`
+	OrganizationID         string `json:"organization_id,omitempty"`
+	OrganizationRole       string `json:"organization_role,omitempty" enum:"owner,member"`
 	// EmailVerified: the account proved its address (a mailed code, or a
 	// temporary password that came by mail).
 	EmailVerified bool      `json:"email_verified"`
