@@ -39,5 +39,8 @@ export default defineConfig({
     setupFiles: ['src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
+    // Above the 5 s that findBy and waitFor wait (src/test/setup.ts), so a
+    // failing wait reports what it waited for.
+    testTimeout: 15000,
   },
 });

@@ -316,7 +316,7 @@ func (m *Manager) newTokens(u *berth.User, now time.Time) (*berth.Token, *berth.
 	access := &berth.Token{Hash: hashToken(av), Kind: berth.TokenAccess, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(m.auth.AccessTokenTTL)}
 	refresh := &berth.Token{Hash: hashToken(rv), Kind: berth.TokenRefresh, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(m.auth.RefreshTokenTTL)}
 	return access, refresh, Tokens{AccessToken: av, RefreshToken: rv, TokenType: "Bearer",
-		ExpiresIn: int(m.auth.AccessTokenTTL / time.Second), User: userOut(u)}
+		ExpiresIn: int(m.auth.AccessTokenTTL / time.Second), User: m.userFor(u)}
 }
 
 // randomToken is 256 random bits, base64url.
@@ -404,6 +404,7 @@ func (m *Manager) authorize(ctx context.Context, in *loginInput) (*authorizeOutp
 	out.Body.AccessKey, out.Body.SecretKey = k.AccessKey, secretKey
 	out.Body.Role, out.Body.Status, out.Body.ExpiresAt = string(u.Role), string(u.Status), k.ExpiresAt
 	out.Body.User = userOut(u)
+	out.Body.User.EmailVerificationRequired = m.needsVerification(u)
 	return out, nil
 }
 
@@ -484,6 +485,7 @@ func (m *Manager) delegate(ctx context.Context, in *delegateInput) (*authorizeOu
 	out.Body.AccessKey, out.Body.SecretKey = k.AccessKey, secretKey
 	out.Body.Role, out.Body.Status, out.Body.ExpiresAt = string(u.Role), string(u.Status), k.ExpiresAt
 	out.Body.User = userOut(u)
+	out.Body.User.EmailVerificationRequired = m.needsVerification(u)
 	return out, nil
 }
 
@@ -507,4 +509,12 @@ func (m *Manager) authOptions(ctx context.Context, _ *struct{}) (*authOptionsOut
 	out.Body.Registration, out.Body.RegistrationMode, out.Body.MinPassword = mode == regOpen, mode, password.MinLength
 	out.Body.VerifiedEmail = m.auth.RequireVerifiedEmail
 	return out, nil
+}
+
+// userFor is userOut with what only the manager knows about the account:
+// whether it must confirm its address first.
+func (m *Manager) userFor(u *berth.User) User {
+	out := userOut(u)
+	out.EmailVerificationRequired = m.needsVerification(u)
+	return out
 }

@@ -22,8 +22,12 @@ type User struct {
 	OrganizationRole       string `json:"organization_role,omitempty" enum:"owner,member"`
 	// EmailVerified: the account proved its address (a mailed code, or a
 	// temporary password that came by mail).
-	EmailVerified bool      `json:"email_verified"`
-	CreatedAt     time.Time `json:"created_at"`
+	EmailVerified bool `json:"email_verified"`
+	// EmailVerificationRequired: the operator requires confirmed addresses
+	// and this one is not: nothing works until it is (see
+	// /api/email-verification).
+	EmailVerificationRequired bool      `json:"email_verification_required,omitempty"`
+	CreatedAt                 time.Time `json:"created_at"`
 }
 
 func userOut(u *berth.User) User {

@@ -112,6 +112,7 @@ func (m *Manager) userDetail(ctx context.Context, u *berth.User) (UserDetail, er
 		return UserDetail{}, err
 	}
 	d := UserDetail{User: userOut(u), Entitlements: entitlementsOut(e)}
+	d.EmailVerificationRequired = m.needsVerification(u)
 	if u.OrganizationID != "" {
 		o, err := m.cache.CachedOrganization(ctx, u.OrganizationID)
 		switch {

@@ -26,9 +26,12 @@ var (
 		"ListExecutions", "ListFunctions", "ListKeypairs", "Ping", "Preferences", "Profile", "RecentFailures",
 		"RecentLogs", "Logs", "RollupSeries", "RollupTotal", "Secrets", "TokenOwner", "TopFunctions", "User", "UserByEmail", "ListUsers", "ListTokenFamilies",
 		"Tier", "ListTiers", "TierUse", "Organization", "ListOrganizations", "UserFeatureRoles", "Group", "ListGroups",
-		"UserGroups", "Settings", "EarlyAccess", "ListEarlyAccess", "CountOwnedFunctions"}
+		"UserGroups", "Settings", "EarlyAccess", "ListEarlyAccess", "CountOwnedFunctions",
+		"CodeByHash", "UserCode", "FailedMail"}
 	quietWrites = []string{"AppendAudit", "AppendExecutions", "PruneExecutions", "PruneRollups", "TouchAPIKey",
-		"TouchKeypair", "CreateKeypair", "CreateTokenFamily", "CreateEarlyAccess", "RejectEarlyAccess"}
+		"TouchKeypair", "CreateKeypair", "CreateTokenFamily", "CreateEarlyAccess", "RejectEarlyAccess",
+		// The outbox and one-time codes are read from the store every time.
+		"QueueMail", "DueMail", "MailSent", "MailRetry", "MailGivenUp", "PruneMail", "PutCode", "CodeAttempt", "SpendCode"}
 	// countedCleanups bump only when they removed something.
 	countedCleanups = []string{"DeleteExpiredKeypairs", "DeleteExpiredTokens", "FailStaleDeployments"}
 )

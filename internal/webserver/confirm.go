@@ -50,6 +50,8 @@ type account struct {
 	// passwordChange: the account holds a temporary password and may do
 	// nothing until it is changed.
 	passwordChange bool
+	// verifyEmail: the account must confirm its address first.
+	verifyEmail bool
 }
 
 // confirmMax bounds the remembered confirmations; the map is emptied when full.
@@ -108,6 +110,7 @@ func (s *Server) confirm(ctx context.Context, r *http.Request, cur *current) err
 			AdminRole      string   `json:"admin_role"`
 			Groups         []string `json:"groups"`
 			PasswordChange bool     `json:"password_change_required"`
+			VerifyEmail    bool     `json:"email_verification_required"`
 		}
 		if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&me); err != nil {
 			return managerDownError{fmt.Errorf("GET /api/users/me: %w", err)}
@@ -116,7 +119,7 @@ func (s *Server) confirm(ctx context.Context, r *http.Request, cur *current) err
 			s.confirmed.forget(cur.sess.AccessKey)
 			return errSessionEnded
 		}
-		cur.account = account{groups: me.Groups, passwordChange: me.PasswordChange}
+		cur.account = account{groups: me.Groups, passwordChange: me.PasswordChange, verifyEmail: me.VerifyEmail}
 		s.confirmed.remember(cur.sess.AccessKey, now.Add(confirmFor), cur.account)
 		return nil
 	case http.StatusUnauthorized, http.StatusForbidden:

@@ -45,10 +45,14 @@ type User struct {
 	// PasswordChangeRequired: the account holds a temporary password; the
 	// dashboard asks for a new one before anything else.
 	PasswordChangeRequired bool `json:"password_change_required,omitempty"`
+	// EmailVerificationRequired: the account must confirm its address with
+	// a mailed code before anything else.
+	EmailVerificationRequired bool `json:"email_verification_required,omitempty"`
 }
 
-func userOf(s *websession.Session, passwordChange bool) *User {
-	return &User{ID: s.UserID, Email: s.Email, Name: s.Name, Role: s.Role, AdminRole: s.AdminRole, PasswordChangeRequired: passwordChange}
+func userOf(s *websession.Session, a account) *User {
+	return &User{ID: s.UserID, Email: s.Email, Name: s.Name, Role: s.Role, AdminRole: s.AdminRole,
+		PasswordChangeRequired: a.passwordChange, EmailVerificationRequired: a.verifyEmail}
 }
 
 func (s *Server) cookieName(r *http.Request) string {
@@ -206,6 +210,7 @@ type authorizeAnswer struct {
 		Role           string `json:"role"`
 		AdminRole      string `json:"admin_role"`
 		PasswordChange bool   `json:"password_change_required"`
+		VerifyEmail    bool   `json:"email_verification_required"`
 	} `json:"user"`
 }
 
@@ -285,7 +290,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(c.Next), http.StatusSeeOther)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"authenticated": true, "user": userOf(sess, ans.User.PasswordChange)})
+	writeJSON(w, http.StatusOK, map[string]any{"authenticated": true, "user": userOf(sess, account{passwordChange: ans.User.PasswordChange, verifyEmail: ans.User.VerifyEmail})})
 }
 
 // upstreamProblem is what the manager answered when it refused.
@@ -389,7 +394,7 @@ func (s *Server) loginCheck(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"authenticated": false})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"authenticated": true, "user": userOf(cur.sess, cur.passwordChange),
+	writeJSON(w, http.StatusOK, map[string]any{"authenticated": true, "user": userOf(cur.sess, cur.account),
 		"expires_at": cur.sess.IdleEnd(s.o.Sessions.Options().Idle)})
 }
 

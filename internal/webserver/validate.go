@@ -43,6 +43,11 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"valid": false, "reason": "password-change-required"})
 		return
 	}
+	if cur.verifyEmail {
+		// Nor until its address is confirmed, where the operator asks so.
+		writeJSON(w, http.StatusForbidden, map[string]any{"valid": false, "reason": "email-verification-required"})
+		return
+	}
 	// admin for berth's administrators, then the account's berth groups
 	// (names without commas: the header is a comma-separated list).
 	groups := []string{}

@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/berth-platform/berth/internal/config"
+	"github.com/berth-platform/berth/internal/server"
 )
 
 // TestValidateGroupsAndTemporaryPassword: /session/validate names the
@@ -65,5 +68,33 @@ func TestValidateGroupsAndTemporaryPassword(t *testing.T) {
 	}
 	if f := u.do(http.MethodGet, "/api/functions", nil, nil); f.status != http.StatusForbidden {
 		t.Fatalf("a temporary password listed functions through the proxy: %d %s", f.status, f.body)
+	}
+}
+
+// TestValidateUnverifiedEmail: where addresses must be confirmed, a new
+// account signs in, the dashboard learns it must ask for the code (at
+// sign-in and from login-check), and /session/validate vouches for it to
+// no service until it has.
+func TestValidateUnverifiedEmail(t *testing.T) {
+	st := startSite(t, func(c *config.Config, _ *server.Options) {
+		c.Auth.RequireVerifiedEmail, c.Auth.AllowRegistration = true, true
+	})
+	b := st.browser()
+	const email, pw = "unconfirmed@example.test", "a long enough password here"
+	if r := b.do(http.MethodPost, "/api/auth/register", map[string]string{"email": email, "password": pw, "name": "Una"}, nil); r.status != http.StatusAccepted {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	a := b.login(email, pw)
+	if user, _ := a.json(t)["user"].(map[string]any); a.status != http.StatusOK || user["email_verification_required"] != true {
+		t.Fatalf("the sign-in answer does not say the address must be confirmed: %d %s", a.status, a.body)
+	}
+	if c := b.do(http.MethodGet, "/server/login-check", nil, nil); !strings.Contains(string(c.body), `"email_verification_required":true`) {
+		t.Fatalf("login-check: %s", c.body)
+	}
+	if v := b.do(http.MethodGet, "/session/validate", nil, nil); v.status != http.StatusForbidden || v.json(t)["reason"] != "email-verification-required" {
+		t.Fatalf("validate: %d %s", v.status, v.body)
+	}
+	if f := b.do(http.MethodGet, "/api/functions", nil, nil); f.status != http.StatusForbidden || !strings.Contains(string(f.body), "email-verification-required") {
+		t.Fatalf("functions before confirming: %d %s", f.status, f.body)
 	}
 }

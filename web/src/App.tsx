@@ -21,6 +21,7 @@ const ProfilePage = lazy(() => import('./pages/ProfilePage'));
 const AdminPage = lazy(() => import('./pages/admin/AdminPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 const ChoosePasswordPage = lazy(() => import('./pages/ChoosePasswordPage'));
+const VerifyEmailPage = lazy(() => import('./pages/VerifyEmailPage'));
 
 /** RequireAuth shows its children to a signed-in user, else sends them to sign in. */
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -38,6 +39,8 @@ function RequireAuth({ children }: { children: ReactNode }) {
   }
   // A temporary password allows nothing but its change.
   if (state.user.password_change_required) return page(<ChoosePasswordPage />);
+  // Where addresses must be confirmed, the mailed code comes next.
+  if (state.user.email_verification_required) return page(<VerifyEmailPage />);
   return <>{children}</>;
 }
 

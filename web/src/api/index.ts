@@ -72,7 +72,7 @@ export const auth = {
     optionsOnce = null;
   },
   register: (email: string, password: string, name: string) =>
-    request<User>('/api/auth/register', { body: { email, password, name }, quiet401: true }),
+    request<User | { status: 'check-mail'; message: string }>('/api/auth/register', { body: { email, password, name }, quiet401: true }),
   /** requestPasswordReset mails a reset link to an active account; the answer is the same for every address. */
   requestPasswordReset: (email: string) =>
     request<{ status: 'accepted'; message: string }>('/api/auth/reset-password', { body: { email }, quiet401: true }),
@@ -182,6 +182,12 @@ export interface AuditParams {
 
 const userPath = (id: string) => `/api/admin/users/${encodeURIComponent(id)}`;
 const orgPath = (id: string) => `/api/admin/organizations/${encodeURIComponent(id)}`;
+
+/** verification proves the account's address with a mailed six-digit code. */
+export const verification = {
+  send: () => request<{ status: 'sent' | 'verified'; message: string; expires_at?: string }>('/api/email-verification/resend', { body: {} }),
+  verify: (code: string) => request<{ verified: boolean; message: string }>('/api/email-verification/verify', { body: { code } }),
+};
 
 /** admin is the account administration; writes are for full admins only. */
 export const admin = {

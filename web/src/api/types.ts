@@ -15,6 +15,10 @@ export interface User {
   status?: UserStatus;
   /** The account holds a temporary password: it must choose its own first. */
   password_change_required?: boolean;
+  /** The operator requires confirmed addresses and this one is not: the mailed code first. */
+  email_verification_required?: boolean;
+  /** The account proved its address. */
+  email_verified?: boolean;
   /** The account's own tier; absent: its organisation's or the default. */
   tier_id?: string;
   organization_id?: string;
@@ -86,6 +90,8 @@ export interface LoginCheck {
 export interface AuthOptions {
   registration: boolean;
   registration_mode?: 'open' | 'early_access' | 'invite' | 'closed';
+  /** Accounts confirm their address with a mailed code before anything else. */
+  require_verified_email?: boolean;
   min_password_length: number;
 }
 

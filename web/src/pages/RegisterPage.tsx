@@ -43,12 +43,15 @@ export default function RegisterPage() {
     setBusy(true);
     setError(null);
     try {
-      await auth.register(email.trim(), password, name.trim());
+      const made = await auth.register(email.trim(), password, name.trim());
+      // Where addresses must be confirmed the answer is the same for a new
+      // address and a taken one: signing in tells them apart.
+      const checkMail = 'status' in made && made.status === 'check-mail';
       try {
         await signIn(email.trim(), password);
         navigate('/functions', { replace: true });
       } catch {
-        navigate('/signin?reason=registered', { replace: true });
+        navigate(checkMail ? '/signin?reason=check-mail' : '/signin?reason=registered', { replace: true });
       }
     } catch (err) {
       setError(err);

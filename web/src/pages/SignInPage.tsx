@@ -59,6 +59,7 @@ export function SignInPage() {
           {reason === 'expired' && !error && <Alert kind="info">Your session has ended. Sign in again to continue where you were.</Alert>}
           {reason === 'signed-out' && !error && <Alert kind="success">You are signed out.</Alert>}
           {reason === 'registered' && !error && <Alert kind="success">Your account is ready. Sign in to start.</Alert>}
+          {reason === 'check-mail' && !error && <Alert kind="info">Check your mail: a message to that address says what to do next.</Alert>}
           <ErrorAlert error={error} title="Not signed in." />
         </div>
         <Field label="Email">
