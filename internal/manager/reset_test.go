@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/client"
 	"github.com/berth-platform/berth/internal/mail/mailtest"
 )
@@ -207,4 +210,32 @@ func TestMailRetriedThenGivenUp(t *testing.T) {
 	if strings.Contains(ts.logs.String(), "reset-password?token=") {
 		t.Fatal("a reset link is in the log")
 	}
+}
+
+// TestLegacyBcryptLogin: an account imported with a bcrypt hash signs in
+// with its old password, and from then on holds an argon2id hash.
+func TestLegacyBcryptLogin(t *testing.T) {
+	ts := startServer(t)
+	ctx := t.Context()
+	legacy, err := bcrypt.GenerateFromPassword([]byte("the old system's password"), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &berth.User{Email: "legacy@example.test", Name: "Leg Acy", Role: berth.RoleUser, Status: berth.UserActive,
+		PasswordHash: string(legacy), EmailVerifiedAt: time.Now()}
+	if err := ts.Store().CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.anon().Login(ctx, u.Email, "not it"); err == nil {
+		t.Fatal("a wrong password signed in")
+	}
+	ts.login(u.Email, "the old system's password")
+	got, err := ts.Store().User(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got.PasswordHash, "$argon2id$") {
+		t.Fatalf("the bcrypt hash was kept: %.7s…", got.PasswordHash)
+	}
+	ts.login(u.Email, "the old system's password")
 }

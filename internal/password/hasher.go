@@ -88,7 +88,8 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	return phc{params: h.params, salt: salt, key: key}.encode(), nil
 }
 
-// Verify reports whether password matches encoded, a PHC string from Hash,
+// Verify reports whether password matches encoded, a PHC string from Hash
+// (or a bcrypt hash of an imported account: see legacy.go),
 // at the parameters stored in encoded. It returns:
 //   - true, nil if the password matches;
 //   - false, nil if it does not (a password too long to have been hashed
@@ -98,6 +99,9 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 //   - false and an error that is ErrBusy if no slot freed up within the
 //     Hasher's wait or before ctx ended.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
+	if IsBcrypt(encoded) {
+		return h.verifyBcrypt(ctx, encoded, password)
+	}
 	stored, err := parse(encoded)
 	if err != nil {
 		return false, err
