@@ -26,8 +26,6 @@ type registerInput struct {
 	}
 }
 
-type userOutput struct{ Body User }
-
 // registerOutput is the new account (201), or, where addresses must be
 // verified, the same 202 answer for every address.
 type registerOutput struct {

@@ -139,7 +139,7 @@ func (m *Manager) queueMail(ctx context.Context, kind string, msg mail.Message, 
 func mailPause(attempts int) time.Duration {
 	d := mailFirstRetry << min(max(attempts-1, 0), 16)
 	d = min(d, mailMaxPause)
-	return d - time.Duration(rand.Int64N(int64(d/5)+1))
+	return d - time.Duration(rand.Int64N(int64(d/5)+1)) //nolint:gosec // G404: jitter, not a secret
 }
 
 // drainOutbox tries the mails that are due, until none is or ctx ends.

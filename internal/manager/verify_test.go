@@ -44,7 +44,7 @@ func TestEmailVerification(t *testing.T) {
 	srv := mailtest.Start(t)
 	ts := startServer(t, withRegistration, func(c *config.Config) { c.Auth.RequireVerifiedEmail = true })
 	ctx := t.Context()
-	admin := withMail(t, ts, srv)
+	withMail(t, ts, srv)
 	seen := map[string]bool{}
 	const pw = "a long enough password for verification"
 	register := func(email string) *registered {
@@ -134,7 +134,7 @@ func TestEmailVerification(t *testing.T) {
 		http.StatusBadRequest, "verification-code-invalid")
 
 	// An account an admin made, whose temporary password came by mail, is verified.
-	admin, _ = ts.login(ts.admin, ts.adminPW)
+	admin, _ := ts.login(ts.admin, ts.adminPW)
 	made := post[struct {
 		User struct {
 			EmailVerified bool `json:"email_verified"`
