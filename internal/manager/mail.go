@@ -100,8 +100,12 @@ func (m *Manager) sendMail(ctx context.Context, kind, to string, data any, retry
 		return false, fmt.Errorf("%w; it could not be queued either: %w", err, qerr)
 	}
 	m.log.WarnContext(ctx, "mail not sent; queued to try again", "event", "mail_queued", "kind", kind, "error", err)
-	return false, fmt.Errorf("%w; it is queued and will be tried again", err)
+	return false, fmt.Errorf("%w; %w", err, errMailQueued)
 }
+
+// errMailQueued ends the error of a mail that did not go at once but waits
+// in the outbox: the caller may treat it as on its way.
+var errMailQueued = errors.New("it is queued and will be tried again")
 
 // retryUntil says whether a mail that did not go is queued, and until
 // when (zero: as long as its attempts last).

@@ -114,7 +114,7 @@ func (m *Manager) sendVerification(ctx context.Context, _ *struct{}) (*verifySen
 	case errors.Is(err, mail.ErrNotConfigured):
 		return nil, problem(http.StatusServiceUnavailable, codeUnavailable,
 			"this server cannot send mail yet (no SMTP server is configured); ask an administrator")
-	case err != nil && !strings.Contains(err.Error(), "queued"):
+	case err != nil && !errors.Is(err, errMailQueued):
 		return nil, problem(http.StatusServiceUnavailable, codeUnavailable, "the code could not be mailed; try again in a few minutes")
 	}
 	// A queued code goes out as soon as the mail server takes it.

@@ -145,3 +145,31 @@ func TestEmailVerification(t *testing.T) {
 		t.Fatalf("a mailed temporary password: %+v", made)
 	}
 }
+
+// TestVerificationMailNotQueued: a code the mail server refuses and the
+// full outbox cannot hold is reported, not announced as sent; one the
+// outbox holds is on its way.
+func TestVerificationMailNotQueued(t *testing.T) {
+	for _, tc := range []struct {
+		queue  int
+		status int
+	}{{0, http.StatusServiceUnavailable}, {10, http.StatusAccepted}} {
+		ts := startServer(t, withRegistration, func(c *config.Config) { c.Auth.RequireVerifiedEmail, c.Mail.QueueSize = true, tc.queue })
+		admin, _ := ts.login(ts.admin, ts.adminPW)
+		do(t, admin, http.MethodPatch, "/api/admin/settings", map[string]any{"mail": map[string]any{
+			"from": "berth@example.test", "smtp_host": "127.0.0.1", "smtp_port": freePort(t), "smtp_security": "none"}})
+		email, pw := "q"+strconv.Itoa(tc.queue)+"@example.test", "a long enough password for the queue"
+		if err := ts.anon().Do(t.Context(), http.MethodPost, "/api/auth/register", map[string]any{"email": email, "password": pw, "name": "Q"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := ts.login(email, pw)
+		err := c.Do(t.Context(), http.MethodPost, "/api/email-verification/send", nil, nil)
+		if tc.status == http.StatusAccepted {
+			if err != nil {
+				t.Fatalf("queue %d: %v", tc.queue, err)
+			}
+			continue
+		}
+		wantStatus(t, err, tc.status, "unavailable")
+	}
+}
