@@ -294,13 +294,8 @@ func (m *Manager) requestEarlyAccess(ctx context.Context, in *earlyAccessInput) 
 		return nil, registrationRefused(mode)
 	}
 	addr := clientAddrFrom(ctx)
-	res, err := m.kv.RateLimit(ctx, "early:addr:"+addr, earlyAccessLimit)
-	if err != nil {
+	if err := m.limitAddr(ctx, "early", earlyAccessLimit, "early-access"); err != nil {
 		return nil, err
-	}
-	if !res.Allowed {
-		return nil, withRetryAfter(problem(http.StatusTooManyRequests, codeRateLimited,
-			"too many early-access requests from your address; try again later"), int(res.RetryAfter.Seconds()+1))
 	}
 	email, err := berth.NormalizeEmail(in.Body.Email)
 	if err != nil {

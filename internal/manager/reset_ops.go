@@ -85,15 +85,25 @@ func (m *Manager) codeHash(purpose, userID, secret string) []byte {
 	return mac.Sum(nil)
 }
 
-func (m *Manager) requestPasswordReset(ctx context.Context, in *resetRequestInput) (*resetRequestOutput, error) {
-	addr := clientAddrFrom(ctx)
-	res, err := m.kv.RateLimit(ctx, "reset:addr:"+addr, resetAddrLimit)
+// limitAddr applies l to the client address for the public operation
+// named by key: 429 rate-limited with Retry-After once it is spent, the
+// detail naming what (e.g. "password-reset").
+func (m *Manager) limitAddr(ctx context.Context, key string, l kv.Limit, what string) error {
+	res, err := m.kv.RateLimit(ctx, key+":addr:"+clientAddrFrom(ctx), l)
 	if err != nil {
-		return nil, m.fail(ctx, err)
+		return err
 	}
 	if !res.Allowed {
-		return nil, withRetryAfter(problem(http.StatusTooManyRequests, codeRateLimited,
-			"too many password-reset requests from your address; try again later"), int(res.RetryAfter.Seconds()+1))
+		return withRetryAfter(problem(http.StatusTooManyRequests, codeRateLimited,
+			"too many "+what+" requests from your address; try again later"), int(res.RetryAfter.Seconds()+1))
+	}
+	return nil
+}
+
+func (m *Manager) requestPasswordReset(ctx context.Context, in *resetRequestInput) (*resetRequestOutput, error) {
+	addr := clientAddrFrom(ctx)
+	if err := m.limitAddr(ctx, "reset", resetAddrLimit, "password-reset"); err != nil {
+		return nil, m.fail(ctx, err)
 	}
 	out := &resetRequestOutput{}
 	out.Body.Status, out.Body.Message = "accepted", resetAccepted
