@@ -1,19 +1,10 @@
 import { useSearchParams } from 'react-router';
 import { functions } from '../../api';
-import { BarChart } from '../../components/charts/BarChart';
-import { LineChart } from '../../components/charts/LineChart';
+import { RangePicker, ranges, SeriesCharts, seriesSummary } from '../../components/charts/SeriesView';
 import { ErrorAlert } from '../../components/ErrorAlert';
-import { formatCount, formatDuration, formatPercent, plural } from '../../lib/format';
+import { formatCount, formatDuration } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { useFunction } from './context';
-
-export const ranges = [
-  { id: '24h', label: '24 hours', granularity: 'hour' as const, n: 24 },
-  { id: '48h', label: '48 hours', granularity: 'hour' as const, n: 48 },
-  { id: '7d', label: '7 days (hourly)', granularity: 'hour' as const, n: 168 },
-  { id: '30d', label: '30 days', granularity: 'day' as const, n: 30 },
-  { id: '90d', label: '90 days', granularity: 'day' as const, n: 90 },
-];
 
 /** MetricsTab charts invocations, errors and p50/p95 durations over a chosen range. */
 export function MetricsTab() {
@@ -26,9 +17,6 @@ export function MetricsTab() {
     [fn.id, range.id],
   );
   const stats = useAsync((signal) => functions.stats(fn.id, signal), [fn.id]);
-  const points = series.data?.points ?? [];
-  const total = points.reduce((t, p) => t + p.invocations, 0);
-  const errors = points.reduce((t, p) => t + p.errors, 0);
   const s = stats.data;
 
   return (
@@ -37,19 +25,7 @@ export function MetricsTab() {
         <div className="section-head">
           <h2 id="metrics-title">Metrics</h2>
           <div className="button-row">
-            <div className="segmented" role="group" aria-label="Time range">
-              {ranges.map((r) => (
-                <button
-                  key={r.id}
-                  type="button"
-                  className="segmented__item"
-                  aria-pressed={r.id === range.id}
-                  onClick={() => setParams({ range: r.id }, { replace: true })}
-                >
-                  {r.label}
-                </button>
-              ))}
-            </div>
+            <RangePicker current={range} onChoose={(id) => setParams({ range: id }, { replace: true })} />
             <button
               type="button"
               className="btn btn--secondary btn--small"
@@ -64,26 +40,9 @@ export function MetricsTab() {
           </div>
         </div>
         <p className="muted" aria-live="polite" data-testid="metrics-summary">
-          {series.data
-            ? `${plural(total, 'invocation')} and ${plural(errors, 'error')} (${formatPercent(total ? errors / total : 0)}) in the last ${range.label.replace(' (hourly)', '')}. Buckets are ${range.granularity === 'hour' ? 'hours' : 'days'} in UTC; the last one is still filling.`
-            : series.loading
-              ? 'Loading…'
-              : ''}
+          {seriesSummary(series, range)}
         </p>
-        <ErrorAlert error={series.error} title="The series could not be loaded." />
-        <div className="charts" aria-busy={series.loading}>
-          {series.data ? (
-            <>
-              <BarChart points={points} granularity={series.data.granularity} title="Invocations and errors" />
-              <LineChart points={points} granularity={series.data.granularity} title="Duration: p50 and p95" />
-            </>
-          ) : (
-            <>
-              <div className="chart chart--placeholder" />
-              <div className="chart chart--placeholder" />
-            </>
-          )}
-        </div>
+        <SeriesCharts series={series} />
       </section>
       <section className="card" aria-labelledby="day-title">
         <h2 id="day-title">Last 24 hours in detail</h2>
