@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, Navigate } from 'react-router';
 import { auth } from '../api';
+import { AuthPage } from '../components/AuthPage';
 import { Alert } from '../components/Feedback';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
@@ -39,35 +40,28 @@ export default function ForgotPasswordPage() {
   }
 
   return (
-    <main className="center-page">
-      <div className="card card--narrow auth-form">
-        <div className="auth-form__brand">
-          <img src="/favicon.svg" alt="" width={32} height={32} />
-          <span>berth</span>
-        </div>
-        <h1>Forgot your password?</h1>
-        {sent ? (
-          <>
-            <Alert kind="success">{sent}</Alert>
-            <p className="muted">No mail after a few minutes? Check the address and your spam folder, or ask an administrator.</p>
-          </>
-        ) : (
-          <form onSubmit={submit} noValidate>
-            <p className="muted">Enter the email of your account; we mail you a link to choose a new password.</p>
-            <ErrorAlert error={error} title="No link was sent." shownFields={['email']} />
-            <Field label="Email">
-              <input className="input" type="email" autoComplete="username" required autoFocus value={email} maxLength={320}
-                onChange={(e) => setEmail(e.target.value)} />
-            </Field>
-            <button type="submit" className="btn btn--primary btn--block" disabled={busy} aria-busy={busy}>
-              {busy ? 'Sending…' : 'Send me a link'}
-            </button>
-          </form>
-        )}
-        <p className="auth-form__alt">
-          <Link to="/signin">Back to sign in</Link>
-        </p>
-      </div>
-    </main>
+    <AuthPage title="Forgot your password?">
+      {sent ? (
+        <>
+          <Alert kind="success">{sent}</Alert>
+          <p className="muted">No mail after a few minutes? Check the address and your spam folder, or ask an administrator.</p>
+        </>
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <p className="muted">Enter the email of your account; we mail you a link to choose a new password.</p>
+          <ErrorAlert error={error} title="No link was sent." shownFields={['email']} />
+          <Field label="Email">
+            <input className="input" type="email" autoComplete="username" required autoFocus value={email} maxLength={320}
+              onChange={(e) => setEmail(e.target.value)} />
+          </Field>
+          <button type="submit" className="btn btn--primary btn--block" disabled={busy} aria-busy={busy}>
+            {busy ? 'Sending…' : 'Send me a link'}
+          </button>
+        </form>
+      )}
+      <p className="auth-form__alt">
+        <Link to="/signin">Back to sign in</Link>
+      </p>
+    </AuthPage>
   );
 }

@@ -3,6 +3,7 @@ import { Link, Navigate, useNavigate } from 'react-router';
 import { auth } from '../api';
 import { ApiError } from '../api/problem';
 import type { AuthOptions } from '../api/types';
+import { AuthPage } from '../components/AuthPage';
 import { Alert, Loading } from '../components/Feedback';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
@@ -60,67 +61,60 @@ export default function RegisterPage() {
   }
 
   return (
-    <main className="center-page">
-      <div className="card card--narrow auth-form">
-        <div className="auth-form__brand">
-          <img src="/favicon.svg" alt="" width={32} height={32} />
-          <span>berth</span>
-        </div>
-        <h1>Create an account</h1>
-        {!options && !optionsError && <Loading label="Checking whether registration is open…" minHeight="12rem" />}
-        <ErrorAlert error={optionsError} />
-        {options && !options.registration && (
-          <>
-            {options.registration_mode === 'early_access' ? (
-              <Alert kind="info">
-                Accounts on this server are by early access: <Link to="/early-access">ask for one</Link>.
-              </Alert>
-            ) : (
-              <Alert kind="info">This server does not allow self-registration. Ask an administrator for an account.</Alert>
-            )}
-            <p>
-              <Link to="/signin">Back to sign in</Link>
-            </p>
-          </>
-        )}
-        {options?.registration && (
-          <form onSubmit={submit} noValidate>
-            <ErrorAlert error={error} title="No account was created." shownFields={['name', 'email', 'password']} />
-            <Field label="Name" error={fields.name}>
-              <input className="input" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} maxLength={100} />
-            </Field>
-            <Field label="Email" error={fields.email}>
-              <input className="input" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-            </Field>
-            <Field
-              label="Password"
-              error={fields.password}
-              hint={`At least ${min} characters (${password.length} so far). A few unrelated words make a long password that is easy to remember; it must not contain your email's name.`}
-            >
-              <input
-                className="input"
-                type="password"
-                autoComplete="new-password"
-                required
-                minLength={min}
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-              />
-            </Field>
-            <button
-              type="submit"
-              className="btn btn--primary btn--block"
-              disabled={busy}
-              aria-busy={busy}
-            >
-              {busy ? 'Creating your account…' : 'Create account'}
-            </button>
-            <p className="auth-form__alt">
-              Already have an account? <Link to="/signin">Sign in</Link>
-            </p>
-          </form>
-        )}
-      </div>
-    </main>
+    <AuthPage title="Create an account">
+      {!options && !optionsError && <Loading label="Checking whether registration is open…" minHeight="12rem" />}
+      <ErrorAlert error={optionsError} />
+      {options && !options.registration && (
+        <>
+          {options.registration_mode === 'early_access' ? (
+            <Alert kind="info">
+              Accounts on this server are by early access: <Link to="/early-access">ask for one</Link>.
+            </Alert>
+          ) : (
+            <Alert kind="info">This server does not allow self-registration. Ask an administrator for an account.</Alert>
+          )}
+          <p>
+            <Link to="/signin">Back to sign in</Link>
+          </p>
+        </>
+      )}
+      {options?.registration && (
+        <form onSubmit={submit} noValidate>
+          <ErrorAlert error={error} title="No account was created." shownFields={['name', 'email', 'password']} />
+          <Field label="Name" error={fields.name}>
+            <input className="input" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} maxLength={100} />
+          </Field>
+          <Field label="Email" error={fields.email}>
+            <input className="input" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+          </Field>
+          <Field
+            label="Password"
+            error={fields.password}
+            hint={`At least ${min} characters (${password.length} so far). A few unrelated words make a long password that is easy to remember; it must not contain your email's name.`}
+          >
+            <input
+              className="input"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={min}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          </Field>
+          <button
+            type="submit"
+            className="btn btn--primary btn--block"
+            disabled={busy}
+            aria-busy={busy}
+          >
+            {busy ? 'Creating your account…' : 'Create account'}
+          </button>
+          <p className="auth-form__alt">
+            Already have an account? <Link to="/signin">Sign in</Link>
+          </p>
+        </form>
+      )}
+    </AuthPage>
   );
 }

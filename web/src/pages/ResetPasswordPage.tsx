@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { auth } from '../api';
 import { ApiError } from '../api/problem';
+import { AuthPage } from '../components/AuthPage';
 import { Alert } from '../components/Feedback';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
@@ -55,45 +56,38 @@ export default function ResetPasswordPage() {
   }
 
   return (
-    <main className="center-page">
-      <div className="card card--narrow auth-form">
-        <div className="auth-form__brand">
-          <img src="/favicon.svg" alt="" width={32} height={32} />
-          <span>berth</span>
-        </div>
-        <h1>Choose a new password</h1>
-        {done ? (
-          <>
-            <Alert kind="success">{done}</Alert>
-            <p>
-              <Link to="/signin" className="btn btn--primary btn--block">
-                Sign in
-              </Link>
-            </p>
-          </>
-        ) : !token || invalid ? (
-          <>
-            <ErrorAlert error={invalid ? error : new Error('This page needs the link from the mail; open the link again.')} />
-            <p>
-              <Link to="/forgot-password">Ask for a new link</Link>
-            </p>
-          </>
-        ) : (
-          <form onSubmit={submit} noValidate>
-            <p className="muted">Choosing a new password signs you out everywhere: other browsers, API tokens and CLI keypairs.</p>
-            <ErrorAlert error={error} title="The password was not changed." shownFields={['new_password']} />
-            <Field label="New password" error={fields.new_password} hint={`At least ${min} characters; not a common password.`}>
-              <input className="input" type="password" autoComplete="new-password" autoFocus value={next} onChange={(e) => setNext(e.target.value)} />
-            </Field>
-            <Field label="New password, again" error={mismatch}>
-              <input className="input" type="password" autoComplete="new-password" value={again} onChange={(e) => setAgain(e.target.value)} />
-            </Field>
-            <button type="submit" className="btn btn--primary btn--block" disabled={busy || !next} aria-busy={busy}>
-              {busy ? 'Changing…' : 'Set the new password'}
-            </button>
-          </form>
-        )}
-      </div>
-    </main>
+    <AuthPage title="Choose a new password">
+      {done ? (
+        <>
+          <Alert kind="success">{done}</Alert>
+          <p>
+            <Link to="/signin" className="btn btn--primary btn--block">
+              Sign in
+            </Link>
+          </p>
+        </>
+      ) : !token || invalid ? (
+        <>
+          <ErrorAlert error={invalid ? error : new Error('This page needs the link from the mail; open the link again.')} />
+          <p>
+            <Link to="/forgot-password">Ask for a new link</Link>
+          </p>
+        </>
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <p className="muted">Choosing a new password signs you out everywhere: other browsers, API tokens and CLI keypairs.</p>
+          <ErrorAlert error={error} title="The password was not changed." shownFields={['new_password']} />
+          <Field label="New password" error={fields.new_password} hint={`At least ${min} characters; not a common password.`}>
+            <input className="input" type="password" autoComplete="new-password" autoFocus value={next} onChange={(e) => setNext(e.target.value)} />
+          </Field>
+          <Field label="New password, again" error={mismatch}>
+            <input className="input" type="password" autoComplete="new-password" value={again} onChange={(e) => setAgain(e.target.value)} />
+          </Field>
+          <button type="submit" className="btn btn--primary btn--block" disabled={busy || !next} aria-busy={busy}>
+            {busy ? 'Changing…' : 'Set the new password'}
+          </button>
+        </form>
+      )}
+    </AuthPage>
   );
 }
