@@ -74,6 +74,7 @@ describe('OrganizationsPage', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Save organisation' }));
     await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true));
     expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ name: 'Initech', description: '', tier_id: 't-pro' });
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
 
     fireEvent.click(within(item('Acme')).getByRole('button', { name: 'Edit' }));
     const edit = await screen.findByRole('dialog');

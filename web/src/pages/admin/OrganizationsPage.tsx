@@ -87,6 +87,7 @@ export function OrganizationsPage() {
       )}
       {editing && (
         <OrganizationDialog
+          key={editing === 'new' ? 'new' : editing.id}
           org={editing === 'new' ? null : editing}
           tiers={tiers.data?.items ?? []}
           onClose={() => setEditing(null)}

@@ -87,6 +87,7 @@ export function TiersPage() {
       )}
       {editing && (
         <TierDialog
+          key={editing === 'new' ? 'new' : editing.id}
           tier={editing === 'new' ? null : editing}
           onClose={() => setEditing(null)}
           onSaved={(t) => {
