@@ -87,7 +87,8 @@ type UserStore interface {
 // TokenStore keeps bearer tokens (as hashes) and their families.
 type TokenStore interface {
 	// CreateTokenFamily starts a login: the family and its first access and
-	// refresh tokens, atomically.
+	// (unless nil) refresh token, atomically; ErrConflict when a token's
+	// hash is known already.
 	CreateTokenFamily(ctx context.Context, f *TokenFamily, access, refresh *Token) error
 	// TokenOwner returns the unspent token with this hash and kind, with
 	// FamilyRevoked filled in, and its owner's account — in one round trip,
@@ -157,6 +158,7 @@ type Store interface {
 	ExecutionStore
 	StatsStore
 	MailStore
+	IdentityStore
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database; the store is unusable afterwards.

@@ -53,6 +53,7 @@ type Config struct {
 	Container ContainerConfig `koanf:"container"`
 	Stats     StatsConfig     `koanf:"stats"`
 	Mail      MailConfig      `koanf:"mail"`
+	OIDC      OIDCConfig      `koanf:"oidc"`
 }
 
 // MailConfig is the SMTP server berth sends mail through when the admin
@@ -211,6 +212,10 @@ type AuthConfig struct {
 	// with a mailed code may sign in but do nothing else until it does,
 	// and registration answers the same whether or not an address is taken.
 	RequireVerifiedEmail bool `koanf:"require_verified_email"`
+	// LocalPasswords false refuses sign-in with a berth password to
+	// everyone but the break-glass admin of admin.email: people sign in
+	// through an OpenID provider.
+	LocalPasswords bool `koanf:"local_passwords"`
 }
 
 // Default returns the embedded defaults: everything local, nothing open.
@@ -250,6 +255,7 @@ func Default() Config {
 		Mail: MailConfig{SMTPPort: 587, TLS: "starttls", QueueSize: 1000, MaxAttempts: 8},
 		Auth: AuthConfig{
 			Enabled:            true,
+			LocalPasswords:     true,
 			AccessTokenTTL:     time.Hour,
 			RefreshTokenTTL:    30 * 24 * time.Hour,
 			SessionKeypairTTL:  12 * time.Hour,
@@ -308,6 +314,9 @@ func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
 		if err := fileKo.Load(file.Provider(path), toml.Parser()); err != nil {
 			return Config{}, fmt.Errorf("config file %s: %w", path, err)
 		}
+		if err := checkOIDCTables(path, fileKo.Get("oidc.providers")); err != nil {
+			return Config{}, err
+		}
 		for _, k := range fileKo.Keys() {
 			if !slices.Contains(keys, k) {
 				return Config{}, fmt.Errorf("config file %s: unknown key %q (known keys: %s)", path, k, strings.Join(keys, ", "))
@@ -326,7 +335,7 @@ func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
 		EnvironFunc: func() []string { return environ },
 		TransformFunc: func(k, v string) (string, any) {
 			key, ok := envKeys[k]
-			if !ok {
+			if !ok || key == "oidc.providers" {
 				return "", nil
 			}
 			if key == "trusted_proxies" || key == "web.manager_urls" || key == "web.allowed_origins" || key == "web.allowed_hosts" {
@@ -354,6 +363,7 @@ func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
 	if err := ko.UnmarshalWithConf("", &c, koanf.UnmarshalConf{Tag: "koanf"}); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
+	c.withOIDCDefaults(environ)
 	return c, c.Validate()
 }
 
@@ -557,6 +567,7 @@ func (c *Config) Validate() error {
 		bad("admin.email", "set both BERTH_ADMIN_EMAIL and BERTH_ADMIN_PASSWORD, or neither")
 	}
 	c.validateMail(bad)
+	c.validateOIDC(bad)
 	return errors.Join(errs...)
 }
 
@@ -643,6 +654,12 @@ func (c Config) Masked() Config {
 	}
 	if c.Mail.SMTPPassword != "" {
 		c.Mail.SMTPPassword = Mask
+	}
+	c.OIDC.Providers = slices.Clone(c.OIDC.Providers)
+	for i := range c.OIDC.Providers {
+		if c.OIDC.Providers[i].ClientSecret != "" {
+			c.OIDC.Providers[i].ClientSecret = Mask
+		}
 	}
 	c.DatabaseURL = redactURL(c.DatabaseURL)
 	c.RedisURL = redactURL(c.RedisURL)

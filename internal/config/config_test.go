@@ -122,6 +122,55 @@ func TestConfigFileFromEnv(t *testing.T) {
 	}
 }
 
+func TestOIDCProviders(t *testing.T) {
+	path := writeFile(t, `
+[[oidc.providers]]
+id = "kc"
+name = "Company SSO"
+issuer = "https://sso.example.com/realms/acme"
+client_id = "berth"
+client_secret_env = "KC_SECRET"
+[oidc.providers.claims]
+groups = ["groups"]
+[oidc.providers.mapping]
+full_admin = ["berth-admin"]
+feature_roles = { containers = ["dev"] }
+
+[[oidc.providers]]
+id = "dex"
+issuer = "http://127.0.0.1:5556"
+allow_insecure = true
+client_id = "b"
+client_secret = "x"
+scopes = ["openid", "groups"]
+`)
+	c, err := Load(flags(t, "--config", path), []string{"KC_SECRET=from-env", "BERTH_AUTH_LOCAL_PASSWORDS=false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.OIDC.Providers) != 2 || c.Auth.LocalPasswords {
+		t.Fatalf("providers = %+v, local passwords %v", c.OIDC.Providers, c.Auth.LocalPasswords)
+	}
+	kc, dex := c.OIDC.Providers[0], c.OIDC.Providers[1]
+	if kc.ClientSecret != "from-env" || kc.Audience != "berth" || kc.Claims.Email != "email" ||
+		strings.Join(kc.Claims.Roles, ",") != "realm_access.roles,resource_access.berth.roles" ||
+		strings.Join(kc.Scopes, " ") != "openid email profile" || kc.TokenCacheTTL != 30*time.Second ||
+		strings.Join(kc.Mapping.FeatureRoles["containers"], ",") != "dev" || !kc.Mapping.AdminMapped() {
+		t.Fatalf("kc = %+v", kc)
+	}
+	if dex.Name != "dex" || strings.Join(dex.Scopes, " ") != "openid groups" || strings.Join(dex.Algorithms, ",") != "RS256" {
+		t.Fatalf("dex = %+v", dex)
+	}
+	printed := c.Masked().TOML()
+	if strings.Contains(printed, "from-env") || !strings.Contains(printed, "[[oidc.providers]]") ||
+		!strings.Contains(printed, `feature_roles          = { "containers" = ["dev"] }`) {
+		t.Fatalf("printed:\n%s", printed)
+	}
+	if c.OIDC.Providers[0].ClientSecret != "from-env" {
+		t.Fatal("Masked changed the loaded config")
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	tests := map[string]struct {
 		file    string
@@ -153,6 +202,14 @@ func TestLoadErrors(t *testing.T) {
 		"MailWithoutFrom":         {environ: []string{"BERTH_MAIL_SMTP_HOST=smtp.example.com"}, want: "mail.from"},
 		"MailBadPort":             {environ: []string{"BERTH_MAIL_SMTP_PORT=70000"}, want: "mail.smtp_port"},
 		"MailAttempts":            {environ: []string{"BERTH_MAIL_MAX_ATTEMPTS=0"}, want: "mail.max_attempts"},
+		"OIDCUnknownKey":          {file: "[[oidc.providers]]\nid = \"kc\"\nissuer = \"https://sso.example.com/realms/a\"\nclient_id = \"berth\"\nclient_secret = \"s\"\nclient_sercet = \"x\"", want: `oidc.providers[0]: unknown key "client_sercet"`},
+		"OIDCBadID":               {file: strings.Replace("[[oidc.providers]]\nid = \"kc\"\nissuer = \"https://sso.example.com/realms/a\"\nclient_id = \"berth\"\nclient_secret = \"s\"\n", `"kc"`, `"K C"`, 1), want: "oidc.providers[0].id"},
+		"OIDCTwice":               {file: "[[oidc.providers]]\nid = \"kc\"\nissuer = \"https://sso.example.com/realms/a\"\nclient_id = \"berth\"\nclient_secret = \"s\"\n[[oidc.providers]]\nid = \"kc\"\nissuer = \"https://sso.example.com/realms/a\"\nclient_id = \"berth\"\nclient_secret = \"s\"\n", want: `"kc" names two providers`},
+		"OIDCHTTPIssuer":          {file: strings.Replace("[[oidc.providers]]\nid = \"kc\"\nissuer = \"https://sso.example.com/realms/a\"\nclient_id = \"berth\"\nclient_secret = \"s\"\n", "https://sso.example.com", "http://sso.example.com", 1), want: "must be https"},
+		"OIDCNoSecret":            {file: strings.Replace("[[oidc.providers]]\nid = \"kc\"\nissuer = \"https://sso.example.com/realms/a\"\nclient_id = \"berth\"\nclient_secret = \"s\"\n", `client_secret = "s"`, `client_secret_env = "KC_SECRET"`, 1), want: "KC_SECRET"},
+		"OIDCHS256":               {file: "[[oidc.providers]]\nid = \"kc\"\nissuer = \"https://sso.example.com/realms/a\"\nclient_id = \"berth\"\nclient_secret = \"s\"\nalgorithms = [\"HS256\"]", want: "HS256 and none never are"},
+		"OIDCNotTables":           {file: "[oidc]\nproviders = \"kc\"", want: "list of [[oidc.providers]] tables"},
+		"NoWayToSignIn":           {environ: []string{"BERTH_AUTH_LOCAL_PASSWORDS=false"}, want: "auth.local_passwords"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,6 +17,10 @@ func (c Config) TOML() string {
 	for i, f := range reflect.VisibleFields(v.Type()) {
 		tag := f.Tag.Get("koanf")
 		fv := v.Field(i)
+		if oidc, ok := fv.Interface().(OIDCConfig); ok {
+			sections.WriteString(oidc.toml())
+			continue
+		}
 		if f.Type.Kind() == reflect.Struct {
 			fmt.Fprintf(&sections, "\n[%s]\n", tag)
 			for j, sf := range reflect.VisibleFields(f.Type) {
@@ -37,6 +42,14 @@ func tomlValue(v reflect.Value) string {
 		return quote(d.String())
 	}
 	switch v.Kind() {
+	case reflect.Map:
+		keys := v.MapKeys()
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = quote(k.String()) + " = " + tomlValue(v.MapIndex(k))
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
 	case reflect.String:
 		return quote(v.String())
 	case reflect.Slice:
@@ -53,4 +66,30 @@ func tomlValue(v reflect.Value) string {
 func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// toml renders the provider tables, which are set in the file only.
+func (o OIDCConfig) toml() string {
+	var b strings.Builder
+	if len(o.Providers) == 0 {
+		b.WriteString("\n# [[oidc.providers]] tables: none (set in the file only)\n")
+	}
+	for _, p := range o.Providers {
+		b.WriteString("\n[[oidc.providers]]\n")
+		v := reflect.ValueOf(p)
+		var nested strings.Builder
+		for i, f := range reflect.VisibleFields(v.Type()) {
+			tag := f.Tag.Get("koanf")
+			if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Duration]() {
+				fmt.Fprintf(&nested, "[oidc.providers.%s]\n", tag)
+				for j, sf := range reflect.VisibleFields(f.Type) {
+					fmt.Fprintf(&nested, "%-22s = %s\n", sf.Tag.Get("koanf"), tomlValue(v.Field(i).Field(j)))
+				}
+				continue
+			}
+			fmt.Fprintf(&b, "%-22s = %s\n", tag, tomlValue(v.Field(i)))
+		}
+		b.WriteString(nested.String())
+	}
+	return b.String()
 }

@@ -27,11 +27,13 @@ var (
 		"RecentLogs", "Logs", "RollupSeries", "RollupTotal", "Secrets", "TokenOwner", "TopFunctions", "User", "UserByEmail", "ListUsers", "ListTokenFamilies",
 		"Tier", "ListTiers", "TierUse", "Organization", "ListOrganizations", "UserFeatureRoles", "Group", "ListGroups",
 		"UserGroups", "Settings", "EarlyAccess", "ListEarlyAccess", "CountOwnedFunctions",
-		"CodeByHash", "UserCode", "FailedMail"}
+		"CodeByHash", "UserCode", "FailedMail", "IdentityUser", "UserIdentities"}
 	quietWrites = []string{"AppendAudit", "AppendExecutions", "PruneExecutions", "PruneRollups", "TouchAPIKey",
 		"TouchKeypair", "CreateKeypair", "CreateTokenFamily", "CreateEarlyAccess", "RejectEarlyAccess",
 		// The outbox and one-time codes are read from the store every time.
-		"QueueMail", "DueMail", "MailSent", "MailRetry", "MailGivenUp", "PruneMail", "PutCode", "CodeAttempt", "SpendCode"}
+		"QueueMail", "DueMail", "MailSent", "MailRetry", "MailGivenUp", "PruneMail", "PutCode", "CodeAttempt", "SpendCode",
+		// A link is read from the store at every provider sign-in.
+		"LinkIdentity", "TouchIdentity"}
 	// countedCleanups bump only when they removed something.
 	countedCleanups = []string{"DeleteExpiredKeypairs", "DeleteExpiredTokens", "FailStaleDeployments"}
 )

@@ -25,6 +25,9 @@ func (s *Store) CreateTokenFamily(ctx context.Context, f *berth.TokenFamily, acc
 			return s.wrap(op, err)
 		}
 		for _, t := range []*berth.Token{access, refresh} {
+			if t == nil {
+				continue // a provider's token: berth keeps no refresh token for it
+			}
 			t.FamilyID, t.UserID = f.ID, f.UserID
 			if _, err := tx.ExecContext(ctx, s.q(insertToken), tokenArgs(t)...); err != nil {
 				return s.wrap(op, err)

@@ -92,6 +92,8 @@ func Run(t *testing.T, newStore func(t *testing.T) berth.Store) {
 		{"Mail/OutboxBounded", testMailOutboxBounded},
 		{"Mail/OutboxClaimOnce", testMailOutboxClaimOnce},
 		{"Mail/OneTimeCodes", testOneTimeCodes},
+		{"Identities/LinkAndFind", testIdentities},
+		{"Tokens/WithoutRefresh", testTokensWithoutRefresh},
 		{"Ping", func(t *testing.T, s berth.Store) {
 			if err := s.Ping(t.Context()); err != nil {
 				t.Fatal(err)

@@ -1,0 +1,72 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/berth-platform/berth"
+)
+
+// testIdentities: a subject links to one account, is found with it, and
+// records sign-ins; an account may hold links at several providers.
+func testIdentities(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u, other := newUser(t, s), newUser(t, s)
+	sub := "sub-" + uuid.NewString()
+	if _, _, err := s.IdentityUser(ctx, "kc", sub); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("unlinked subject: %v", err)
+	}
+	link := &berth.Identity{Provider: "kc", Subject: sub, UserID: u.ID, Email: u.Email, CreatedAt: now}
+	if err := s.LinkIdentity(ctx, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LinkIdentity(ctx, &berth.Identity{Provider: "kc", Subject: sub, UserID: other.ID}); !errors.Is(err, berth.ErrConflict) {
+		t.Fatalf("a subject linked twice: %v, want ErrConflict", err)
+	}
+	// The same subject at another provider is another person.
+	if err := s.LinkIdentity(ctx, &berth.Identity{Provider: "google", Subject: sub, UserID: u.ID, CreatedAt: now.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	id, owner, err := s.IdentityUser(ctx, "kc", sub)
+	if err != nil || id.UserID != u.ID || owner.ID != u.ID || owner.Email != u.Email || !id.CreatedAt.Equal(now) || !id.LastLoginAt.Equal(now) {
+		t.Fatalf("IdentityUser = %+v, %+v, %v", id, owner, err)
+	}
+	later := now.Add(time.Hour)
+	if err := s.TouchIdentity(ctx, "kc", sub, "new@example.test", later); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TouchIdentity(ctx, "kc", "nobody", "x@example.test", later); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("touch of an unknown link: %v", err)
+	}
+	list, err := s.UserIdentities(ctx, u.ID)
+	if err != nil || len(list) != 2 || list[0].Provider != "kc" || list[0].Email != "new@example.test" || !list[0].LastLoginAt.Equal(later) ||
+		list[1].Provider != "google" {
+		t.Fatalf("UserIdentities = %+v, %v", list, err)
+	}
+	if none, err := s.UserIdentities(ctx, other.ID); err != nil || len(none) != 0 {
+		t.Fatalf("UserIdentities of an unlinked account = %+v, %v", none, err)
+	}
+}
+
+// testTokensWithoutRefresh: a family may hold an access token only (a
+// provider's token berth accepted), and a known hash is a conflict.
+func testTokensWithoutRefresh(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u := newUser(t, s)
+	access := &berth.Token{Hash: randomHash(), Kind: berth.TokenAccess, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+	if err := s.CreateTokenFamily(ctx, &berth.TokenFamily{ID: uuid.NewString(), UserID: u.ID, CreatedAt: now}, access, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, owner, err := s.TokenOwner(ctx, access.Hash, berth.TokenAccess); err != nil || owner.ID != u.ID || got.FamilyRevoked {
+		t.Fatalf("TokenOwner = %+v, %+v, %v", got, owner, err)
+	}
+	again := &berth.Token{Hash: access.Hash, Kind: berth.TokenAccess, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+	if err := s.CreateTokenFamily(ctx, &berth.TokenFamily{ID: uuid.NewString(), UserID: u.ID, CreatedAt: now}, again, nil); !errors.Is(err, berth.ErrConflict) {
+		t.Fatalf("same hash twice: %v, want ErrConflict", err)
+	}
+}
