@@ -1,0 +1,446 @@
+// Package oidctest runs a real OpenID provider for tests, on loopback
+// HTTP: github.com/zitadel/oidc's certified provider implementation (its op
+// package, with its example storage and login pages), plus what tests need
+// to steer it — users with groups and Keycloak-style roles, clients, key
+// rotation, an outage switch, counts of introspection calls, and signed
+// back-channel logout tokens.
+//
+// It is not a mock: berth talks to it as to any provider, over HTTP, with
+// discovery, JWKS, the authorization code flow with PKCE, the token,
+// userinfo, introspection, revocation, end-session and device endpoints.
+package oidctest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/google/uuid"
+	"github.com/zitadel/oidc/v3/example/server/exampleop"
+	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// User is a person at the provider.
+type User struct {
+	Subject       string
+	Username      string
+	Password      string
+	Email         string
+	EmailVerified bool
+	Name          string
+	// Groups go in a flat groups claim; RealmRoles in
+	// realm_access.roles and ClientRoles in resource_access.<client>.roles,
+	// as Keycloak lays them out.
+	Groups      []string
+	RealmRoles  []string
+	ClientRoles map[string][]string
+}
+
+// Client is a relying party registered at the provider.
+type Client struct {
+	ID, Secret             string
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	// JWTAccessTokens: access tokens are signed JWTs; otherwise opaque
+	// strings that only introspection can read.
+	JWTAccessTokens bool
+}
+
+// Server is a running provider.
+type Server struct {
+	// URL is the issuer.
+	URL string
+	srv *httptest.Server
+	st  *store
+
+	introspections atomic.Int64
+	tokenCalls     atomic.Int64
+	down           atomic.Bool
+}
+
+// Start runs a provider until the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{}
+	var h http.Handler
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.down.Load() {
+			http.Error(w, "provider down for the test", http.StatusServiceUnavailable)
+			return
+		}
+		switch r.URL.Path {
+		case "/oauth/introspect":
+			s.introspections.Add(1)
+		case "/oauth/token":
+			s.tokenCalls.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(s.srv.Close)
+	s.URL = s.srv.URL
+	s.st = newStore()
+	quiet := slog.New(slog.DiscardHandler)
+	h = exampleop.SetupServer(s.URL, s.st, quiet, false, op.WithLogger(quiet))
+	return s
+}
+
+// AddUser adds a person who can sign in with Username and Password.
+func (s *Server) AddUser(u User) {
+	if u.Subject == "" {
+		u.Subject = uuid.NewString()
+	}
+	s.st.users.put(u)
+}
+
+// AddClient registers a relying party.
+func (s *Server) AddClient(c Client) {
+	s.st.addClient(c)
+}
+
+// RotateKey makes a new signing key current. With keepOld the old public
+// key stays in the key set (a graceful rotation); without, tokens signed
+// by it no longer verify.
+func (s *Server) RotateKey(keepOld bool) { s.st.rotate(keepOld) }
+
+// SetDown makes every endpoint answer 503 (true) or serve again (false).
+func (s *Server) SetDown(down bool) { s.down.Store(down) }
+
+// Introspections counts calls to the introspection endpoint, and
+// TokenCalls to the token endpoint.
+func (s *Server) Introspections() int64 { return s.introspections.Load() }
+func (s *Server) TokenCalls() int64     { return s.tokenCalls.Load() }
+
+// Login drives the provider's login page as a browser would: it follows
+// authURL's redirects, posts the username and password, and returns the
+// URL the provider sends the browser back to (the client's redirect URI
+// with code and state), without requesting it.
+func (s *Server) Login(t testing.TB, authURL, username, password string) *url.URL {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	next := authURL
+	posted := false
+	for range 10 {
+		resp, err := c.Get(s.abs(next))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK && strings.Contains(next, "/login/username") && !posted {
+			// The login page: post the form as the browser would.
+			u, _ := url.Parse(s.abs(next))
+			resp, err = c.PostForm(s.URL+"/login/username", url.Values{"id": {u.Query().Get("authRequestID")},
+				"username": {username}, "password": {password}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			posted = true
+			if resp.StatusCode == http.StatusOK {
+				t.Fatalf("the provider refused %s's password", username)
+			}
+		}
+		if resp.StatusCode/100 != 3 {
+			t.Fatalf("provider answered %d at %s: %s", resp.StatusCode, next, body)
+		}
+		loc, err := resp.Location()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(loc.String(), s.URL) {
+			return loc // back to the relying party
+		}
+		next = loc.String()
+	}
+	t.Fatal("the provider's login did not end in 10 redirects")
+	return nil
+}
+
+func (s *Server) abs(u string) string {
+	if strings.HasPrefix(u, "/") {
+		return s.URL + u
+	}
+	return u
+}
+
+// LogoutToken is a back-channel logout token for subject (and sid when
+// not empty), signed with the provider's current key, for clientID.
+func (s *Server) LogoutToken(t testing.TB, clientID, subject, sid string) string {
+	t.Helper()
+	claims := map[string]any{
+		"iss": s.URL, "aud": clientID, "iat": time.Now().Unix(), "jti": uuid.NewString(),
+		"events": map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}},
+	}
+	if subject != "" {
+		claims["sub"] = subject
+	}
+	if sid != "" {
+		claims["sid"] = sid
+	}
+	return s.Sign(t, claims)
+}
+
+// Sign signs claims with the provider's current key (RS256), as any token
+// of the provider is signed.
+func (s *Server) Sign(t testing.TB, claims map[string]any) string {
+	t.Helper()
+	k := s.st.current()
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: k.priv, KeyID: k.id}},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := json.Marshal(claims)
+	sig, err := signer.Sign(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sig.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// PublicKey is the current signing key's public half (for forging tokens
+// that must fail, such as HS256 keyed with it).
+func (s *Server) PublicKey() *rsa.PublicKey { return &s.st.current().priv.PublicKey }
+
+// key is one signing key.
+type key struct {
+	id   string
+	priv *rsa.PrivateKey
+}
+
+func (k *key) SignatureAlgorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (k *key) Key() any                                    { return k.priv }
+func (k *key) ID() string                                  { return k.id }
+
+type publicKey struct{ k *key }
+
+func (p publicKey) ID() string                         { return p.k.id }
+func (p publicKey) Algorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (p publicKey) Use() string                        { return "sig" }
+func (p publicKey) Key() any                           { return &p.k.priv.PublicKey }
+
+func newKey() *key {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return &key{id: uuid.NewString(), priv: priv}
+}
+
+// store is the example storage with this package's users, clients, keys
+// and claims.
+type store struct {
+	*storage.Storage
+	users *users
+
+	mu      sync.Mutex
+	keys    []*key // current first
+	clients map[string]Client
+	raw     map[string]*storage.Client
+}
+
+func newStore() *store {
+	st := &store{users: &users{m: map[string]User{}}, keys: []*key{newKey()}, clients: map[string]Client{},
+		raw: map[string]*storage.Client{}}
+	st.Storage = storage.NewStorageWithClients(st.users, st.raw)
+	return st
+}
+
+func (st *store) addClient(c Client) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.clients[c.ID] = c
+	st.raw[c.ID] = storage.WebClient(c.ID, c.Secret, c.RedirectURIs...)
+}
+
+func (st *store) current() *key {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.keys[0]
+}
+
+func (st *store) rotate(keepOld bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if keepOld {
+		st.keys = append([]*key{newKey()}, st.keys...)
+	} else {
+		st.keys = []*key{newKey()}
+	}
+}
+
+// SigningKey, SignatureAlgorithms and KeySet serve the rotating keys.
+func (st *store) SigningKey(context.Context) (op.SigningKey, error) { return st.current(), nil }
+func (st *store) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
+	return []jose.SignatureAlgorithm{jose.RS256}, nil
+}
+func (st *store) KeySet(context.Context) ([]op.Key, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := make([]op.Key, len(st.keys))
+	for i, k := range st.keys {
+		out[i] = publicKey{k}
+	}
+	return out, nil
+}
+
+// GetClientByClientID returns the client with this package's choices:
+// JWT or opaque access tokens, claims in the ID token (as Keycloak puts
+// them), post-logout redirects and every grant including the device flow.
+func (st *store) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
+	base, err := st.Storage.GetClientByClientID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	st.mu.Lock()
+	c := st.clients[id]
+	st.mu.Unlock()
+	return client{Client: base, c: c}, nil
+}
+
+type client struct {
+	op.Client
+	c Client
+}
+
+func (c client) AccessTokenType() op.AccessTokenType {
+	if c.c.JWTAccessTokens {
+		return op.AccessTokenTypeJWT
+	}
+	return op.AccessTokenTypeBearer
+}
+func (c client) IDTokenUserinfoClaimsAssertion() bool { return true }
+func (c client) PostLogoutRedirectURIs() []string     { return c.c.PostLogoutRedirectURIs }
+func (c client) GrantTypes() []oidc.GrantType {
+	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeDeviceCode}
+}
+
+// extra is the claims beyond the standard ones: groups and roles.
+func (st *store) extra(userID string) map[string]any {
+	u, ok := st.users.get(userID)
+	if !ok {
+		return nil
+	}
+	out := map[string]any{}
+	if u.Groups != nil {
+		out["groups"] = u.Groups
+	}
+	if u.RealmRoles != nil {
+		out["realm_access"] = map[string]any{"roles": u.RealmRoles}
+	}
+	if u.ClientRoles != nil {
+		ra := map[string]any{}
+		for c, roles := range u.ClientRoles {
+			ra[c] = map[string]any{"roles": roles}
+		}
+		out["resource_access"] = ra
+	}
+	return out
+}
+
+// SetUserinfoFromRequest fills the ID token: the example's claims (email,
+// email_verified, name, …) and the groups and roles.
+func (st *store) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
+	if err := st.Storage.SetUserinfoFromRequest(ctx, info, req, scopes); err != nil {
+		return err
+	}
+	for k, v := range st.extra(req.GetSubject()) {
+		info.AppendClaims(k, v)
+	}
+	return nil
+}
+
+// GetPrivateClaimsFromScopes adds the groups and roles to JWT access tokens.
+func (st *store) GetPrivateClaimsFromScopes(ctx context.Context, userID, clientID string, scopes []string) (map[string]any, error) {
+	claims, err := st.Storage.GetPrivateClaimsFromScopes(ctx, userID, clientID, scopes)
+	if err != nil {
+		return nil, err
+	}
+	if claims == nil {
+		claims = map[string]any{}
+	}
+	for k, v := range st.extra(userID) {
+		claims[k] = v
+	}
+	return claims, nil
+}
+
+// SetIntrospectionFromToken adds the groups and roles to introspection.
+func (st *store) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
+	if err := st.Storage.SetIntrospectionFromToken(ctx, resp, tokenID, subject, clientID); err != nil {
+		return err
+	}
+	if resp.Claims == nil {
+		resp.Claims = map[string]any{}
+	}
+	for k, v := range st.extra(subject) {
+		resp.Claims[k] = v
+	}
+	return nil
+}
+
+// users is the example storage's user store over this package's users.
+type users struct {
+	mu sync.Mutex
+	m  map[string]User // by subject
+}
+
+func (us *users) put(u User) {
+	us.mu.Lock()
+	defer us.mu.Unlock()
+	us.m[u.Subject] = u
+}
+
+func (us *users) get(id string) (User, bool) {
+	us.mu.Lock()
+	defer us.mu.Unlock()
+	u, ok := us.m[id]
+	return u, ok
+}
+
+func toExample(u User) *storage.User {
+	first, last, _ := strings.Cut(u.Name, " ")
+	return &storage.User{ID: u.Subject, Username: u.Username, Password: u.Password, FirstName: first, LastName: last,
+		Email: u.Email, EmailVerified: u.EmailVerified}
+}
+
+func (us *users) GetUserByID(id string) *storage.User {
+	u, ok := us.get(id)
+	if !ok {
+		return nil
+	}
+	return toExample(u)
+}
+
+func (us *users) GetUserByUsername(name string) *storage.User {
+	us.mu.Lock()
+	defer us.mu.Unlock()
+	for _, u := range us.m {
+		if u.Username == name {
+			return toExample(u)
+		}
+	}
+	return nil
+}
+
+func (us *users) ExampleClientID() string { return "berth-service" }
+
