@@ -47,10 +47,6 @@ type OIDCProvider struct {
 	// is taken as active before the provider is asked again; never past
 	// the token's own expiry.
 	TokenCacheTTL time.Duration `koanf:"token_cache_ttl"`
-	// PasswordGrant lets POST /api/auth/login check a password at the
-	// provider (resource-owner password grant) when the account has no
-	// local password; refresh then refreshes at the provider.
-	PasswordGrant bool `koanf:"password_grant"`
 	// AllowInsecure allows an http issuer, for a provider on a loopback
 	// address only (tests, a provider beside berth).
 	AllowInsecure bool `koanf:"allow_insecure"`
@@ -95,54 +91,60 @@ func (m OIDCMapping) AdminMapped() bool { return len(m.FullAdmin) > 0 || len(m.V
 
 // oidcProviderKeys are the keys a [[oidc.providers]] table may hold.
 var oidcProviderKeys = []string{"id", "name", "issuer", "client_id", "client_secret", "client_secret_env", "scopes",
-	"audience", "algorithms", "token_cache_ttl", "password_grant", "allow_insecure", "claims", "mapping"}
+	"audience", "algorithms", "token_cache_ttl", "allow_insecure", "claims", "mapping"}
 
 var (
 	oidcIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 	oidcAlgs      = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
 
-// withOIDCDefaults fills what a provider table left out.
+// withOIDCDefaults fills what the provider tables left out.
 func (c *Config) withOIDCDefaults(environ []string) {
 	for i := range c.OIDC.Providers {
 		p := &c.OIDC.Providers[i]
-		if p.Name == "" {
-			p.Name = p.ID
-		}
 		if p.ClientSecret == "" && p.ClientSecretEnv != "" {
 			p.ClientSecret = lookupEnv(environ, p.ClientSecretEnv)
 		}
-		if !slices.Contains(p.Scopes, "openid") {
-			p.Scopes = append([]string{"openid"}, p.Scopes...)
-		}
-		if len(p.Scopes) == 1 {
-			p.Scopes = append(p.Scopes, "email", "profile")
-		}
-		if p.Audience == "" {
-			p.Audience = p.ClientID
-		}
-		if len(p.Algorithms) == 0 {
-			p.Algorithms = []string{"RS256"}
-		}
-		if p.TokenCacheTTL == 0 {
-			p.TokenCacheTTL = 30 * time.Second
-		}
-		if p.Claims.Email == "" {
-			p.Claims.Email = "email"
-		}
-		if p.Claims.EmailVerified == "" {
-			p.Claims.EmailVerified = "email_verified"
-		}
-		if p.Claims.Name == "" {
-			p.Claims.Name = "name"
-		}
-		if p.Claims.Groups == nil {
-			p.Claims.Groups = []string{"groups"}
-		}
-		if p.Claims.Roles == nil {
-			p.Claims.Roles = []string{"realm_access.roles", "resource_access." + p.ClientID + ".roles"}
-		}
+		*p = p.WithDefaults()
 	}
+}
+
+// WithDefaults returns p with what its table left out filled in.
+func (p OIDCProvider) WithDefaults() OIDCProvider {
+	if p.Name == "" {
+		p.Name = p.ID
+	}
+	if !slices.Contains(p.Scopes, "openid") {
+		p.Scopes = append([]string{"openid"}, p.Scopes...)
+	}
+	if len(p.Scopes) == 1 {
+		p.Scopes = append(p.Scopes, "email", "profile")
+	}
+	if p.Audience == "" {
+		p.Audience = p.ClientID
+	}
+	if len(p.Algorithms) == 0 {
+		p.Algorithms = []string{"RS256"}
+	}
+	if p.TokenCacheTTL == 0 {
+		p.TokenCacheTTL = 30 * time.Second
+	}
+	if p.Claims.Email == "" {
+		p.Claims.Email = "email"
+	}
+	if p.Claims.EmailVerified == "" {
+		p.Claims.EmailVerified = "email_verified"
+	}
+	if p.Claims.Name == "" {
+		p.Claims.Name = "name"
+	}
+	if p.Claims.Groups == nil {
+		p.Claims.Groups = []string{"groups"}
+	}
+	if p.Claims.Roles == nil {
+		p.Claims.Roles = []string{"realm_access.roles", "resource_access." + p.ClientID + ".roles"}
+	}
+	return p
 }
 
 func (c *Config) validateOIDC(bad func(key, format string, args ...any)) {

@@ -124,6 +124,9 @@ func (m *Manager) registerAuth() {
 
 func (m *Manager) register(ctx context.Context, in *registerInput) (*registerOutput, error) {
 	addr := clientAddrFrom(ctx)
+	if !m.auth.LocalPasswords {
+		return nil, m.localPasswordsOff()
+	}
 	mode, err := m.registrationMode(ctx)
 	if err != nil {
 		return nil, m.fail(ctx, err)
@@ -236,6 +239,10 @@ func (m *Manager) checkPassword(ctx context.Context, c Credentials, action strin
 		}
 		m.audit(ctx, e)
 	}
+	if !m.auth.LocalPasswords && (m.breakGlass == "" || email != m.breakGlass) {
+		fail(nil, "local passwords are off")
+		return nil, m.localPasswordsOff()
+	}
 	if err := m.checkLockout(ctx, email, addr); err != nil {
 		fail(nil, "locked out")
 		return nil, m.fail(ctx, err)
@@ -264,10 +271,21 @@ func (m *Manager) checkPassword(ctx context.Context, c Credentials, action strin
 	return u, nil
 }
 
-// verifyPassword checks pw against u's hash; for no user, or an unreadable
-// hash, it burns the same time and reports false.
+// localPasswordsOff refuses a berth password where they are switched off.
+func (m *Manager) localPasswordsOff() error {
+	names := make([]string, 0, len(m.oidc.list))
+	for _, p := range m.oidc.list {
+		names = append(names, p.Name())
+	}
+	return problem(http.StatusForbidden, codeLocalPasswords,
+		"berth passwords are switched off on this server; sign in with "+strings.Join(names, " or "))
+}
+
+// verifyPassword checks pw against u's hash; for no user, an account
+// without a berth password (made by a provider or another service) or an
+// unreadable hash, it burns the same time and reports false.
 func (m *Manager) verifyPassword(ctx context.Context, u *berth.User, pw string) (bool, error) {
-	if u == nil {
+	if u == nil || strings.HasPrefix(u.PasswordHash, "!") {
 		return false, m.hasher.VerifyDummy(ctx, pw)
 	}
 	ok, err := m.hasher.Verify(ctx, u.PasswordHash, pw)
@@ -495,6 +513,11 @@ type authOptionsOutput struct {
 		// VerifiedEmail: accounts must confirm their address with a mailed
 		// code before they may do anything (auth.require_verified_email).
 		VerifiedEmail bool `json:"require_verified_email"`
+		// Providers are the OpenID providers to offer as "Sign in with …".
+		Providers []ProviderInfo `json:"providers"`
+		// LocalPasswords false: berth passwords are off (auth.local_passwords);
+		// sign-in pages show only the providers.
+		LocalPasswords bool `json:"local_passwords"`
 	}
 }
 
@@ -506,6 +529,10 @@ func (m *Manager) authOptions(ctx context.Context, _ *struct{}) (*authOptionsOut
 	out := &authOptionsOutput{}
 	out.Body.Registration, out.Body.RegistrationMode, out.Body.MinPassword = mode == regOpen, mode, password.MinLength
 	out.Body.VerifiedEmail = m.auth.RequireVerifiedEmail
+	out.Body.Providers, out.Body.LocalPasswords = m.providerInfos(), m.auth.LocalPasswords
+	if !m.auth.LocalPasswords {
+		out.Body.Registration = false // an account comes from a provider
+	}
 	return out, nil
 }
 

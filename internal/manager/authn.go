@@ -133,7 +133,10 @@ func (m *Manager) bearer(ctx context.Context, token string) (*Principal, error) 
 	if strings.HasPrefix(token, refreshTokenPrefix) {
 		return nil, unauthorized("a refresh token cannot authenticate requests; exchange it at POST /api/auth/refresh")
 	}
-	if !strings.HasPrefix(token, accessTokenPrefix) || len(token) > maxTokenLen {
+	if !strings.HasPrefix(token, accessTokenPrefix) {
+		return m.providerBearer(ctx, token)
+	}
+	if len(token) > maxTokenLen {
 		return nil, invalid
 	}
 	hash := hashToken(token)

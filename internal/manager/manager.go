@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/berth-platform/berth/internal/invoke"
 	"github.com/berth-platform/berth/internal/kv"
 	"github.com/berth-platform/berth/internal/mail"
+	"github.com/berth-platform/berth/internal/oidc"
 	"github.com/berth-platform/berth/internal/password"
 	"github.com/berth-platform/berth/internal/recorder"
 	"github.com/berth-platform/berth/internal/secret"
@@ -77,6 +79,13 @@ type Options struct {
 	// verification codes), so that a copy of the database cannot be
 	// searched for them; derived from the master key.
 	CodeKey []byte
+	// Providers are the OpenID providers people may sign in with; their
+	// access tokens are accepted as bearer tokens.
+	Providers []*oidc.Provider
+	// BreakGlass is the address of the admin from the configuration
+	// (admin.email), the one account that keeps its berth password when
+	// auth.local_passwords is false.
+	BreakGlass string
 }
 
 // Manager serves the API.
@@ -120,6 +129,9 @@ type Manager struct {
 	// resets); Maintain waits for them.
 	sending sync.WaitGroup
 	quotas  quotas
+	oidc    *providers
+	// breakGlass: see Options.BreakGlass.
+	breakGlass string
 }
 
 // New builds the manager and its routes.
@@ -130,7 +142,9 @@ func New(o Options) *Manager {
 		fn: o.Functions, runtimes: o.Runtimes, recorder: o.Recorder, dataDir: o.DataDir, readyChecks: o.ReadyChecks,
 		stats: o.Stats, apiErrors: newErrorRing(maxAPIErrors), mailTLS: o.MailTLS,
 		mailCfg: o.Mail, templates: o.MailTemplates, publicURL: o.PublicURL, codeKey: o.CodeKey,
+		breakGlass: strings.ToLower(strings.TrimSpace(o.BreakGlass)),
 	}
+	m.initProviders(o.Providers)
 	if m.templates == nil {
 		t, err := mail.LoadTemplates("")
 		if err != nil {
@@ -169,6 +183,7 @@ func New(o Options) *Manager {
 	m.api = humago.New(mux, apiConfig(m.version))
 	m.api.UseMiddleware(m.requireAuth)
 	m.registerAuth()
+	m.registerSSO()
 	m.registerPasswordReset()
 	m.registerEmailVerification()
 	m.registerUsers()
@@ -250,6 +265,7 @@ func (m *Manager) cleanup(ctx context.Context) {
 	now := m.now()
 	m.touch.prune(now)
 	m.pruneQuotas(now)
+	m.pruneIntrospected(now)
 	if n, err := m.store.DeleteExpiredTokens(ctx, now); err != nil {
 		m.log.Warn("token clean-up failed", "event", "cleanup", "error", err)
 	} else if n > 0 {

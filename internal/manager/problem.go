@@ -46,6 +46,10 @@ const (
 	codeResetInvalid    = problems.ResetInvalid
 	codeVerifyRequired  = problems.VerifyRequired
 	codeVerifyInvalid   = problems.VerifyInvalid
+	codeProviderDown    = problems.ProviderUnavailable
+	codeSSORefused      = problems.SSORefused
+	codeSSOUnverified   = problems.SSOEmailUnverified
+	codeLocalPasswords  = problems.LocalPasswordsOff
 )
 
 // problemError is the RFC 9457 body every error answer carries (an error).

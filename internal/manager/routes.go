@@ -59,6 +59,8 @@ func (m *Manager) registerPlainRoutes(mux *http.ServeMux) {
 	m.handle(mux, "GET /api/admin/logs", routeFacts{endpoint: "/api/admin/logs", operation: "admin-logs"}, m.systemLogs)
 	m.handle(mux, "/fn/{id}/{path...}", trigger, m.trigger)
 	m.handle(mux, "/fn/{id}", trigger, m.trigger)
+	m.handle(mux, "POST /api/auth/oidc/{provider}/backchannel-logout",
+		routeFacts{endpoint: "/api/auth/oidc/{provider}/backchannel-logout", operation: "sso-backchannel-logout"}, m.backchannelLogout)
 	gql := graphql.Handler(&graphql.Resolver{Store: m.store, Now: m.now, User: func(ctx context.Context) *berth.User {
 		if p := PrincipalFrom(ctx); p != nil {
 			return p.User
@@ -123,6 +125,16 @@ func (m *Manager) registerPlainRoutes(mux *http.ServeMux) {
 		Security:    authenticated,
 		RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{"application/json": {}}},
 		Responses:   map[string]*huma.Response{"200": {Description: "A GraphQL response."}, "default": problemResp},
+	})
+	oa.AddOperation(&huma.Operation{
+		OperationID: "sso-backchannel-logout", Method: http.MethodPost, Path: "/api/auth/oidc/{provider}/backchannel-logout", Tags: []string{"auth"},
+		Summary: "OpenID Connect back-channel logout: the provider ends a person's berth sessions",
+		Description: "The provider posts logout_token (a JWT it signed, for berth's client id, with the back-channel logout event and the " +
+			"person's sub). Every web session, CLI keypair and bearer token of the linked account ends, on every replica.",
+		Parameters:  []*huma.Param{{Name: "provider", In: "path", Required: true, Description: "The provider's id in berth.toml.", Schema: &huma.Schema{Type: "string"}}},
+		RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{"application/x-www-form-urlencoded": {}}},
+		Responses: map[string]*huma.Response{"200": {Description: "Done (also when nobody here was signed in)."},
+			"400": {Description: "{error: invalid_request, error_description}: the logout token was refused."}, "default": problemResp},
 	})
 	oa.AddOperation(&huma.Operation{
 		OperationID: "admin-logs", Method: http.MethodGet, Path: "/api/admin/logs", Tags: []string{"admin"},

@@ -128,6 +128,21 @@ func (p *Provider) discover(ctx context.Context) (*discovered, error) {
 	return d, nil
 }
 
+// reachable asks for the discovery document again.
+func (p *Provider) reachable(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(p.cfg.Issuer, "/")+"/.well-known/openid-configuration", nil)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	var doc map[string]any
+	if err := p.getJSON(req, &doc); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
 // Ready reports whether the provider's metadata could be fetched.
 func (p *Provider) Ready(ctx context.Context) error {
 	_, err := p.discover(ctx)
@@ -142,9 +157,17 @@ func (p *Provider) oauth(d *discovered, redirectURI string) *oauth2.Config {
 // AuthCodeURL is where to send a browser to sign in: the authorization
 // code flow with state, nonce and a PKCE challenge (S256) made from
 // verifier.
+//
+// The provider is asked first whether it answers (its discovery
+// document, one small request beside the pages the browser will load
+// there): a browser is not sent to a provider that is down, where it
+// would see that provider's error page instead of berth's explanation.
 func (p *Provider) AuthCodeURL(ctx context.Context, redirectURI, state, nonce, verifier string) (string, error) {
 	d, err := p.discover(ctx)
 	if err != nil {
+		return "", err
+	}
+	if err := p.reachable(ctx); err != nil {
 		return "", err
 	}
 	return p.oauth(d, redirectURI).AuthCodeURL(state, gooidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), nil
@@ -155,8 +178,6 @@ type SignIn struct {
 	Claims Claims
 	// IDToken is the raw ID token, a hint for RP-initiated logout.
 	IDToken string
-	// Refresh is the provider's refresh token, if it gave one.
-	Refresh string
 }
 
 // Exchange redeems an authorization code (with the PKCE verifier) and
@@ -173,38 +194,6 @@ func (p *Provider) Exchange(ctx context.Context, redirectURI, code, verifier, no
 		return nil, classify("code exchange", err)
 	}
 	return p.signIn(ctx, d, tok, nonce)
-}
-
-// PasswordGrant checks a password at the provider (the resource-owner
-// password grant, where an operator enabled it).
-func (p *Provider) PasswordGrant(ctx context.Context, username, password string) (*SignIn, error) {
-	d, err := p.discover(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := p.oauth(d, "").PasswordCredentialsToken(p.ctx(ctx), username, password)
-	if err != nil {
-		return nil, classify("password grant", err)
-	}
-	return p.signIn(ctx, d, tok, "")
-}
-
-// Refresh exchanges the provider's refresh token for new tokens; it fails
-// with ErrInvalid when the provider ended the session.
-func (p *Provider) Refresh(ctx context.Context, refresh string) (*SignIn, error) {
-	d, err := p.discover(ctx)
-	if err != nil {
-		return nil, err
-	}
-	src := p.oauth(d, "").TokenSource(p.ctx(ctx), &oauth2.Token{RefreshToken: refresh, Expiry: time.Unix(1, 0)})
-	tok, err := src.Token()
-	if err != nil {
-		return nil, classify("refresh", err)
-	}
-	if tok.RefreshToken == "" {
-		tok.RefreshToken = refresh
-	}
-	return p.signIn(ctx, d, tok, "")
 }
 
 func (p *Provider) signIn(ctx context.Context, d *discovered, tok *oauth2.Token, nonce string) (*SignIn, error) {
@@ -235,7 +224,7 @@ func (p *Provider) signIn(ctx context.Context, d *discovered, tok *oauth2.Token,
 		}
 	}
 	c := p.claims(all, idt.Expiry)
-	return &SignIn{Claims: c, IDToken: raw, Refresh: tok.RefreshToken}, nil
+	return &SignIn{Claims: c, IDToken: raw}, nil
 }
 
 // VerifyAccessToken checks a bearer token the provider issued: a JWT
@@ -256,6 +245,18 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, token string, withProf
 		}
 		if err := t.Claims(&all); err != nil {
 			return nil, fmt.Errorf("%w: access token claims: %w", ErrInvalid, err)
+		}
+		// An ID token is signed by the same keys for the same audience; it
+		// proves a sign-in, not a grant to call berth. Its own claims give
+		// it away: the nonce, the hashes of the code and access token that
+		// came with it (OpenID Connect Core 3.1.3.6), Keycloak's typ "ID".
+		for _, c := range []string{"nonce", "at_hash", "c_hash"} {
+			if _, ok := all[c]; ok {
+				return nil, fmt.Errorf("%w: an ID token is not an access token", ErrInvalid)
+			}
+		}
+		if typ, _ := all["typ"].(string); strings.EqualFold(typ, "ID") {
+			return nil, fmt.Errorf("%w: an ID token is not an access token", ErrInvalid)
 		}
 		exp = t.Expiry
 	} else {

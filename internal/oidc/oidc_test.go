@@ -29,20 +29,9 @@ func setup(t *testing.T, jwt bool, now func() time.Time) (*oidctest.Server, *oid
 	op.AddUser(oidctest.User{Subject: "sub-ada", Username: "ada", Password: "pw-ada", Email: "ada@example.test", EmailVerified: true,
 		Name: "Ada Lovelace", Groups: []string{"/team-a"}, RealmRoles: []string{"berth-admin"},
 		ClientRoles: map[string][]string{"berth": {"developer"}, "other": {"nope"}}})
-	p := oidc.New(withDefaults(config.OIDCProvider{ID: "test", Issuer: op.URL, ClientID: "berth", ClientSecret: "client-secret",
-		AllowInsecure: true}), nil, now)
+	p := oidc.New(config.OIDCProvider{ID: "test", Issuer: op.URL, ClientID: "berth", ClientSecret: "client-secret",
+		AllowInsecure: true}.WithDefaults(), nil, now)
 	return op, p
-}
-
-// withDefaults fills p as config.Load fills a file's table.
-func withDefaults(p config.OIDCProvider) config.OIDCProvider {
-	p.Scopes = []string{"openid", "email", "profile"}
-	p.Audience = p.ClientID
-	p.Algorithms = []string{"RS256"}
-	p.TokenCacheTTL = 30 * time.Second
-	p.Claims = config.OIDCClaims{Email: "email", EmailVerified: "email_verified", Name: "name", Groups: []string{"groups"},
-		Roles: []string{"realm_access.roles", "resource_access.berth.roles"}}
-	return p
 }
 
 // signIn runs the browser part of a sign-in and returns the code.

@@ -47,6 +47,17 @@ const (
 	VerifyRequired = "email-verification-required"
 	// VerifyInvalid: no code to check (none sent, expired, tried too often).
 	VerifyInvalid = "verification-code-invalid"
+	// ProviderUnavailable: the OpenID provider could not be reached.
+	ProviderUnavailable = "identity-provider-unavailable"
+	// SSORefused: the provider's answer was not a valid sign-in (bad or
+	// expired token, replayed or mixed-up state, wrong nonce).
+	SSORefused = "sso-refused"
+	// SSOEmailUnverified: the provider vouches for a person whose address
+	// belongs to an existing account but has not verified that address.
+	SSOEmailUnverified = "sso-email-unverified"
+	// LocalPasswordsOff: berth passwords are switched off; sign in through
+	// the provider.
+	LocalPasswordsOff = "local-passwords-disabled"
 )
 
 // New builds a problem.

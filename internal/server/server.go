@@ -33,6 +33,7 @@ import (
 	kvredis "github.com/berth-platform/berth/internal/kv/redis"
 	"github.com/berth-platform/berth/internal/mail"
 	"github.com/berth-platform/berth/internal/manager"
+	"github.com/berth-platform/berth/internal/oidc"
 	"github.com/berth-platform/berth/internal/password"
 	"github.com/berth-platform/berth/internal/recorder"
 	"github.com/berth-platform/berth/internal/runtime/container"
@@ -254,12 +255,26 @@ func (s *Server) openManager(ctx context.Context, cfg *config.Config, o Options,
 	if err != nil {
 		return fmt.Errorf("%w (fix the file, or remove it to use the built-in mail)", err)
 	}
+	var providers []*oidc.Provider
+	for _, pc := range cfg.OIDC.Providers {
+		p := oidc.New(pc, nil, o.Now)
+		providers = append(providers, p)
+		go func() { // discovery now, so that a misconfiguration shows at start; sign-in retries it
+			dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := p.Ready(dctx); err != nil {
+				s.log.Warn("OpenID provider not reachable yet; sign-in through it fails until it is",
+					"event", "oidc_unavailable", "provider", p.ID(), "error", err)
+			}
+		}()
+	}
 	s.manager = manager.New(manager.Options{
 		Store: s.store, Cache: s.cache, KV: s.kv, Box: box, Hasher: hasher, Logger: s.log, Metrics: metrics,
 		Auth: cfg.Auth, Proxies: proxies, Gateway: s.gateway, Version: o.Version, Now: o.Now,
 		Functions: cfg.Functions, Runtimes: runtimes, ReadyChecks: ready,
 		Recorder: s.recorder, DataDir: cfg.DataDir, Stats: cfg.Stats,
 		Mail: cfg.Mail, MailTemplates: templates, MailTLS: o.MailTLS, PublicURL: s.URL, CodeKey: s.codeKey,
+		Providers: providers, BreakGlass: cfg.Admin.Email,
 	})
 	return nil
 }

@@ -188,7 +188,7 @@ func classFor(r *http.Request) string {
 	case strings.HasPrefix(p, "/fn/"),
 		strings.HasPrefix(p, "/api/functions/") && strings.HasSuffix(p, "/invoke"):
 		return classInvoke
-	case strings.HasPrefix(p, "/api/auth/"), p == "/server/login":
+	case strings.HasPrefix(p, "/api/auth/"), p == "/server/login", strings.HasPrefix(p, "/server/oidc/"):
 		return classLogin
 	}
 	return classAPI

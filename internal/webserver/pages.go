@@ -30,6 +30,8 @@ h1{margin-top:0;font-size:1.4rem}label{display:block;margin:.8rem 0 .3rem;font-w
 input{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #8c959f;border-radius:6px;font-size:1rem}
 button{margin-top:1.2rem;width:100%;padding:.65rem;border:0;border-radius:6px;background:#0969da;color:#fff;font-size:1rem;cursor:pointer}
 button:focus-visible,input:focus-visible{outline:3px solid #0969da;outline-offset:2px}
+.sso{display:block;margin-top:.8rem;padding:.65rem;border:1px solid #0969da;border-radius:6px;color:#0969da;text-align:center;text-decoration:none;font-weight:600}
+.sso:focus-visible{outline:3px solid #0969da;outline-offset:2px}.or{text-align:center;color:#57606a;margin:1.2rem 0 0}
 .error{background:#ffebe9;border:1px solid #cf222e;color:#82071e;padding:.6rem;border-radius:6px}
 @media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}form{background:#161b22}input{background:#0d1117;color:#e6edf3}.error{background:#490202;color:#ffa198}}
 </style></head>
@@ -37,12 +39,14 @@ button:focus-visible,input:focus-visible{outline:3px solid #0969da;outline-offse
 <form method="post" action="/server/login">
 <h1>Sign in to berth</h1>
 {{with .Error}}<p class="error" role="alert">{{.}}</p>{{end}}
+{{range .Providers}}<a class="sso" href="/server/oidc/{{.ID}}/start?next={{$.Next}}">Sign in with {{.Name}}</a>
+{{end}}{{if .Passwords}}{{if .Providers}}<p class="or">or with your berth password</p>{{end}}
 <label for="email">Email</label>
 <input id="email" name="email" type="email" autocomplete="username" required autofocus>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <input type="hidden" name="next" value="{{.Next}}">
-<button type="submit">Sign in</button>
+<button type="submit">Sign in</button>{{else}}<p class="or"><a href="/login?password=1">Administrator sign-in with a password</a></p>{{end}}
 </form>
 </main></body></html>
 `))
@@ -55,6 +59,14 @@ var loginErrors = map[string]string{
 	"validation":              "Enter your email and password.",
 	"unavailable":             "Sign-in is unavailable right now. Try again in a moment.",
 	"rate-limited":            "Too many attempts. Wait a minute, then try again.",
+	"sso-refused":             "The sign-in with your provider could not be completed. Start it again.",
+	"sso-cancelled":           "The sign-in was cancelled at your provider.",
+	"sso-email-unverified": "An account with your address exists, and your provider has not verified that the address is yours. " +
+		"Verify it at your provider, or sign in with your berth password.",
+	"identity-provider-unavailable": "Your sign-in provider cannot be reached right now. Try again in a minute, or sign in another way.",
+	"local-passwords-disabled":      "Passwords are switched off here: sign in with your provider.",
+	"not-found":                     "That sign-in provider is not configured here.",
+	"external-login":                "Sign in through the service that issues your session.",
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -65,8 +77,10 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 			msg = "Sign-in failed. Try again."
 		}
 	}
+	opts := s.signInOptions(r)
 	var buf bytes.Buffer
-	if err := loginPage.Execute(&buf, map[string]string{"Nonce": cspNonce(r), "Error": msg, "Next": safeNext(q.Get("next"))}); err != nil {
+	if err := loginPage.Execute(&buf, map[string]any{"Nonce": cspNonce(r), "Error": msg, "Next": safeNext(q.Get("next")),
+		"Providers": opts.Providers, "Passwords": opts.LocalPasswords || len(opts.Providers) == 0 || q.Get("password") == "1"}); err != nil {
 		writeProblem(w, r, http.StatusInternalServerError, "internal", "the page could not be rendered")
 		return
 	}

@@ -368,11 +368,19 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		s.log.InfoContext(r.Context(), "signed out", "event", "web_logout", "user_id", cur.sess.UserID)
 	}
 	s.clearCookie(w, r)
+	// Signed in through a provider: sign-out goes on to the provider, so
+	// that its session ends too (RP-initiated logout).
+	next := "/login"
+	ans := map[string]any{"authenticated": false}
+	if cur != nil && cur.sess.LogoutURL != "" {
+		next = cur.sess.LogoutURL
+		ans["logout_url"] = next
+	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data" {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"authenticated": false})
+	writeJSON(w, http.StatusOK, ans)
 }
 
 // signInternal signs one of the webserver's own calls with the session.

@@ -134,6 +134,8 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("POST /server/extend-session", s.extendSession)
 	mux.HandleFunc("GET /session/validate", s.validate)
 	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("GET /server/oidc/{provider}/start", s.ssoStart)
+	mux.HandleFunc("GET /server/oidc/{provider}/callback", s.ssoCallback)
 	mux.HandleFunc("/api/", s.proxy)
 	mux.HandleFunc("/fn/", s.fnRoute)
 	for _, p := range []string{"/health", "/livez", "/readyz"} {

@@ -42,6 +42,11 @@ type Session struct {
 	LastSeen  time.Time `json:"last_seen"`
 	// ExpiresAt is the absolute end, fixed at login.
 	ExpiresAt time.Time `json:"expires_at"`
+	// Provider is the OpenID provider the session was signed in through,
+	// and LogoutURL where sign-out sends the browser so that the
+	// provider's session ends too (empty: the provider offers none).
+	Provider  string `json:"provider,omitempty"`
+	LogoutURL string `json:"logout_url,omitempty"`
 }
 
 // IdleEnd is when the session ends if it is not used again.

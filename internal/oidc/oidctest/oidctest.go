@@ -32,6 +32,7 @@ import (
 	"github.com/zitadel/oidc/v3/example/server/storage"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+	"golang.org/x/oauth2"
 )
 
 // User is a person at the provider.
@@ -176,6 +177,39 @@ func (s *Server) abs(u string) string {
 		return s.URL + u
 	}
 	return u
+}
+
+// Tokens signs username in with the authorization code flow (PKCE) as
+// the client clientID, whose redirectURI must be registered, and returns
+// the provider's tokens.
+func (s *Server) Tokens(t testing.TB, clientID, secret, redirectURI, username, password string) *oauth2.Token {
+	t.Helper()
+	cfg := oauth2.Config{ClientID: clientID, ClientSecret: secret, RedirectURL: redirectURI, Scopes: []string{"openid", "email", "profile"},
+		Endpoint: oauth2.Endpoint{AuthURL: s.URL + "/auth", TokenURL: s.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}}
+	verifier := oauth2.GenerateVerifier()
+	back := s.Login(t, cfg.AuthCodeURL("test-state", oauth2.S256ChallengeOption(verifier)), username, password)
+	tok, err := cfg.Exchange(t.Context(), back.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// Revoke revokes a token at the provider (RFC 7009), as a person signing
+// out there would.
+func (s *Server) Revoke(t testing.TB, clientID, secret, token string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/revoke", strings.NewReader(url.Values{"token": {token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(clientID, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
 }
 
 // LogoutToken is a back-channel logout token for subject (and sid when
@@ -443,4 +477,3 @@ func (us *users) GetUserByUsername(name string) *storage.User {
 }
 
 func (us *users) ExampleClientID() string { return "berth-service" }
-
