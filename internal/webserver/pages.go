@@ -23,6 +23,7 @@ var fileModTime time.Time
 var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in · berth</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style nonce="{{.Nonce}}">
 body{font-family:system-ui,sans-serif;margin:0;display:grid;place-items:center;min-height:100vh;background:#f6f8fa;color:#1b1f24}
 form{background:#fff;padding:2rem;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15);width:min(22rem,90vw)}

@@ -7,13 +7,14 @@
 //   BERTH_BIN=path     test that binary instead of building bin/berth
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { admin, artifacts, envHelloWasm, envSkip, envURL, findChromium, missingChromium, root, screenshots, web } from './env';
 import { envMailpitAPI, envMailpitSMTP, findMailpit, missingMailpit, startMailpit } from './mailpit';
+import { berthConfig, envIdP, startIdP } from './idp';
 
 const log = (...a: unknown[]) => console.log('[e2e]', ...a);
 
@@ -49,7 +50,7 @@ async function waitReady(base: string, proc: ChildProcess, timeoutMS = 30000) {
 }
 
 /** build makes what the tests need: the UI first, so that the binary embeds it. */
-function build(tmp: string): { bin: string; helloWasm: string } {
+function build(tmp: string): { bin: string; helloWasm: string; idp: string } {
   const skip = process.env.E2E_SKIP_BUILD === '1';
   const bin = process.env.BERTH_BIN ? resolve(process.env.BERTH_BIN) : join(root, 'bin', 'berth');
   if (!skip || !existsSync(join(web, 'dist', 'index.html'))) sh('npm', ['run', 'build'], { cwd: web });
@@ -59,7 +60,9 @@ function build(tmp: string): { bin: string; helloWasm: string } {
     cwd: root,
     env: { ...process.env, GOOS: 'wasip1', GOARCH: 'wasm' },
   });
-  return { bin, helloWasm };
+  const idp = join(tmp, 'testidp');
+  sh('go', ['build', '-o', idp, './internal/oidc/oidctest/testidp'], { cwd: root });
+  return { bin, helloWasm, idp };
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
@@ -73,7 +76,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   for (const f of readdirSync(screenshots)) if (f.endsWith('.png')) rmSync(join(screenshots, f));
   const tmp = mkdtempSync(join(tmpdir(), 'berth-e2e-'));
   const t0 = Date.now();
-  const { bin, helloWasm } = build(tmp);
+  const { bin, helloWasm, idp } = build(tmp);
   log(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   // Mailpit, for the specs that read mail: required where CI runs.
@@ -93,9 +96,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  // The OpenID provider people sign in with (Sign in with Corp SSO).
+  const provider = await startIdP(idp, tmp, await freePort(), base);
+  process.env[envIdP] = provider.issuer;
+  const configFile = join(tmp, 'berth.toml');
+  writeFileSync(configFile, berthConfig(provider.issuer));
+  log('the OpenID provider is', provider.issuer);
   mkdirSync(artifacts, { recursive: true });
   const serverLog = createWriteStream(join(artifacts, 'e2e-server.log'));
-  const server = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', join(tmp, 'data')], {
+  const server = spawn(bin, ['serve', '--config', configFile, '--listen', `127.0.0.1:${port}`, '--data-dir', join(tmp, 'data')], {
     env: {
       ...process.env,
       BERTH_ADMIN_EMAIL: admin.email,
@@ -118,6 +127,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       await Promise.race([once(server, 'exit'), new Promise((r) => setTimeout(r, 10000))]);
     }
     serverLog.end();
+    if (provider.proc.exitCode == null) {
+      provider.proc.kill('SIGTERM');
+      await Promise.race([once(provider.proc, 'exit'), new Promise((r) => setTimeout(r, 5000))]);
+    }
     if (mailpit && mailpit.exitCode == null) {
       mailpit.kill('SIGTERM');
       await Promise.race([once(mailpit, 'exit'), new Promise((r) => setTimeout(r, 5000))]);

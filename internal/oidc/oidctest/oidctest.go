@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -73,17 +74,34 @@ type Server struct {
 	down           atomic.Bool
 }
 
-// Start runs a provider until the test ends.
+// Start runs a provider on a free loopback port until the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	s, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Listen runs a provider on addr until Close.
+func Listen(addr string) (*Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{}
 	var h http.Handler
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.down.Load() {
 			http.Error(w, "provider down for the test", http.StatusServiceUnavailable)
 			return
 		}
 		switch r.URL.Path {
+		case "/favicon.ico": // browsers ask; the login pages have none
+			w.WriteHeader(http.StatusNoContent)
+			return
 		case "/oauth/introspect":
 			s.introspections.Add(1)
 		case "/oauth/token":
@@ -91,13 +109,18 @@ func Start(t testing.TB) *Server {
 		}
 		h.ServeHTTP(w, r)
 	}))
-	t.Cleanup(s.srv.Close)
+	_ = s.srv.Listener.Close()
+	s.srv.Listener = l
+	s.srv.Start()
 	s.URL = s.srv.URL
 	s.st = newStore()
 	quiet := slog.New(slog.DiscardHandler)
 	h = exampleop.SetupServer(s.URL, s.st, quiet, false, op.WithLogger(quiet))
-	return s
+	return s, nil
 }
+
+// Close stops the provider.
+func (s *Server) Close() { s.srv.Close() }
 
 // AddUser adds a person who can sign in with Username and Password.
 func (s *Server) AddUser(u User) {

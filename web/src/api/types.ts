@@ -85,6 +85,14 @@ export interface LoginCheck {
   authenticated: boolean;
   user?: User;
   expires_at?: string;
+  /** After sign-out of a session that came from an OpenID provider: where the provider's own session ends. */
+  logout_url?: string;
+}
+
+/** SignInProvider is an OpenID provider offered as "Sign in with …". */
+export interface SignInProvider {
+  id: string;
+  name: string;
 }
 
 export interface AuthOptions {
@@ -93,6 +101,10 @@ export interface AuthOptions {
   /** Accounts confirm their address with a mailed code before anything else. */
   require_verified_email?: boolean;
   min_password_length: number;
+  /** OpenID providers to sign in with (berth.toml [[oidc.providers]]). */
+  providers?: SignInProvider[];
+  /** false: berth passwords are switched off; only the configured administrator keeps one. */
+  local_passwords?: boolean;
 }
 
 export type Visibility = 'private' | 'organization' | 'public';

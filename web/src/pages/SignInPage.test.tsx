@@ -111,4 +111,33 @@ describe('SignInPage', () => {
     expect(await screen.findByText(text)).toBeTruthy();
     expect(screen.queryByRole('link', { name: /Create an account|early access/ })).toBeNull();
   });
+
+  it('offers each OpenID provider, keeping where to go next', async () => {
+    fakeFetch({
+      'GET /server/login-check': { body: { authenticated: false } },
+      'GET /api/auth/options': {
+        body: { registration: false, min_password_length: 12, local_passwords: true, providers: [{ id: 'corp', name: 'Corp SSO' }] },
+      },
+    });
+    renderAt('/signin?next=/functions/f1');
+    const a = await screen.findByRole('link', { name: 'Sign in with Corp SSO' });
+    expect(a.getAttribute('href')).toBe('/server/oidc/corp/start?next=%2Ffunctions%2Ff1');
+    expect(screen.getByText('or with your berth password')).toBeTruthy();
+    expect(screen.getByLabelText('Password')).toBeTruthy();
+  });
+
+  it('hides the password form where passwords are off, but not from the administrator', async () => {
+    fakeFetch({
+      'GET /server/login-check': { body: { authenticated: false } },
+      'GET /api/auth/options': {
+        body: { registration: false, min_password_length: 12, local_passwords: false, providers: [{ id: 'corp', name: 'Corp SSO' }] },
+      },
+    });
+    renderAt('/signin');
+    await screen.findByRole('link', { name: 'Sign in with Corp SSO' });
+    expect(screen.queryByLabelText('Password')).toBeNull();
+    expect(screen.queryByText(/Accounts are created/)).toBeNull();
+    fireEvent.click(screen.getByRole('link', { name: 'Administrator sign-in with a password' }));
+    expect(await screen.findByLabelText('Password')).toBeTruthy();
+  });
 });

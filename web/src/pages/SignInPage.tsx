@@ -26,6 +26,9 @@ export function SignInPage() {
     auth.options().then(setOptions, () => setOptions(null));
   }, []);
 
+  const providers = options?.providers ?? [];
+  const passwords = options?.local_passwords !== false || providers.length === 0 || params.get('password') === '1';
+
   if (state.status === 'loading') return <Loading label="Checking your session…" minHeight="100vh" />;
   if (state.status === 'signed-in') return <Navigate to={next} replace />;
 
@@ -62,6 +65,55 @@ export function SignInPage() {
           {reason === 'check-mail' && !error && <Alert kind="info">Check your mail: a message to that address says what to do next.</Alert>}
           <ErrorAlert error={error} title="Not signed in." />
         </div>
+        {providers.length > 0 && (
+          <div className="auth-form__providers">
+            {providers.map((p) => (
+              <a
+                key={p.id}
+                className="btn btn--secondary btn--block"
+                href={`/server/oidc/${encodeURIComponent(p.id)}/start?next=${encodeURIComponent(next)}`}
+              >
+                Sign in with {p.name}
+              </a>
+            ))}
+            {passwords && <p className="auth-form__or">or with your berth password</p>}
+          </div>
+        )}
+        {passwords ? (
+          <PasswordFields
+            email={email}
+            setEmail={setEmail}
+            password={password}
+            setPassword={setPassword}
+            busy={busy}
+            autoFocus={providers.length === 0}
+          />
+        ) : (
+          <p className="auth-form__alt">
+            <Link to="/signin?password=1">Administrator sign-in with a password</Link>
+          </p>
+        )}
+        {passwords && (
+          <p className="auth-form__alt">
+            <NewHere options={options} next={params.get('next') ? next : null} />
+          </p>
+        )}
+      </form>
+    </main>
+  );
+}
+
+/** PasswordFields are the email and password sign-in. */
+function PasswordFields({ email, setEmail, password, setPassword, busy, autoFocus }: {
+  email: string;
+  setEmail: (v: string) => void;
+  password: string;
+  setPassword: (v: string) => void;
+  busy: boolean;
+  autoFocus: boolean;
+}) {
+  return (
+    <>
         <Field label="Email">
           <input
             className="input"
@@ -69,7 +121,7 @@ export function SignInPage() {
             name="email"
             autoComplete="username"
             required
-            autoFocus
+            autoFocus={autoFocus}
             value={email}
             onChange={(e) => setEmail(e.target.value)}
           />
@@ -91,11 +143,7 @@ export function SignInPage() {
         <button type="submit" className="btn btn--primary btn--block" disabled={busy} aria-busy={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
-        <p className="auth-form__alt">
-          <NewHere options={options} next={params.get('next') ? next : null} />
-        </p>
-      </form>
-    </main>
+    </>
   );
 }
 

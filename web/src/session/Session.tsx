@@ -97,7 +97,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const signOut = useCallback(async () => {
     try {
-      await session.logout();
+      const c = await session.logout();
+      // A session from an OpenID provider: end the provider's session too.
+      if (c.logout_url && /^https?:\/\//.test(c.logout_url)) {
+        setPrefs(null);
+        window.location.assign(c.logout_url);
+        return;
+      }
     } finally {
       setPrefs(null);
       setState({ status: 'anonymous', reason: 'signed-out' });
