@@ -5,6 +5,9 @@ import (
 	"io"
 	"net/http"
 	"testing"
+
+	"github.com/berth-platform/berth/internal/config"
+	"github.com/berth-platform/berth/internal/oidc/oidctest"
 )
 
 // BenchmarkSignedGetMe measures one signed GET /api/users/me over loopback
@@ -67,4 +70,44 @@ func BenchmarkInvokeEcho(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkBearerProvider measures GET /api/users/me over loopback with
+// an OpenID provider's JWT access token, once berth has seen it (the
+// provider runs in-process: internal/oidc/oidctest); BenchmarkBearerBerth
+// is its baseline, the same request with a berth access token. The
+// difference is what a provider's token costs on the request path.
+func BenchmarkBearerProvider(b *testing.B) {
+	ts, tok := providerServer(b)
+	hc := &http.Client{Transport: bearerTransport(tok)}
+	benchGet(b, hc, ts.url+"/api/users/me")
+}
+
+func BenchmarkBearerBerth(b *testing.B) {
+	ts, _ := providerServer(b)
+	_, tok := ts.login(ts.admin, ts.adminPW)
+	hc := &http.Client{Transport: bearerTransport(tok.AccessToken)}
+	benchGet(b, hc, ts.url+"/api/users/me")
+}
+
+// providerServer is a server with a provider configured, and a JWT
+// access token of a person at it.
+func providerServer(b *testing.B) (*testServer, string) {
+	b.Helper()
+	op := oidctest.Start(b)
+	op.AddUser(oidctest.User{Subject: "bench", Username: "bench", Password: "pw", Email: "bench@example.test", EmailVerified: true, Name: "Bench"})
+	ts := startServer(b, func(c *config.Config) {
+		c.OIDC.Providers = []config.OIDCProvider{config.OIDCProvider{ID: "corp", Issuer: op.URL, ClientID: "berth", ClientSecret: "s",
+			AllowInsecure: true}.WithDefaults()}
+	})
+	op.AddClient(oidctest.Client{ID: "berth", Secret: "s", RedirectURIs: []string{ts.url + "/cb"}, JWTAccessTokens: true})
+	return ts, op.Tokens(b, "berth", "s", ts.url+"/cb", "bench", "pw").AccessToken
+}
+
+type bearerTransport string
+
+func (t bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+string(t))
+	return http.DefaultTransport.RoundTrip(r)
 }

@@ -34,6 +34,8 @@ var microSuites = []struct {
 }{
 	{"./internal/signing", ".", "1s", map[string]string{"Verify": "BaselineHMAC", "Sign": "BaselineHMAC"}, ""},
 	{"./internal/password", "HashOWASP|VerifyParallel", "20x", nil, ""},
+	// A provider's JWT as the bearer token vs berth's own, same request.
+	{"./internal/manager", "^BenchmarkBearer(Provider|Berth)$", "3s", map[string]string{"BearerProvider": "BearerBerth"}, ""},
 	{"./internal/kv/memory", "ClaimNonce|RateLimit|Incr$", "1s", nil, ""},
 	{"./internal/kv/redis", "ClaimNonce|RateLimit", "1s", nil, "./internal/kv/memory"},
 	// The wasm runtime's invoke path vs instantiating the module straight on wazero.
