@@ -385,3 +385,29 @@ func pageQuery(page, perPage int) string {
 	}
 	return v.Encode()
 }
+
+// ImportUser is one account to import: its hash is bcrypt from the system
+// it comes from, or empty for none.
+type ImportUser struct {
+	Email         string `json:"email"`
+	Name          string `json:"name,omitempty"`
+	PasswordHash  string `json:"password_hash,omitempty"`
+	EmailVerified bool   `json:"email_verified,omitempty"`
+}
+
+// ImportResult counts what an import created and says why it skipped
+// each account it left out (Index is the position in the list, from 1).
+type ImportResult struct {
+	Created int `json:"created"`
+	Skipped []struct {
+		Index  int    `json:"index"`
+		Email  string `json:"email"`
+		Reason string `json:"reason"`
+	} `json:"skipped"`
+}
+
+// AdminImportUsers imports accounts (full admins); it is idempotent.
+func (c *Client) AdminImportUsers(ctx context.Context, users []ImportUser) (*ImportResult, error) {
+	var out ImportResult
+	return ptr(&out, c.Do(ctx, http.MethodPost, "/api/admin/users/import", map[string]any{"users": users}, &out))
+}

@@ -25,7 +25,7 @@ administrators.`,
   berth admin users enable ada@example.test`,
 	}, a.adminUsersListCommand(), a.adminUsersGetCommand(), a.adminUsersCreateCommand(), a.adminUsersSetCommand(), a.adminUsersBlockCommand(),
 		a.adminUsersEnableCommand(), a.adminUsersDeleteCommand(), a.adminUsersRestoreCommand(), a.adminUsersTemporaryPasswordCommand(),
-		a.adminUsersRolesCommand(), a.adminUsersSessionsCommand(), a.adminUsersEndSessionCommand())
+		a.adminUsersRolesCommand(), a.adminUsersSessionsCommand(), a.adminUsersEndSessionCommand(), a.adminUsersImportCommand())
 	cmd := group(&cobra.Command{
 		Use:     "admin",
 		Short:   "Administer the platform (administrators only)",

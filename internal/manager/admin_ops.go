@@ -146,6 +146,7 @@ func (m *Manager) registerAdmin() {
 	write := map[string]any{"admin": true, "adminWrite": true}
 	m.registerAdminUsers(tags, admin, write)
 	m.registerAdminAccounts(tags, admin, write)
+	m.registerAdminImport(tags, write)
 	m.registerTiers(tags, admin, write)
 	m.registerGroups(tags, admin, write)
 	m.registerOrganizations(tags, admin, write)
