@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -103,4 +104,77 @@ func ptr[T any](v *T, err error) (*T, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// SignInProvider is an OpenID provider the server offers.
+type SignInProvider struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// AuthOptions are what sign-in offers on the server.
+type AuthOptions struct {
+	Registration   bool             `json:"registration"`
+	Providers      []SignInProvider `json:"providers"`
+	LocalPasswords bool             `json:"local_passwords"`
+}
+
+// AuthOptions reads what sign-in offers.
+func (c *Client) AuthOptions(ctx context.Context) (*AuthOptions, error) {
+	var o AuthOptions
+	return ptr(&o, c.Do(ctx, http.MethodGet, "/api/auth/options", nil, &o))
+}
+
+// Device is a device sign-in started at a provider: the person enters
+// UserCode at VerificationURI (or opens VerificationURIComplete).
+type Device struct {
+	DeviceCode              string `json:"device_code"`
+	UserCode                string `json:"user_code"`
+	VerificationURI         string `json:"verification_uri"`
+	VerificationURIComplete string `json:"verification_uri_complete,omitempty"`
+	ExpiresIn               int    `json:"expires_in"`
+	Interval                int    `json:"interval"`
+}
+
+// StartDeviceSignIn starts a device sign-in at the provider (a 404 when
+// it offers none).
+func (c *Client) StartDeviceSignIn(ctx context.Context, provider string) (*Device, error) {
+	var d Device
+	return ptr(&d, c.Do(ctx, http.MethodPost, "/api/auth/oidc/"+url.PathEscape(provider)+"/device", nil, &d))
+}
+
+// DeviceSignIn is one poll of a device sign-in: Tokens once the person
+// approved, else Pending with the seconds to wait.
+type DeviceSignIn struct {
+	Tokens
+	Status   string `json:"status,omitempty"`
+	Interval int    `json:"interval,omitempty"`
+}
+
+// Pending reports whether the person has not approved yet.
+func (d *DeviceSignIn) Pending() bool { return d.AccessToken == "" && d.Status != "" }
+
+// PollDeviceSignIn asks once whether the device sign-in was approved.
+func (c *Client) PollDeviceSignIn(ctx context.Context, provider, deviceCode string) (*DeviceSignIn, error) {
+	var d DeviceSignIn
+	return ptr(&d, c.Do(ctx, http.MethodPost, "/api/auth/oidc/"+url.PathEscape(provider)+"/device/token",
+		map[string]string{"device_code": deviceCode}, &d))
+}
+
+// SignInURL is where to send a browser to sign in at the provider, back
+// to redirectURI.
+func (c *Client) SignInURL(ctx context.Context, provider, redirectURI, state, nonce, verifier string) (string, error) {
+	var out struct {
+		URL string `json:"url"`
+	}
+	err := c.Do(ctx, http.MethodPost, "/api/auth/oidc/"+url.PathEscape(provider)+"/authorization-url",
+		map[string]string{"redirect_uri": redirectURI, "state": state, "nonce": nonce, "code_verifier": verifier}, &out)
+	return out.URL, err
+}
+
+// RedeemSignIn exchanges the provider's authorization code for a login.
+func (c *Client) RedeemSignIn(ctx context.Context, provider, code, verifier, nonce, redirectURI string) (*Tokens, error) {
+	var t Tokens
+	return ptr(&t, c.Do(ctx, http.MethodPost, "/api/auth/oidc/"+url.PathEscape(provider)+"/token",
+		map[string]string{"code": code, "code_verifier": verifier, "nonce": nonce, "redirect_uri": redirectURI}, &t))
 }

@@ -18,10 +18,10 @@ import (
 const defaultServer = "http://127.0.0.1:8080"
 
 func (a *app) loginCommand() *cobra.Command {
-	var server, email string
-	var passwordStdin bool
+	var server, email, sso string
+	var passwordStdin, browser bool
 	cmd := &cobra.Command{
-		Use:   "login [--server URL] [--email EMAIL] [--password-stdin]",
+		Use:   "login [--server URL] [--email EMAIL] [--password-stdin] [--sso [PROVIDER] [--browser]]",
 		Short: "Sign in and save a keypair for this machine",
 		Long: `Sign in with an email and password, create a long-lived keypair named
 "berth CLI on <hostname>", end the password session, and save the server
@@ -32,14 +32,38 @@ On a terminal berth asks for what is missing. From a script, pass --email
 and pipe the password in with --password-stdin: berth never asks when
 standard input is not a terminal.
 
+--sso signs in through the server's OpenID provider instead (PROVIDER is
+its id; needed only when the server offers several). Where the provider
+offers the device flow, berth prints a code to enter on any device's
+browser and waits; with --browser, or where there is no device flow, it
+prints a link to open in a browser on this machine and waits for the
+provider to send it back to a port on 127.0.0.1.
+
 --context NAME saves the login under that name (several servers or
 accounts side by side); the new login becomes the current context.
 Logging in again to a context replaces its keypair and deletes the old one.`,
 		Example: `  berth login --server https://berth.example.com
   berth login --server http://127.0.0.1:8080 --email admin@berth.local
-  echo "$PASSWORD" | berth login --server "$URL" --email ci@example.com --password-stdin --context ci`,
-		Args: args(0, 0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+  echo "$PASSWORD" | berth login --server "$URL" --email ci@example.com --password-stdin --context ci
+  berth login --server https://berth.example.com --sso
+  berth login --sso keycloak --browser`,
+		Args: args(0, 1, "no arguments, or with --sso the PROVIDER"),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			if len(argv) == 1 {
+				if !cmd.Flags().Changed("sso") {
+					return usagef("berth login takes no arguments; %q names a provider only after --sso", argv[0])
+				}
+				sso = argv[0]
+			}
+			if cmd.Flags().Changed("sso") {
+				if email != "" || passwordStdin {
+					return usagef("--sso signs in at the provider: leave out --email and --password-stdin")
+				}
+				return a.loginSSO(cmd.Context(), server, sso, browser)
+			}
+			if browser {
+				return usagef("--browser goes with --sso")
+			}
 			return a.login(cmd.Context(), server, email, passwordStdin)
 		},
 	}
@@ -47,6 +71,9 @@ Logging in again to a context replaces its keypair and deletes the old one.`,
 	f.StringVar(&server, "server", "", "the server's URL (default: the context's server, BERTH_SERVER, or "+defaultServer+")")
 	f.StringVar(&email, "email", "", "the account's email (asked on a terminal when missing)")
 	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password from standard input (the first line)")
+	f.StringVar(&sso, "sso", "", "sign in through the server's OpenID provider (its id when there are several)")
+	f.Lookup("sso").NoOptDefVal = " "
+	f.BoolVar(&browser, "browser", false, "with --sso: sign in through a browser on this machine, not with a device code")
 	return a.contextFlags(cmd)
 }
 
@@ -91,6 +118,13 @@ func (a *app) login(ctx context.Context, server, email string, passwordStdin boo
 			return err
 		}
 	}
+	return a.finishLogin(ctx, cfg, name, server, bearer, tokens)
+}
+
+// finishLogin turns a login into the context's keypair: it makes the
+// keypair, deletes the one it replaces, ends the login and saves the
+// configuration.
+func (a *app) finishLogin(ctx context.Context, cfg *Config, name, server string, bearer *client.Client, tokens *client.Tokens) error {
 	kp, err := bearer.CreateKeypair(ctx, "berth CLI on "+hostname())
 	if err != nil {
 		_ = bearer.Logout(ctx, false)

@@ -315,13 +315,19 @@ func (m *Manager) login(ctx context.Context, in *loginInput) (*tokensOutput, err
 	if err != nil {
 		return nil, err
 	}
+	return m.loginTokens(ctx, u, "")
+}
+
+// loginTokens starts a login of u: a token family with its first access
+// and refresh token.
+func (m *Manager) loginTokens(ctx context.Context, u *berth.User, detail string) (*tokensOutput, error) {
 	now := m.now().UTC()
 	f := &berth.TokenFamily{ID: uuid.NewString(), UserID: u.ID, ClientAddr: clientAddrFrom(ctx), CreatedAt: now}
 	access, refresh, out := m.newTokens(u, now)
 	if err := m.store.CreateTokenFamily(ctx, f, access, refresh); err != nil {
 		return nil, m.fail(ctx, err)
 	}
-	m.auditUser(ctx, u, actLogin, f.ID, berth.AuditSuccess, "")
+	m.auditUser(ctx, u, actLogin, f.ID, berth.AuditSuccess, detail)
 	return &tokensOutput{Body: out}, nil
 }
 

@@ -184,6 +184,7 @@ func New(o Options) *Manager {
 	m.api.UseMiddleware(m.requireAuth)
 	m.registerAuth()
 	m.registerSSO()
+	m.registerSSOCLI()
 	m.registerPasswordReset()
 	m.registerEmailVerification()
 	m.registerUsers()

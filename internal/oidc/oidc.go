@@ -490,3 +490,103 @@ func classify(what string, err error) error {
 	}
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, what, err)
 }
+
+// Device authorization (RFC 8628), for a CLI on a machine without a
+// browser: berth asks the provider for a code the person enters at the
+// provider's page, then polls the token endpoint with its client secret.
+
+var (
+	// ErrNoDeviceFlow: the provider offers no device authorization.
+	ErrNoDeviceFlow = errors.New("the provider offers no device authorization")
+	// ErrPending: the person has not approved yet; ask again after the
+	// interval (longer after ErrSlowDown).
+	ErrPending  = errors.New("authorization pending")
+	ErrSlowDown = errors.New("slow down")
+)
+
+// Device is a started device authorization.
+type Device struct {
+	DeviceCode              string `json:"device_code"`
+	UserCode                string `json:"user_code"`
+	VerificationURI         string `json:"verification_uri"`
+	VerificationURIComplete string `json:"verification_uri_complete,omitempty"`
+	ExpiresIn               int    `json:"expires_in"`
+	Interval                int    `json:"interval"`
+}
+
+// StartDevice asks the provider for a device and a user code.
+func (p *Provider) StartDevice(ctx context.Context) (*Device, error) {
+	d, err := p.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if d.device == "" {
+		return nil, ErrNoDeviceFlow
+	}
+	form := url.Values{"client_id": {p.cfg.ClientID}, "scope": {strings.Join(p.cfg.Scopes, " ")}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.device, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.SetBasicAuth(url.QueryEscape(p.cfg.ClientID), url.QueryEscape(p.cfg.ClientSecret))
+	var dev Device
+	if err := p.getJSON(req, &dev); err != nil {
+		return nil, err
+	}
+	if dev.DeviceCode == "" || dev.UserCode == "" || dev.VerificationURI == "" {
+		return nil, fmt.Errorf("%w: the device authorization answer lacks its codes", ErrUnavailable)
+	}
+	if dev.Interval <= 0 {
+		dev.Interval = 5
+	}
+	return &dev, nil
+}
+
+// PollDevice asks once whether the person approved: the sign-in when
+// they did, ErrPending or ErrSlowDown while they have not, ErrInvalid
+// when they refused or the code expired.
+func (p *Provider) PollDevice(ctx context.Context, deviceCode string) (*SignIn, error) {
+	d, err := p.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {deviceCode},
+		"client_id": {p.cfg.ClientID}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.endpoint.TokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.SetBasicAuth(url.QueryEscape(p.cfg.ClientID), url.QueryEscape(p.cfg.ClientSecret))
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, fmt.Errorf("%w: token endpoint answered %d, not JSON", ErrUnavailable, resp.StatusCode)
+	}
+	if resp.StatusCode != http.StatusOK {
+		code, _ := raw["error"].(string)
+		switch {
+		case code == "authorization_pending":
+			return nil, ErrPending
+		case code == "slow_down":
+			return nil, ErrSlowDown
+		case resp.StatusCode >= 500:
+			return nil, fmt.Errorf("%w: token endpoint answered %d", ErrUnavailable, resp.StatusCode)
+		}
+		return nil, fmt.Errorf("%w: device authorization refused: %s", ErrInvalid, code)
+	}
+	access, _ := raw["access_token"].(string)
+	tok := (&oauth2.Token{AccessToken: access}).WithExtra(raw)
+	return p.signIn(ctx, d, tok, "")
+}

@@ -242,3 +242,35 @@ func TestLogoutToken(t *testing.T) {
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func TestDeviceFlow(t *testing.T) {
+	op, p := setup(t, false, nil)
+	d, err := p.StartDevice(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.UserCode == "" || !strings.HasPrefix(d.VerificationURI, op.URL) {
+		t.Fatalf("device = %+v", d)
+	}
+	if _, err := p.PollDevice(t.Context(), d.DeviceCode); !errors.Is(err, oidc.ErrPending) {
+		t.Fatalf("before approval: %v, want ErrPending", err)
+	}
+	code, ok := op.PendingDevice(time.Second)
+	if !ok || code != d.UserCode {
+		t.Fatalf("pending = %q", code)
+	}
+	op.ApproveDevice(t, code, "ada", "pw-ada", true)
+	s, err := p.PollDevice(t.Context(), d.DeviceCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Claims.Subject != "sub-ada" || s.Claims.Email != "ada@example.test" {
+		t.Fatalf("claims = %+v", s.Claims)
+	}
+	// Denied.
+	d2, _ := p.StartDevice(t.Context())
+	op.ApproveDevice(t, d2.UserCode, "ada", "pw-ada", false)
+	if _, err := p.PollDevice(t.Context(), d2.DeviceCode); !errors.Is(err, oidc.ErrInvalid) {
+		t.Fatalf("denied: %v, want ErrInvalid", err)
+	}
+}

@@ -57,6 +57,9 @@ type Client struct {
 	ID, Secret             string
 	RedirectURIs           []string
 	PostLogoutRedirectURIs []string
+	// RedirectURIGlobs are patterns of further redirect URIs, such as
+	// http://127.0.0.1:*/callback for a CLI's loopback redirect.
+	RedirectURIGlobs []string
 	// JWTAccessTokens: access tokens are signed JWTs; otherwise opaque
 	// strings that only introspection can read.
 	JWTAccessTokens bool
@@ -202,6 +205,85 @@ func (s *Server) abs(u string) string {
 	return u
 }
 
+// PendingDevice waits up to timeout for a device authorization that is
+// not yet approved, and returns its user code.
+func (s *Server) PendingDevice(timeout time.Duration) (string, bool) {
+	deadline := time.Now().Add(timeout)
+	for {
+		s.st.mu.Lock()
+		n := len(s.st.pending)
+		var code string
+		if n > 0 {
+			code = s.st.pending[n-1]
+		}
+		s.st.mu.Unlock()
+		if code != "" {
+			return code, true
+		}
+		if time.Now().After(deadline) {
+			return "", false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// ApproveDevice does what a person does on the provider's device page:
+// enters the user code, signs in, and allows (or denies) the device.
+func (s *Server) ApproveDevice(t testing.TB, userCode, username, password string, allow bool) {
+	t.Helper()
+	jar := &cookieJar{}
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(s.URL+"/device/login", url.Values{"user_code": {userCode}, "username": {username}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("device login: %d %s", resp.StatusCode, body)
+	}
+	action := "denied"
+	if allow {
+		action = "allowed"
+	}
+	resp, err = c.PostForm(s.URL+"/device/confirm", url.Values{"action": {action}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Device authorization "+action) {
+		t.Fatalf("device confirm: %d %s", resp.StatusCode, body)
+	}
+	s.st.mu.Lock()
+	for i, c := range s.st.pending {
+		if c == userCode {
+			s.st.pending = append(s.st.pending[:i], s.st.pending[i+1:]...)
+			break
+		}
+	}
+	s.st.mu.Unlock()
+}
+
+// cookieJar keeps every cookie, whatever its domain (the device pages set
+// one and read it back).
+type cookieJar struct {
+	mu sync.Mutex
+	c  []*http.Cookie
+}
+
+func (j *cookieJar) SetCookies(_ *url.URL, cs []*http.Cookie) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.c = append(j.c, cs...)
+}
+
+func (j *cookieJar) Cookies(*url.URL) []*http.Cookie {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.c
+}
+
 // Tokens signs username in with the authorization code flow (PKCE) as
 // the client clientID, whose redirectURI must be registered, and returns
 // the provider's tokens.
@@ -310,7 +392,8 @@ type store struct {
 	users *users
 
 	mu      sync.Mutex
-	keys    []*key // current first
+	pending []string // user codes of device authorizations, newest last
+	keys    []*key   // current first
 	clients map[string]Client
 	raw     map[string]*storage.Client
 }
@@ -386,9 +469,32 @@ func (c client) AccessTokenType() op.AccessTokenType {
 	return op.AccessTokenTypeBearer
 }
 func (c client) IDTokenUserinfoClaimsAssertion() bool { return true }
+func (c client) RedirectURIGlobs() []string           { return c.c.RedirectURIGlobs }
+func (c client) PostLogoutRedirectURIGlobs() []string { return nil }
 func (c client) PostLogoutRedirectURIs() []string     { return c.c.PostLogoutRedirectURIs }
 func (c client) GrantTypes() []oidc.GrantType {
 	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeDeviceCode}
+}
+
+// StoreDeviceAuthorization remembers the user code for ApproveDevice.
+func (st *store) StoreDeviceAuthorization(ctx context.Context, clientID, deviceCode, userCode string, expires time.Time, scopes []string) error {
+	if err := st.Storage.StoreDeviceAuthorization(ctx, clientID, deviceCode, userCode, expires, scopes); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	st.pending = append(st.pending, userCode)
+	st.mu.Unlock()
+	return nil
+}
+
+// CompleteDeviceAuthorization: the example's device pages name the
+// person by username; tokens must carry the subject.
+func (st *store) CompleteDeviceAuthorization(ctx context.Context, userCode, username string) error {
+	subject := username
+	if u := st.users.GetUserByUsername(username); u != nil {
+		subject = u.ID
+	}
+	return st.Storage.CompleteDeviceAuthorization(ctx, userCode, subject)
 }
 
 // extra is the claims beyond the standard ones: groups and roles.

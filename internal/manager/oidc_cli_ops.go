@@ -1,0 +1,132 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/berth-platform/berth"
+	"github.com/berth-platform/berth/internal/oidc"
+)
+
+// Sign-in through a provider for the CLI (berth login --sso): the device
+// authorization grant where the provider offers it, else the
+// authorization code with PKCE to a loopback redirect on the CLI's
+// machine. Either ends in a berth login (access and refresh token), from
+// which the CLI makes its keypair as after a password login.
+
+type ssoDeviceInput struct {
+	Provider string `path:"provider" maxLength:"32"`
+}
+
+type ssoDeviceOutput struct{ Body oidc.Device }
+
+type ssoDeviceTokenInput struct {
+	Provider string `path:"provider" maxLength:"32"`
+	Body     struct {
+		DeviceCode string `json:"device_code" minLength:"1" maxLength:"4096"`
+	}
+}
+
+// DevicePending says to ask again.
+type DevicePending struct {
+	Status   string `json:"status" enum:"authorization_pending,slow_down"`
+	Interval int    `json:"interval" doc:"Seconds to wait before asking again."`
+}
+
+type ssoDeviceTokenOutput struct {
+	Status int
+	Body   any
+}
+
+type ssoTokenInput struct {
+	Provider string `path:"provider" maxLength:"32"`
+	Body     struct {
+		Code         string `json:"code" minLength:"1" maxLength:"4096"`
+		CodeVerifier string `json:"code_verifier" minLength:"43" maxLength:"128"`
+		Nonce        string `json:"nonce" minLength:"22" maxLength:"256"`
+		RedirectURI  string `json:"redirect_uri" minLength:"1" maxLength:"2048" doc:"The loopback redirect the CLI listened on."`
+	}
+}
+
+func (m *Manager) registerSSOCLI() {
+	tags := []string{"auth"}
+	operation(m, huma.Operation{
+		OperationID: "sso-device", Method: http.MethodPost, Path: "/api/auth/oidc/{provider}/device", Tags: tags,
+		Summary:     "Start a device sign-in at an OpenID provider (RFC 8628), for a CLI",
+		Description: "The answer's user_code is entered at verification_uri; poll POST …/device/token with device_code. 404 when the provider offers no device flow.",
+		Errors:      []int{http.StatusNotFound, http.StatusServiceUnavailable},
+	}, m.ssoDevice)
+	operation(m, huma.Operation{
+		OperationID: "sso-device-token", Method: http.MethodPost, Path: "/api/auth/oidc/{provider}/device/token", Tags: tags,
+		Summary:     "Finish a device sign-in: a berth login once the person approved (202 while they have not)",
+		Description: "200 with an access and a refresh token as POST /api/auth/login answers; 202 {status, interval} until then; 401 sso-refused when refused or expired.",
+		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable},
+	}, m.ssoDeviceToken)
+	operation(m, huma.Operation{
+		OperationID: "sso-token", Method: http.MethodPost, Path: "/api/auth/oidc/{provider}/token", Tags: tags,
+		Summary: "Redeem an authorization code (PKCE, loopback redirect) for a berth login, for a CLI",
+		Errors:  []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusServiceUnavailable},
+	}, m.ssoToken)
+}
+
+func (m *Manager) ssoDevice(ctx context.Context, in *ssoDeviceInput) (*ssoDeviceOutput, error) {
+	p, err := m.provider(in.Provider)
+	if err != nil {
+		return nil, err
+	}
+	d, err := p.StartDevice(ctx)
+	if errors.Is(err, oidc.ErrNoDeviceFlow) {
+		return nil, problem(http.StatusNotFound, codeNotFound, p.Name()+" offers no device sign-in; sign in through a browser on this machine")
+	}
+	if err != nil {
+		return nil, m.providerError(ctx, p, err)
+	}
+	return &ssoDeviceOutput{Body: *d}, nil
+}
+
+func (m *Manager) ssoDeviceToken(ctx context.Context, in *ssoDeviceTokenInput) (*ssoDeviceTokenOutput, error) {
+	p, err := m.provider(in.Provider)
+	if err != nil {
+		return nil, err
+	}
+	s, err := p.PollDevice(ctx, in.Body.DeviceCode)
+	switch {
+	case errors.Is(err, oidc.ErrPending):
+		return &ssoDeviceTokenOutput{Status: http.StatusAccepted, Body: DevicePending{Status: "authorization_pending", Interval: 5}}, nil
+	case errors.Is(err, oidc.ErrSlowDown):
+		return &ssoDeviceTokenOutput{Status: http.StatusAccepted, Body: DevicePending{Status: "slow_down", Interval: 10}}, nil
+	case err != nil:
+		return nil, m.providerError(ctx, p, err)
+	}
+	out, err := m.providerLogin(ctx, p, s.Claims, "device sign-in through ")
+	if err != nil {
+		return nil, err
+	}
+	return &ssoDeviceTokenOutput{Status: http.StatusOK, Body: out.Body}, nil
+}
+
+func (m *Manager) ssoToken(ctx context.Context, in *ssoTokenInput) (*tokensOutput, error) {
+	p, err := m.provider(in.Provider)
+	if err != nil {
+		return nil, err
+	}
+	b := in.Body
+	s, err := p.Exchange(ctx, b.RedirectURI, b.Code, b.CodeVerifier, b.Nonce)
+	if err != nil {
+		m.audit(ctx, berth.AuditEvent{Action: actSSO, ClientAddr: clientAddrFrom(ctx), Outcome: berth.AuditFailure, Detail: p.ID() + ": " + err.Error()})
+		return nil, m.providerError(ctx, p, err)
+	}
+	return m.providerLogin(ctx, p, s.Claims, "sign-in through ")
+}
+
+// providerLogin is a berth login of the person the provider vouched for.
+func (m *Manager) providerLogin(ctx context.Context, p *oidc.Provider, c oidc.Claims, how string) (*tokensOutput, error) {
+	u, err := m.providerAccount(ctx, p, c)
+	if err != nil {
+		return nil, err
+	}
+	return m.loginTokens(ctx, u, how+p.ID())
+}
