@@ -166,6 +166,11 @@ type TokenFamily struct {
 	CreatedAt  time.Time
 	// ExpiresAt is when its last token expires (set by ListTokenFamilies).
 	ExpiresAt time.Time
+	// Provider is the OpenID provider that checked the password of this
+	// login, and ProviderRefresh its refresh token, sealed; empty for a
+	// login berth checked itself.
+	Provider        string
+	ProviderRefresh []byte
 }
 
 // KeypairKind tells a web session's keypair from a long-lived one.

@@ -102,6 +102,11 @@ type TokenStore interface {
 	// such live token, expired, or family ended); ErrTokenReused (it was
 	// already spent: the family is ended before returning).
 	RotateRefreshToken(ctx context.Context, oldHash []byte, now time.Time, access, refresh *Token) error
+	// TokenFamily returns one family with its provider fields
+	// (ErrNotFound when none).
+	TokenFamily(ctx context.Context, id string) (*TokenFamily, error)
+	// SetProviderRefresh replaces the provider's refresh token of a family.
+	SetProviderRefresh(ctx context.Context, familyID string, sealed []byte) error
 	// RevokeTokenFamily ends one family; ending an ended or unknown family is not an error.
 	RevokeTokenFamily(ctx context.Context, familyID string, now time.Time) error
 	// ListTokenFamilies returns a user's live logins at now — families not

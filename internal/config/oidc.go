@@ -47,6 +47,11 @@ type OIDCProvider struct {
 	// is taken as active before the provider is asked again; never past
 	// the token's own expiry.
 	TokenCacheTTL time.Duration `koanf:"token_cache_ttl"`
+	// PasswordGrant lets POST /api/auth/login check a password at the
+	// provider (the resource-owner password grant; Keycloak's direct
+	// access grants) when berth cannot check it itself; refreshing such a
+	// login refreshes at the provider, and ends when the provider says so.
+	PasswordGrant bool `koanf:"password_grant"`
 	// AllowInsecure allows an http issuer, for a provider on a loopback
 	// address only (tests, a provider beside berth).
 	AllowInsecure bool `koanf:"allow_insecure"`
@@ -91,7 +96,7 @@ func (m OIDCMapping) AdminMapped() bool { return len(m.FullAdmin) > 0 || len(m.V
 
 // oidcProviderKeys are the keys a [[oidc.providers]] table may hold.
 var oidcProviderKeys = []string{"id", "name", "issuer", "client_id", "client_secret", "client_secret_env", "scopes",
-	"audience", "algorithms", "token_cache_ttl", "allow_insecure", "claims", "mapping"}
+	"audience", "algorithms", "token_cache_ttl", "password_grant", "allow_insecure", "claims", "mapping"}
 
 var (
 	oidcIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)

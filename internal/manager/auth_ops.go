@@ -313,6 +313,9 @@ func (m *Manager) rehashIfNeeded(ctx context.Context, u *berth.User, pw string) 
 func (m *Manager) login(ctx context.Context, in *loginInput) (*tokensOutput, error) {
 	u, err := m.checkPassword(ctx, in.Body, actLogin)
 	if err != nil {
+		if p := m.passwordGrantProvider(); p != nil && grantable(err) {
+			return m.providerPasswordLogin(ctx, p, in.Body)
+		}
 		return nil, err
 	}
 	return m.loginTokens(ctx, u, "")
@@ -353,6 +356,14 @@ func (m *Manager) refresh(ctx context.Context, in *refreshInput) (*tokensOutput,
 	invalid := unauthorized("the refresh token is invalid, expired or revoked; log in again")
 	if !strings.HasPrefix(tok, refreshTokenPrefix) {
 		return nil, invalid
+	}
+	// A login whose password a provider checked refreshes there first,
+	// before berth's refresh token is spent: a provider that cannot be
+	// reached leaves the login as it was, to be refreshed again.
+	if t, _, err := m.store.TokenOwner(ctx, hashToken(tok), berth.TokenRefresh); err == nil && !t.FamilyRevoked {
+		if err := m.refreshAtProvider(ctx, t.FamilyID); err != nil {
+			return nil, err
+		}
 	}
 	now := m.now().UTC()
 	// The user is known only after rotation; tokens are made for a

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
 
 	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/internal/oidc"
@@ -129,4 +131,101 @@ func (m *Manager) providerLogin(ctx context.Context, p *oidc.Provider, c oidc.Cl
 		return nil, err
 	}
 	return m.loginTokens(ctx, u, how+p.ID())
+}
+
+// passwordGrantProvider is the provider that checks passwords berth
+// cannot check itself (password_grant), or nil.
+func (m *Manager) passwordGrantProvider() *oidc.Provider {
+	for _, p := range m.oidc.list {
+		if p.Config().PasswordGrant {
+			return p
+		}
+	}
+	return nil
+}
+
+// grantable reports whether a refused password login may be tried at the
+// provider: a wrong password (or no berth password at all), or berth
+// passwords switched off. A lock-out, a blocked account or an outage is
+// answered as it is.
+func grantable(err error) bool {
+	var em *huma.ErrorModel
+	if !errors.As(err, &em) {
+		return false
+	}
+	return em.Status == http.StatusUnauthorized || em.Type == ProblemTypeBase+codeLocalPasswords
+}
+
+// providerPasswordLogin checks the password at the provider and starts a
+// berth login that keeps the provider's refresh token.
+func (m *Manager) providerPasswordLogin(ctx context.Context, p *oidc.Provider, c Credentials) (*tokensOutput, error) {
+	s, err := p.PasswordGrant(ctx, strings.TrimSpace(c.Email), c.Password)
+	if errors.Is(err, oidc.ErrInvalid) {
+		return nil, unauthorized("wrong email or password")
+	}
+	if err != nil {
+		return nil, m.providerError(ctx, p, err)
+	}
+	u, err := m.providerAccount(ctx, p, s.Claims)
+	if err != nil {
+		return nil, err
+	}
+	if email, err := berth.NormalizeEmail(c.Email); err == nil {
+		m.recordSuccess(ctx, email)
+	}
+	now := m.now().UTC()
+	f := &berth.TokenFamily{ID: uuid.NewString(), UserID: u.ID, ClientAddr: clientAddrFrom(ctx), CreatedAt: now, Provider: p.ID()}
+	if s.Refresh != "" {
+		f.ProviderRefresh = m.box.Seal([]byte(s.Refresh), providerRefreshAAD(f.ID))
+	}
+	access, refresh, out := m.newTokens(u, now)
+	if err := m.store.CreateTokenFamily(ctx, f, access, refresh); err != nil {
+		return nil, m.fail(ctx, err)
+	}
+	m.auditUser(ctx, u, actLogin, f.ID, berth.AuditSuccess, "password checked by "+p.ID())
+	return &tokensOutput{Body: out}, nil
+}
+
+func providerRefreshAAD(familyID string) []byte { return []byte("provider-refresh:" + familyID) }
+
+// refreshAtProvider refreshes a login whose password a provider checked:
+// the provider's refresh token is exchanged (and kept, rotated); when the
+// provider refuses, the login ends.
+func (m *Manager) refreshAtProvider(ctx context.Context, familyID string) error {
+	f, err := m.store.TokenFamily(ctx, familyID)
+	if err != nil {
+		return m.fail(ctx, err)
+	}
+	if f.Provider == "" || len(f.ProviderRefresh) == 0 {
+		return nil
+	}
+	p := m.oidc.byID[f.Provider]
+	ended := func(why string) error {
+		if err := m.store.RevokeTokenFamily(ctx, familyID, m.now()); err != nil {
+			return m.fail(ctx, err)
+		}
+		m.audit(ctx, berth.AuditEvent{ActorID: f.UserID, Action: actRefresh, ClientAddr: clientAddrFrom(ctx), Outcome: berth.AuditFailure,
+			Target: familyID, Detail: why})
+		return unauthorized("the sign-in provider ended this session; log in again")
+	}
+	if p == nil {
+		return ended("provider " + f.Provider + " is no longer configured")
+	}
+	plain, err := m.box.Open(f.ProviderRefresh, providerRefreshAAD(familyID))
+	if err != nil {
+		return ended("the provider's refresh token cannot be opened (master key changed?)")
+	}
+	next, err := p.RefreshToken(ctx, string(plain))
+	if errors.Is(err, oidc.ErrInvalid) {
+		return ended(p.ID() + " refused the refresh: " + err.Error())
+	}
+	if err != nil {
+		return m.providerError(ctx, p, err)
+	}
+	if next != string(plain) {
+		if err := m.store.SetProviderRefresh(ctx, familyID, m.box.Seal([]byte(next), providerRefreshAAD(familyID))); err != nil {
+			return m.fail(ctx, err)
+		}
+	}
+	return nil
 }

@@ -178,6 +178,8 @@ type SignIn struct {
 	Claims Claims
 	// IDToken is the raw ID token, a hint for RP-initiated logout.
 	IDToken string
+	// Refresh is the provider's refresh token (password grant only).
+	Refresh string
 }
 
 // Exchange redeems an authorization code (with the PKCE verifier) and
@@ -589,4 +591,44 @@ func (p *Provider) PollDevice(ctx context.Context, deviceCode string) (*SignIn, 
 	access, _ := raw["access_token"].(string)
 	tok := (&oauth2.Token{AccessToken: access}).WithExtra(raw)
 	return p.signIn(ctx, d, tok, "")
+}
+
+// PasswordGrant checks a person's password at the provider (the
+// resource-owner password grant, which an operator enables per provider
+// with password_grant; Keycloak calls it direct access grants). The
+// sign-in carries the provider's refresh token for RefreshToken.
+func (p *Provider) PasswordGrant(ctx context.Context, username, password string) (*SignIn, error) {
+	d, err := p.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := p.oauth(d, "").PasswordCredentialsToken(p.ctx(ctx), username, password)
+	if err != nil {
+		return nil, classify("password grant", err)
+	}
+	s, err := p.signIn(ctx, d, tok, "")
+	if err != nil {
+		return nil, err
+	}
+	s.Refresh = tok.RefreshToken
+	return s, nil
+}
+
+// RefreshToken refreshes at the provider and returns its next refresh
+// token (the same one when the provider does not rotate them); ErrInvalid
+// when the provider ended the session.
+func (p *Provider) RefreshToken(ctx context.Context, refresh string) (string, error) {
+	d, err := p.discover(ctx)
+	if err != nil {
+		return "", err
+	}
+	src := p.oauth(d, "").TokenSource(p.ctx(ctx), &oauth2.Token{RefreshToken: refresh, Expiry: time.Unix(1, 0)})
+	tok, err := src.Token()
+	if err != nil {
+		return "", classify("refresh", err)
+	}
+	if tok.RefreshToken == "" {
+		return refresh, nil
+	}
+	return tok.RefreshToken, nil
 }

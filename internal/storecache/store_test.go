@@ -27,13 +27,15 @@ var (
 		"RecentLogs", "Logs", "RollupSeries", "RollupTotal", "Secrets", "TokenOwner", "TopFunctions", "User", "UserByEmail", "ListUsers", "ListTokenFamilies",
 		"Tier", "ListTiers", "TierUse", "Organization", "ListOrganizations", "UserFeatureRoles", "Group", "ListGroups",
 		"UserGroups", "Settings", "EarlyAccess", "ListEarlyAccess", "CountOwnedFunctions",
-		"CodeByHash", "UserCode", "FailedMail", "IdentityUser", "UserIdentities"}
+		"CodeByHash", "UserCode", "FailedMail", "IdentityUser", "UserIdentities", "TokenFamily"}
 	quietWrites = []string{"AppendAudit", "AppendExecutions", "PruneExecutions", "PruneRollups", "TouchAPIKey",
 		"TouchKeypair", "CreateKeypair", "CreateTokenFamily", "CreateEarlyAccess", "RejectEarlyAccess",
 		// The outbox and one-time codes are read from the store every time.
 		"QueueMail", "DueMail", "MailSent", "MailRetry", "MailGivenUp", "PruneMail", "PutCode", "CodeAttempt", "SpendCode",
 		// A link is read from the store at every provider sign-in.
-		"LinkIdentity", "TouchIdentity"}
+		"LinkIdentity", "TouchIdentity",
+		// Read from the store at every refresh.
+		"SetProviderRefresh"}
 	// countedCleanups bump only when they removed something.
 	countedCleanups = []string{"DeleteExpiredKeypairs", "DeleteExpiredTokens", "FailStaleDeployments"}
 )

@@ -382,3 +382,42 @@ func TestLocalPasswordsOff(t *testing.T) {
 		t.Fatalf("login page offers passwords: %s", page)
 	}
 }
+
+func TestSSOPasswordGrant(t *testing.T) {
+	s := startSSO(t, false, func(c *config.Config, _ *server.Options) { c.OIDC.Providers[0].PasswordGrant = true })
+	c := s.browser()
+	// Ada has no berth password: the provider checks it.
+	a := c.do(http.MethodPost, "/api/auth/login", map[string]string{"email": "ada@example.test", "password": "pw-ada"}, nil)
+	if a.status != http.StatusOK {
+		t.Fatalf("login through the provider: %d %s", a.status, a.body)
+	}
+	tok := a.json(t)
+	if tok["user"].(map[string]any)["email"] != "ada@example.test" {
+		t.Fatalf("tokens = %v", tok)
+	}
+	wantProblem(t, c.do(http.MethodPost, "/api/auth/login", map[string]string{"email": "ada@example.test", "password": "wrong"}, nil),
+		http.StatusUnauthorized, "unauthorized")
+	// berth's own passwords are checked by berth first.
+	if a := c.do(http.MethodPost, "/api/auth/login", map[string]string{"email": adminEmail, "password": adminPassword}, nil); a.status != http.StatusOK {
+		t.Fatalf("local login: %d %s", a.status, a.body)
+	}
+	// A refresh refreshes at the provider too.
+	calls := s.op.TokenCalls()
+	r := c.do(http.MethodPost, "/api/auth/refresh", map[string]string{"refresh_token": tok["refresh_token"].(string)}, nil)
+	if r.status != http.StatusOK || s.op.TokenCalls() != calls+1 {
+		t.Fatalf("refresh: %d %s (%d provider calls)", r.status, r.body, s.op.TokenCalls()-calls)
+	}
+	next := r.json(t)["refresh_token"].(string)
+	// The provider is down: the refresh fails, and the login stays usable.
+	s.op.SetDown(true)
+	wantProblem(t, c.do(http.MethodPost, "/api/auth/refresh", map[string]string{"refresh_token": next}, nil), http.StatusServiceUnavailable,
+		"identity-provider-unavailable")
+	s.op.SetDown(false)
+	// The provider ends the person's sessions: the next refresh ends the login.
+	s.op.EndSessions("sub-ada")
+	wantProblem(t, c.do(http.MethodPost, "/api/auth/refresh", map[string]string{"refresh_token": next}, nil), http.StatusUnauthorized, "unauthorized")
+	access := http.Header{"Authorization": {"Bearer " + r.json(t)["access_token"].(string)}}
+	if a := c.do(http.MethodGet, "/api/users/me", nil, access); a.status != http.StatusUnauthorized {
+		t.Fatalf("the ended login's access token still works: %d", a.status)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -72,6 +73,11 @@ type Server struct {
 	srv *httptest.Server
 	st  *store
 
+	// refresh holds the refresh tokens of the password grant, which this
+	// package serves itself (the op package has no password grant).
+	grantMu sync.Mutex
+	refresh map[string]string // token → subject
+
 	introspections atomic.Int64
 	tokenCalls     atomic.Int64
 	down           atomic.Bool
@@ -94,7 +100,7 @@ func Listen(addr string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{}
+	s := &Server{refresh: map[string]string{}}
 	var h http.Handler
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.down.Load() {
@@ -109,6 +115,9 @@ func Listen(addr string) (*Server, error) {
 			s.introspections.Add(1)
 		case "/oauth/token":
 			s.tokenCalls.Add(1)
+			if s.ownGrant(w, r) {
+				return
+			}
 		}
 		h.ServeHTTP(w, r)
 	}))
@@ -203,6 +212,86 @@ func (s *Server) abs(u string) string {
 		return s.URL + u
 	}
 	return u
+}
+
+// ownGrant serves the resource-owner password grant (RFC 6749 4.3), which
+// the op package does not implement, and the refresh of the tokens it
+// gave; it reports whether it answered.
+func (s *Server) ownGrant(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost || r.ParseForm() != nil {
+		return false
+	}
+	grant := r.PostForm.Get("grant_type")
+	s.grantMu.Lock()
+	_, ours := s.refresh[r.PostForm.Get("refresh_token")]
+	s.grantMu.Unlock()
+	if grant != "password" && !(grant == "refresh_token" && ours) {
+		return false
+	}
+	fail := func(status int, code string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = fmt.Fprintf(w, `{"error":%q}`, code)
+	}
+	id, secret, ok := r.BasicAuth()
+	if !ok {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	s.st.mu.Lock()
+	c, known := s.st.clients[id]
+	s.st.mu.Unlock()
+	if !known || c.Secret != secret {
+		fail(http.StatusUnauthorized, "invalid_client")
+		return true
+	}
+	var subject string
+	if grant == "password" {
+		u := s.st.users.GetUserByUsername(r.PostForm.Get("username"))
+		if u == nil {
+			for _, cand := range s.st.users.all() {
+				if strings.EqualFold(cand.Email, r.PostForm.Get("username")) {
+					u = toExample(cand)
+				}
+			}
+		}
+		if u == nil || u.Password != r.PostForm.Get("password") {
+			fail(http.StatusBadRequest, "invalid_grant")
+			return true
+		}
+		subject = u.ID
+	} else {
+		s.grantMu.Lock()
+		subject = s.refresh[r.PostForm.Get("refresh_token")]
+		delete(s.refresh, r.PostForm.Get("refresh_token")) // rotated
+		s.grantMu.Unlock()
+	}
+	u, _ := s.st.users.get(subject)
+	now := time.Now()
+	claims := map[string]any{"iss": s.URL, "sub": subject, "aud": []string{id}, "azp": id, "iat": now.Unix(),
+		"exp": now.Add(time.Hour).Unix(), "email": u.Email, "email_verified": u.EmailVerified, "name": u.Name}
+	for k, v := range s.st.extra(subject) {
+		claims[k] = v
+	}
+	refresh := uuid.NewString()
+	s.grantMu.Lock()
+	s.refresh[refresh] = subject
+	s.grantMu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": uuid.NewString(), "token_type": "Bearer", "expires_in": 3600,
+		"refresh_token": refresh, "id_token": s.sign(claims)})
+	return true
+}
+
+// EndSessions ends, at the provider, every session of the person: the
+// refresh tokens of the password grant stop working.
+func (s *Server) EndSessions(subject string) {
+	s.grantMu.Lock()
+	defer s.grantMu.Unlock()
+	for t, sub := range s.refresh {
+		if sub == subject {
+			delete(s.refresh, t)
+		}
+	}
 }
 
 // PendingDevice waits up to timeout for a device authorization that is
@@ -338,20 +427,24 @@ func (s *Server) LogoutToken(t testing.TB, clientID, subject, sid string) string
 // of the provider is signed.
 func (s *Server) Sign(t testing.TB, claims map[string]any) string {
 	t.Helper()
+	return s.sign(claims)
+}
+
+func (s *Server) sign(claims map[string]any) string {
 	k := s.st.current()
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: k.priv, KeyID: k.id}},
 		(&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
-		t.Fatal(err)
+		panic(err) // an RSA key always makes a signer
 	}
 	payload, _ := json.Marshal(claims)
 	sig, err := signer.Sign(payload)
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	out, err := sig.CompactSerialize()
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	return out
 }
@@ -584,6 +677,16 @@ func toExample(u User) *storage.User {
 	first, last, _ := strings.Cut(u.Name, " ")
 	return &storage.User{ID: u.Subject, Username: u.Username, Password: u.Password, FirstName: first, LastName: last,
 		Email: u.Email, EmailVerified: u.EmailVerified}
+}
+
+func (us *users) all() []User {
+	us.mu.Lock()
+	defer us.mu.Unlock()
+	out := make([]User, 0, len(us.m))
+	for _, u := range us.m {
+		out = append(out, u)
+	}
+	return out
 }
 
 func (us *users) GetUserByID(id string) *storage.User {

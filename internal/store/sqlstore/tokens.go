@@ -20,8 +20,8 @@ func tokenArgs(t *berth.Token) []any {
 func (s *Store) CreateTokenFamily(ctx context.Context, f *berth.TokenFamily, access, refresh *berth.Token) error {
 	const op = "create token family"
 	return s.tx(ctx, op, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO token_families (id, user_id, client_addr, created_at) VALUES (?, ?, ?, ?)`),
-			f.ID, f.UserID, f.ClientAddr, dbTime(f.CreatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO token_families (id, user_id, client_addr, created_at, provider, provider_refresh)
+			VALUES (?, ?, ?, ?, ?, ?)`), f.ID, f.UserID, f.ClientAddr, dbTime(f.CreatedAt), f.Provider, f.ProviderRefresh); err != nil {
 			return s.wrap(op, err)
 		}
 		for _, t := range []*berth.Token{access, refresh} {
@@ -35,6 +35,24 @@ func (s *Store) CreateTokenFamily(ctx context.Context, f *berth.TokenFamily, acc
 		}
 		return nil
 	})
+}
+
+// TokenFamily implements berth.TokenStore.
+func (s *Store) TokenFamily(ctx context.Context, id string) (*berth.TokenFamily, error) {
+	f := berth.TokenFamily{ID: id}
+	var created int64
+	err := s.queryRow(ctx, `SELECT user_id, client_addr, created_at, provider, provider_refresh FROM token_families WHERE id = ?`, id).
+		Scan(&f.UserID, &f.ClientAddr, &created, &f.Provider, &f.ProviderRefresh)
+	if err != nil {
+		return nil, s.wrap("get token family", err)
+	}
+	f.CreatedAt = fromDB(created)
+	return &f, nil
+}
+
+// SetProviderRefresh implements berth.TokenStore.
+func (s *Store) SetProviderRefresh(ctx context.Context, familyID string, sealed []byte) error {
+	return s.execOne(ctx, "set provider refresh token", `UPDATE token_families SET provider_refresh = ? WHERE id = ?`, sealed, familyID)
 }
 
 // TokenOwner implements berth.TokenStore.

@@ -70,3 +70,40 @@ func testTokensWithoutRefresh(t *testing.T, s berth.Store) {
 		t.Fatalf("same hash twice: %v, want ErrConflict", err)
 	}
 }
+
+// testTokenFamilyProvider: a family keeps the provider that checked its
+// password and that provider's refresh token, replaced at each refresh.
+func testTokenFamilyProvider(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u := newUser(t, s)
+	f := &berth.TokenFamily{ID: uuid.NewString(), UserID: u.ID, CreatedAt: now, Provider: "kc", ProviderRefresh: []byte{1, 2}}
+	access := &berth.Token{Hash: randomHash(), Kind: berth.TokenAccess, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+	refresh := &berth.Token{Hash: randomHash(), Kind: berth.TokenRefresh, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.CreateTokenFamily(ctx, f, access, refresh); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.TokenFamily(ctx, f.ID)
+	if err != nil || got.UserID != u.ID || got.Provider != "kc" || string(got.ProviderRefresh) != "\x01\x02" || !got.CreatedAt.Equal(now) {
+		t.Fatalf("TokenFamily = %+v, %v", got, err)
+	}
+	if err := s.SetProviderRefresh(ctx, f.ID, []byte{3}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.TokenFamily(ctx, f.ID); string(got.ProviderRefresh) != "\x03" {
+		t.Fatalf("after SetProviderRefresh: %+v", got)
+	}
+	plain := &berth.TokenFamily{ID: uuid.NewString(), UserID: u.ID, CreatedAt: now}
+	if err := s.CreateTokenFamily(ctx, plain, &berth.Token{Hash: randomHash(), Kind: berth.TokenAccess, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.TokenFamily(ctx, plain.ID); err != nil || got.Provider != "" || len(got.ProviderRefresh) != 0 {
+		t.Fatalf("a berth login: %+v, %v", got, err)
+	}
+	if _, err := s.TokenFamily(ctx, "nope"); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("unknown family: %v", err)
+	}
+	if err := s.SetProviderRefresh(ctx, "nope", nil); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("unknown family: %v", err)
+	}
+}

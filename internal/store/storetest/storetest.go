@@ -94,6 +94,7 @@ func Run(t *testing.T, newStore func(t *testing.T) berth.Store) {
 		{"Mail/OneTimeCodes", testOneTimeCodes},
 		{"Identities/LinkAndFind", testIdentities},
 		{"Tokens/WithoutRefresh", testTokensWithoutRefresh},
+		{"Tokens/FamilyProvider", testTokenFamilyProvider},
 		{"Ping", func(t *testing.T, s berth.Store) {
 			if err := s.Ping(t.Context()); err != nil {
 				t.Fatal(err)
