@@ -17,11 +17,14 @@ type User struct {
 	Status    string `json:"status"`
 	// PasswordChangeRequired: the account holds a temporary password and
 	// may do nothing but change it (UpdateMe with the current password).
-	PasswordChangeRequired bool      `json:"password_change_required,omitempty"`
-	TierID                 string    `json:"tier_id,omitempty"`
-	OrganizationID         string    `json:"organization_id,omitempty"`
-	OrganizationRole       string    `json:"organization_role,omitempty"`
-	CreatedAt              time.Time `json:"created_at"`
+	PasswordChangeRequired bool `json:"password_change_required,omitempty"`
+	// EmailVerificationRequired: the server requires confirmed addresses
+	// and this one is not; VerifyEmail with the mailed code first.
+	EmailVerificationRequired bool      `json:"email_verification_required,omitempty"`
+	TierID                    string    `json:"tier_id,omitempty"`
+	OrganizationID            string    `json:"organization_id,omitempty"`
+	OrganizationRole          string    `json:"organization_role,omitempty"`
+	CreatedAt                 time.Time `json:"created_at"`
 	// Ended is set by UpdateMe after a password change: what it ended.
 	Ended *Ended `json:"ended,omitempty"`
 }
@@ -177,4 +180,14 @@ func (c *Client) RedeemSignIn(ctx context.Context, provider, code, verifier, non
 	var t Tokens
 	return ptr(&t, c.Do(ctx, http.MethodPost, "/api/auth/oidc/"+url.PathEscape(provider)+"/token",
 		map[string]string{"code": code, "code_verifier": verifier, "nonce": nonce, "redirect_uri": redirectURI}, &t))
+}
+
+// SendVerificationCode mails a new six-digit code to the account's address.
+func (c *Client) SendVerificationCode(ctx context.Context) error {
+	return c.Do(ctx, http.MethodPost, "/api/email-verification/resend", nil, nil)
+}
+
+// VerifyEmail confirms the account's address with the mailed code.
+func (c *Client) VerifyEmail(ctx context.Context, code string) error {
+	return c.Do(ctx, http.MethodPost, "/api/email-verification/verify", map[string]string{"code": code}, nil)
 }

@@ -125,6 +125,12 @@ func (a *app) login(ctx context.Context, server, email string, passwordStdin boo
 // keypair, deletes the one it replaces, ends the login and saves the
 // configuration.
 func (a *app) finishLogin(ctx context.Context, cfg *Config, name, server string, bearer *client.Client, tokens *client.Tokens) error {
+	if tokens.User.EmailVerificationRequired {
+		if err := a.verifyEmail(ctx, bearer, tokens.User.Email); err != nil {
+			_ = bearer.Logout(ctx, false)
+			return err
+		}
+	}
 	kp, err := bearer.CreateKeypair(ctx, "berth CLI on "+hostname())
 	if err != nil {
 		_ = bearer.Logout(ctx, false)
@@ -147,6 +153,42 @@ func (a *app) finishLogin(ctx context.Context, cfg *Config, name, server string,
 	}
 	fmt.Fprintf(a.env.Stdout, "Logged in to %s as %s (context %q, keypair %s).\n", server, tokens.User.Email, name, kp.AccessKey)
 	return nil
+}
+
+// verifyEmail confirms the account's address with the mailed code, which
+// the server requires before anything else: it asks for the code on the
+// terminal, and for a new one when the first has expired or was lost.
+func (a *app) verifyEmail(ctx context.Context, c *client.Client, email string) error {
+	if !isTerminal(a.env.Stdin) {
+		return usagef("this server requires a confirmed address, and %s is not confirmed yet: enter the six-digit code "+
+			"from the mail in the dashboard, or run 'berth login' on a terminal", email)
+	}
+	fmt.Fprintf(a.env.Stderr, "This server requires a confirmed address: a six-digit code was mailed to %s.\n", email)
+	for range 5 {
+		code, err := a.env.prompt("code from the mail (or \"resend\")", "run berth login on a terminal")
+		if err != nil {
+			return err
+		}
+		if code == "resend" {
+			if err := c.SendVerificationCode(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.env.Stderr, "A new code is on its way to %s.\n", email)
+			continue
+		}
+		err = c.VerifyEmail(ctx, code)
+		var ce *client.Error
+		if errors.As(err, &ce) && ce.Status < 500 && ce.Status != http.StatusTooManyRequests {
+			fmt.Fprintln(a.env.Stderr, ce.Detail)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(a.env.Stderr, "Address confirmed.")
+		return nil
+	}
+	return usagef("the address is still not confirmed; run berth login again to retry")
 }
 
 // choosePassword replaces a temporary password, which allows nothing else:
