@@ -127,11 +127,11 @@ func (a *app) deviceSignIn(ctx context.Context, c *client.Client, p client.SignI
 // redirect on 127.0.0.1 (RFC 8252): it prints the link, and the provider
 // sends the browser back to the port berth listens on.
 func (a *app) loopbackSignIn(ctx context.Context, c *client.Client, p client.SignInProvider) (*client.Tokens, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen for the provider's answer on 127.0.0.1: %w", err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	redirect := fmt.Sprintf("http://%s/callback", l.Addr())
 	state, nonce, verifier := random43(), random43(), random43()
 	link, err := c.SignInURL(ctx, p.ID, redirect, state, nonce, verifier)
@@ -173,7 +173,7 @@ func (a *app) loopbackSignIn(ctx context.Context, c *client.Client, p client.Sig
 		}
 	})}
 	go func() { _ = srv.Serve(l) }()
-	defer srv.Close()
+	defer func() { _ = srv.Close() }()
 	fmt.Fprintf(a.env.Stdout, "To sign in with %s, open this link in a browser on this machine:\n  %s\nWaiting for the provider…\n", p.Name, link)
 	select {
 	case <-ctx.Done():

@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -581,7 +582,7 @@ func (m *Manager) backchannelLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	l, err := p.VerifyLogoutToken(r.Context(), r.PostForm.Get("logout_token"))
 	if errors.Is(err, oidc.ErrUnavailable) {
-		writeProblem(w, r, m.providerError(r.Context(), p, err).(*huma.ErrorModel), http.Header{"Retry-After": {"30"}})
+		m.refuse(w, r, m.providerError(r.Context(), p, err))
 		return
 	}
 	if err != nil {
@@ -598,12 +599,12 @@ func (m *Manager) backchannelLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		writeProblem(w, r, m.fail(r.Context(), err).(*huma.ErrorModel), nil)
+		m.refuse(w, r, err)
 		return
 	}
 	ended, err := m.endSessions(r.Context(), u.ID, "", "")
 	if err != nil {
-		writeProblem(w, r, m.fail(r.Context(), err).(*huma.ErrorModel), nil)
+		m.refuse(w, r, err)
 		return
 	}
 	m.audit(r.Context(), berth.AuditEvent{ActorID: u.ID, ActorEmail: u.Email, Action: actSSOLogout, Target: u.ID,
@@ -616,6 +617,7 @@ func (m *Manager) backchannelLogout(w http.ResponseWriter, r *http.Request) {
 // callers to be answered: 400 with {error, error_description}.
 func writeOAuthError(w http.ResponseWriter, code, description string) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusBadRequest)
-	_, _ = fmt.Fprintf(w, `{"error":%q,"error_description":%q}`, code, description)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": description})
 }

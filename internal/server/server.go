@@ -260,7 +260,7 @@ func (s *Server) openManager(ctx context.Context, cfg *config.Config, o Options,
 		p := oidc.New(pc, nil, o.Now)
 		providers = append(providers, p)
 		go func() { // discovery now, so that a misconfiguration shows at start; sign-in retries it
-			dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
 			if err := p.Ready(dctx); err != nil {
 				s.log.Warn("OpenID provider not reachable yet; sign-in through it fails until it is",

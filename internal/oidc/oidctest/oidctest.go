@@ -96,7 +96,7 @@ func Start(t testing.TB) *Server {
 
 // Listen runs a provider on addr until Close.
 func Listen(addr string) (*Server, error) {
-	l, err := net.Listen("tcp", addr)
+	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (s *Server) Login(t testing.TB, authURL, username, password string) *url.UR
 	next := authURL
 	posted := false
 	for range 10 {
-		resp, err := c.Get(s.abs(next))
+		resp, err := do(c, http.MethodGet, s.abs(next), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +179,7 @@ func (s *Server) Login(t testing.TB, authURL, username, password string) *url.UR
 		if resp.StatusCode == http.StatusOK && strings.Contains(next, "/login/username") && !posted {
 			// The login page: post the form as the browser would.
 			u, _ := url.Parse(s.abs(next))
-			resp, err = c.PostForm(s.URL+"/login/username", url.Values{"id": {u.Query().Get("authRequestID")},
+			resp, err = do(c, http.MethodPost, s.URL+"/login/username", url.Values{"id": {u.Query().Get("authRequestID")},
 				"username": {username}, "password": {password}})
 			if err != nil {
 				t.Fatal(err)
@@ -322,7 +322,7 @@ func (s *Server) ApproveDevice(t testing.TB, userCode, username, password string
 	t.Helper()
 	jar := &cookieJar{}
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.PostForm(s.URL+"/device/login", url.Values{"user_code": {userCode}, "username": {username}, "password": {password}})
+	resp, err := do(c, http.MethodPost, s.URL+"/device/login", url.Values{"user_code": {userCode}, "username": {username}, "password": {password}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +335,7 @@ func (s *Server) ApproveDevice(t testing.TB, userCode, username, password string
 	if allow {
 		action = "allowed"
 	}
-	resp, err = c.PostForm(s.URL+"/device/confirm", url.Values{"action": {action}})
+	resp, err = do(c, http.MethodPost, s.URL+"/device/confirm", url.Values{"action": {action}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +393,7 @@ func (s *Server) Tokens(t testing.TB, clientID, secret, redirectURI, username, p
 // out there would.
 func (s *Server) Revoke(t testing.TB, clientID, secret, token string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/revoke", strings.NewReader(url.Values{"token": {token}}.Encode()))
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, s.URL+"/revoke", strings.NewReader(url.Values{"token": {token}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(clientID, secret)
 	resp, err := http.DefaultClient.Do(req)
@@ -709,3 +709,19 @@ func (us *users) GetUserByUsername(name string) *storage.User {
 }
 
 func (us *users) ExampleClientID() string { return "berth-service" }
+
+// do sends a GET, or a POST of form when it is not nil.
+func do(c *http.Client, method, u string, form url.Values) (*http.Response, error) {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, u, body)
+	if err != nil {
+		return nil, err
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return c.Do(req)
+}
