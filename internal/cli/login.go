@@ -77,16 +77,24 @@ Logging in again to a context replaces its keypair and deletes the old one.`,
 	return a.contextFlags(cmd)
 }
 
-func (a *app) login(ctx context.Context, server, email string, passwordStdin bool) error {
-	cfg, err := loadConfig(a.env)
-	if err != nil {
-		return err
+// loginStart reads the configuration and names the context and server
+// a login goes to, with a client for that server.
+func (a *app) loginStart(server string) (cfg *Config, name, srv string, c *client.Client, err error) {
+	if cfg, err = loadConfig(a.env); err != nil {
+		return nil, "", "", nil, err
 	}
-	name, server := a.loginTarget(cfg, server)
+	name, srv = a.loginTarget(cfg, server)
 	if !validContextName(name) {
-		return usagef("--context %q: use letters, digits and - _ . : @ (at most 64)", name)
+		return nil, "", "", nil, usagef("--context %q: use letters, digits and - _ . : @ (at most 64)", name)
 	}
-	c, err := a.newClient(server)
+	if c, err = a.newClient(srv); err != nil {
+		return nil, "", "", nil, err
+	}
+	return cfg, name, srv, c, nil
+}
+
+func (a *app) login(ctx context.Context, server, email string, passwordStdin bool) error {
+	cfg, name, server, c, err := a.loginStart(server)
 	if err != nil {
 		return err
 	}

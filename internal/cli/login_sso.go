@@ -17,15 +17,7 @@ import (
 // loginSSO signs in through the server's OpenID provider and ends, as a
 // password login does, with the context's keypair.
 func (a *app) loginSSO(ctx context.Context, server, provider string, browser bool) error {
-	cfg, err := loadConfig(a.env)
-	if err != nil {
-		return err
-	}
-	name, server := a.loginTarget(cfg, server)
-	if !validContextName(name) {
-		return usagef("--context %q: use letters, digits and - _ . : @ (at most 64)", name)
-	}
-	c, err := a.newClient(server)
+	cfg, name, server, c, err := a.loginStart(server)
 	if err != nil {
 		return err
 	}

@@ -111,15 +111,10 @@ func (m *Manager) ssoDeviceToken(ctx context.Context, in *ssoDeviceTokenInput) (
 }
 
 func (m *Manager) ssoToken(ctx context.Context, in *ssoTokenInput) (*tokensOutput, error) {
-	p, err := m.provider(in.Provider)
+	b := in.Body
+	p, s, err := m.redeem(ctx, in.Provider, b.RedirectURI, b.Code, b.CodeVerifier, b.Nonce)
 	if err != nil {
 		return nil, err
-	}
-	b := in.Body
-	s, err := p.Exchange(ctx, b.RedirectURI, b.Code, b.CodeVerifier, b.Nonce)
-	if err != nil {
-		m.audit(ctx, berth.AuditEvent{Action: actSSO, ClientAddr: clientAddrFrom(ctx), Outcome: berth.AuditFailure, Detail: p.ID() + ": " + err.Error()})
-		return nil, m.providerError(ctx, p, err)
 	}
 	return m.providerLogin(ctx, p, s.Claims, "sign-in through ")
 }

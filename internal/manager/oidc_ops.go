@@ -171,17 +171,27 @@ func (m *Manager) ssoURL(ctx context.Context, in *ssoURLInput) (*ssoURLOutput, e
 	return out, nil
 }
 
-func (m *Manager) ssoAuthorize(ctx context.Context, in *ssoAuthorizeInput) (*ssoAuthorizeOutput, error) {
-	p, err := m.provider(in.Provider)
+// redeem exchanges an authorization code at the provider named by id; a
+// failure is audited and answered as a refused sign-in.
+func (m *Manager) redeem(ctx context.Context, id, redirectURI, code, verifier, nonce string) (*oidc.Provider, *oidc.SignIn, error) {
+	p, err := m.provider(id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	b := in.Body
-	s, err := p.Exchange(ctx, b.RedirectURI, b.Code, b.CodeVerifier, b.Nonce)
+	s, err := p.Exchange(ctx, redirectURI, code, verifier, nonce)
 	if err != nil {
 		m.audit(ctx, berth.AuditEvent{Action: actSSO, ClientAddr: clientAddrFrom(ctx), Outcome: berth.AuditFailure,
 			Detail: p.ID() + ": " + err.Error()})
-		return nil, m.providerError(ctx, p, err)
+		return nil, nil, m.providerError(ctx, p, err)
+	}
+	return p, s, nil
+}
+
+func (m *Manager) ssoAuthorize(ctx context.Context, in *ssoAuthorizeInput) (*ssoAuthorizeOutput, error) {
+	b := in.Body
+	p, s, err := m.redeem(ctx, in.Provider, b.RedirectURI, b.Code, b.CodeVerifier, b.Nonce)
+	if err != nil {
+		return nil, err
 	}
 	u, err := m.providerAccount(ctx, p, s.Claims)
 	if err != nil {
