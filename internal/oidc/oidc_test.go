@@ -82,6 +82,19 @@ func TestCodeFlowRefusals(t *testing.T) {
 			t.Fatalf("err = %v, want a nonce refusal", err)
 		}
 	})
+	t.Run("MissingNonce", func(t *testing.T) {
+		// A sign-in started without a nonce cannot end as one that had it.
+		v := oauth2.GenerateVerifier()
+		u, err := p.AuthCodeURL(t.Context(), redirect, "s", "", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back := op.Login(t, u, "ada", "pw-ada")
+		if _, err := p.Exchange(t.Context(), redirect, back.Query().Get("code"), v, "the-nonce-berth-kept"); !errors.Is(err, oidc.ErrInvalid) ||
+			!strings.Contains(err.Error(), "nonce") {
+			t.Fatalf("err = %v, want a nonce refusal", err)
+		}
+	})
 	t.Run("WrongVerifier", func(t *testing.T) {
 		code := signIn(t, op, p, "s", "n", oauth2.GenerateVerifier())
 		if _, err := p.Exchange(t.Context(), redirect, code, oauth2.GenerateVerifier(), "n"); !errors.Is(err, oidc.ErrInvalid) {
