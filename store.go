@@ -164,6 +164,7 @@ type Store interface {
 	StatsStore
 	MailStore
 	IdentityStore
+	ServiceStore
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database; the store is unusable afterwards.

@@ -54,6 +54,12 @@ type Config struct {
 	Stats     StatsConfig     `koanf:"stats"`
 	Mail      MailConfig      `koanf:"mail"`
 	OIDC      OIDCConfig      `koanf:"oidc"`
+	// Services are the feature services ([[services]], file only).
+	Services []ServiceConfig `koanf:"services"`
+	// ServicePollInterval is how often each replica checks every
+	// service's health, and ServiceTimeout how long a check may take.
+	ServicePollInterval time.Duration `koanf:"service_poll_interval"`
+	ServiceTimeout      time.Duration `koanf:"service_timeout"`
 }
 
 // MailConfig is the SMTP server berth sends mail through when the admin
@@ -252,7 +258,9 @@ func Default() Config {
 			RollupRetention:    400 * 24 * time.Hour,
 			Rollups:            true,
 		},
-		Mail: MailConfig{SMTPPort: 587, TLS: "starttls", QueueSize: 1000, MaxAttempts: 8},
+		Mail:                MailConfig{SMTPPort: 587, TLS: "starttls", QueueSize: 1000, MaxAttempts: 8},
+		ServicePollInterval: 30 * time.Second,
+		ServiceTimeout:      5 * time.Second,
 		Auth: AuthConfig{
 			Enabled:            true,
 			LocalPasswords:     true,
@@ -317,6 +325,9 @@ func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
 		if err := checkOIDCTables(path, fileKo.Get("oidc.providers")); err != nil {
 			return Config{}, err
 		}
+		if err := checkServiceTables(path, fileKo.Get("services")); err != nil {
+			return Config{}, err
+		}
 		for _, k := range fileKo.Keys() {
 			if !slices.Contains(keys, k) {
 				return Config{}, fmt.Errorf("config file %s: unknown key %q (known keys: %s)", path, k, strings.Join(keys, ", "))
@@ -335,7 +346,7 @@ func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
 		EnvironFunc: func() []string { return environ },
 		TransformFunc: func(k, v string) (string, any) {
 			key, ok := envKeys[k]
-			if !ok || key == "oidc.providers" {
+			if !ok || key == "oidc.providers" || key == "services" {
 				return "", nil
 			}
 			if key == "trusted_proxies" || key == "web.manager_urls" || key == "web.allowed_origins" || key == "web.allowed_hosts" {
@@ -364,6 +375,7 @@ func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
 	c.withOIDCDefaults(environ)
+	c.withServiceDefaults()
 	return c, c.Validate()
 }
 
@@ -568,6 +580,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateMail(bad)
 	c.validateOIDC(bad)
+	c.validateServices(bad)
 	return errors.Join(errs...)
 }
 

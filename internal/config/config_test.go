@@ -209,6 +209,10 @@ func TestLoadErrors(t *testing.T) {
 		"OIDCNoSecret":            {file: strings.Replace("[[oidc.providers]]\nid = \"kc\"\nissuer = \"https://sso.example.com/realms/a\"\nclient_id = \"berth\"\nclient_secret = \"s\"\n", `client_secret = "s"`, `client_secret_env = "KC_SECRET"`, 1), want: "KC_SECRET"},
 		"OIDCHS256":               {file: "[[oidc.providers]]\nid = \"kc\"\nissuer = \"https://sso.example.com/realms/a\"\nclient_id = \"berth\"\nclient_secret = \"s\"\nalgorithms = [\"HS256\"]", want: "HS256 and none never are"},
 		"OIDCNotTables":           {file: "[oidc]\nproviders = \"kc\"", want: "list of [[oidc.providers]] tables"},
+		"ServiceUnknownKey":       {file: "[[services]]\nid = \"notes\"\nurl = \"http://127.0.0.1:9\"\nhealth = \"/h\"", want: `services[0]: unknown key "health"`},
+		"ServiceBadURL":           {file: "[[services]]\nid = \"notes\"\nurl = \"ftp://x\"", want: "services[0].url"},
+		"ServiceBadID":            {file: "[[services]]\nid = \"No tes\"\nurl = \"http://127.0.0.1:9\"", want: "services[0].id"},
+		"ServiceTimeout":          {environ: []string{"BERTH_SERVICE_TIMEOUT=1m"}, want: "service_timeout"},
 		"NoWayToSignIn":           {environ: []string{"BERTH_AUTH_LOCAL_PASSWORDS=false"}, want: "auth.local_passwords"},
 	}
 	for name, tt := range tests {

@@ -21,6 +21,10 @@ func (c Config) TOML() string {
 			sections.WriteString(oidc.toml())
 			continue
 		}
+		if svcs, ok := fv.Interface().([]ServiceConfig); ok {
+			sections.WriteString(servicesTOML(svcs))
+			continue
+		}
 		if f.Type.Kind() == reflect.Struct {
 			fmt.Fprintf(&sections, "\n[%s]\n", tag)
 			for j, sf := range reflect.VisibleFields(f.Type) {
@@ -90,6 +94,23 @@ func (o OIDCConfig) toml() string {
 			fmt.Fprintf(&b, "%-22s = %s\n", tag, tomlValue(v.Field(i)))
 		}
 		b.WriteString(nested.String())
+	}
+	return b.String()
+}
+
+// servicesTOML renders the [[services]] tables, which are set in the
+// file only.
+func servicesTOML(svcs []ServiceConfig) string {
+	var b strings.Builder
+	if len(svcs) == 0 {
+		b.WriteString("\n# [[services]] tables: none (set in the file only)\n")
+	}
+	for _, s := range svcs {
+		b.WriteString("\n[[services]]\n")
+		v := reflect.ValueOf(s)
+		for i, f := range reflect.VisibleFields(v.Type()) {
+			fmt.Fprintf(&b, "%-22s = %s\n", f.Tag.Get("koanf"), tomlValue(v.Field(i)))
+		}
 	}
 	return b.String()
 }

@@ -147,6 +147,7 @@ func (m *Manager) registerAdmin() {
 	m.registerAdminUsers(tags, admin, write)
 	m.registerAdminAccounts(tags, admin, write)
 	m.registerAdminImport(tags, write)
+	m.registerPlugins(admin, write)
 	m.registerTiers(tags, admin, write)
 	m.registerGroups(tags, admin, write)
 	m.registerOrganizations(tags, admin, write)

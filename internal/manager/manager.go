@@ -82,6 +82,17 @@ type Options struct {
 	// Providers are the OpenID providers people may sign in with; their
 	// access tokens are accepted as bearer tokens.
 	Providers []*oidc.Provider
+	// Services are the feature services of the configuration file; the
+	// admin API adds more. Each replica checks them every
+	// ServicePollInterval, a check waiting at most ServiceTimeout.
+	Services            []config.ServiceConfig
+	ServicePollInterval time.Duration
+	ServiceTimeout      time.Duration
+	// ServiceTransport reaches the services; nil: plugins.NewTransport.
+	ServiceTransport http.RoundTripper
+	// AssertionSeed keys the identity assertions sent to services
+	// (derived from the master key, so that every replica signs alike).
+	AssertionSeed []byte
 	// BreakGlass is the address of the admin from the configuration
 	// (admin.email), the one account that keeps its berth password when
 	// auth.local_passwords is false.
@@ -130,6 +141,7 @@ type Manager struct {
 	sending sync.WaitGroup
 	quotas  quotas
 	oidc    *providers
+	svc     *servicesRuntime
 	// breakGlass: see Options.BreakGlass.
 	breakGlass string
 }
@@ -176,6 +188,7 @@ func New(o Options) *Manager {
 		m.log = slog.New(slog.DiscardHandler)
 	}
 	m.removeInterruptedUploads()
+	m.initServices(o)
 	m.invoker = m.newInvoker(o)
 	m.verifier = &signing.Verifier[*Principal]{Keys: keyLookup{m}, Nonces: m.kv, Now: m.now}
 	mux := http.NewServeMux()
@@ -238,6 +251,7 @@ func (m *Manager) Run(ctx context.Context) {
 	defer mailT.Stop()
 	m.cleanup(ctx)
 	m.drainOutbox(ctx)
+	go m.runServices(ctx)
 	for {
 		select {
 		case <-ctx.Done():

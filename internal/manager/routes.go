@@ -59,6 +59,10 @@ func (m *Manager) registerPlainRoutes(mux *http.ServeMux) {
 	m.handle(mux, "GET /api/admin/logs", routeFacts{endpoint: "/api/admin/logs", operation: "admin-logs"}, m.systemLogs)
 	m.handle(mux, "/fn/{id}/{path...}", trigger, m.trigger)
 	m.handle(mux, "/fn/{id}", trigger, m.trigger)
+	ext := routeFacts{endpoint: "/api/ext/{id}/{path...}", operation: "ext-proxy", bodyLimit: m.fn.MaxInvokeBodyBytes}
+	m.handle(mux, "/api/ext/{id}/{path...}", ext, m.ext)
+	m.handle(mux, "/api/ext/{id}", ext, m.ext)
+	m.handle(mux, "GET /.well-known/berth/jwks.json", routeFacts{endpoint: "/.well-known/berth/jwks.json", operation: "assertion-keys"}, m.jwks)
 	m.handle(mux, "POST /api/auth/oidc/{provider}/backchannel-logout",
 		routeFacts{endpoint: "/api/auth/oidc/{provider}/backchannel-logout", operation: "sso-backchannel-logout"}, m.backchannelLogout)
 	gql := graphql.Handler(&graphql.Resolver{Store: m.store, Now: m.now, User: func(ctx context.Context) *berth.User {

@@ -62,6 +62,7 @@ type Server struct {
 	recorder          *recorder.Recorder
 	gateway           *clientaddr.Gateway // client-address assertions between webserver and manager
 	codeKey           []byte              // keys the hashes of one-time codes sent by mail
+	assertionSeed     []byte              // the identity assertions to feature services derive from it
 	manager           *manager.Manager
 	public            *http.Server
 	unused            unusedConns // connections with no request yet, for shutdown
@@ -171,6 +172,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (_ *Server, err erro
 	// client-address assertions (docs/webserver.md).
 	s.gateway = clientaddr.NewGateway(secret.DeriveKey(key, "berth gateway client address v1"), o.Now)
 	s.codeKey = secret.DeriveKey(key, "berth one-time codes v1")
+	s.assertionSeed = secret.DeriveKey(key, "berth plugin assertions v1")
 	if o.Role == "" {
 		o.Role = RoleServe
 	}
@@ -275,6 +277,8 @@ func (s *Server) openManager(ctx context.Context, cfg *config.Config, o Options,
 		Recorder: s.recorder, DataDir: cfg.DataDir, Stats: cfg.Stats,
 		Mail: cfg.Mail, MailTemplates: templates, MailTLS: o.MailTLS, PublicURL: s.URL, CodeKey: s.codeKey,
 		Providers: providers, BreakGlass: cfg.Admin.Email,
+		Services: cfg.Services, ServicePollInterval: cfg.ServicePollInterval, ServiceTimeout: cfg.ServiceTimeout,
+		AssertionSeed: s.assertionSeed,
 	})
 	return nil
 }

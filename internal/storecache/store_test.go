@@ -27,7 +27,7 @@ var (
 		"RecentLogs", "Logs", "RollupSeries", "RollupTotal", "Secrets", "TokenOwner", "TopFunctions", "User", "UserByEmail", "ListUsers", "ListTokenFamilies",
 		"Tier", "ListTiers", "TierUse", "Organization", "ListOrganizations", "UserFeatureRoles", "Group", "ListGroups",
 		"UserGroups", "Settings", "EarlyAccess", "ListEarlyAccess", "CountOwnedFunctions",
-		"CodeByHash", "UserCode", "FailedMail", "IdentityUser", "UserIdentities", "TokenFamily"}
+		"CodeByHash", "UserCode", "FailedMail", "IdentityUser", "UserIdentities", "TokenFamily", "ListServices"}
 	quietWrites = []string{"AppendAudit", "AppendExecutions", "PruneExecutions", "PruneRollups", "TouchAPIKey",
 		"TouchKeypair", "CreateKeypair", "CreateTokenFamily", "CreateEarlyAccess", "RejectEarlyAccess",
 		// The outbox and one-time codes are read from the store every time.

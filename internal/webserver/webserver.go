@@ -138,7 +138,7 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("GET /server/oidc/{provider}/callback", s.ssoCallback)
 	mux.HandleFunc("/api/", s.proxy)
 	mux.HandleFunc("/fn/", s.fnRoute)
-	for _, p := range []string{"/health", "/livez", "/readyz"} {
+	for _, p := range []string{"/health", "/livez", "/readyz", "/.well-known/berth/jwks.json"} {
 		mux.HandleFunc("GET "+p, s.passThrough)
 	}
 	mux.HandleFunc("/", s.ui.serve)

@@ -107,3 +107,42 @@ func testTokenFamilyProvider(t *testing.T, s berth.Store) {
 		t.Fatalf("unknown family: %v", err)
 	}
 }
+
+// testServices: services registered through the API are listed by id,
+// updated and deleted; an id is taken once.
+func testServices(t *testing.T, s berth.Store) {
+	ctx := t.Context()
+	a := &berth.FeatureService{ID: "notes-" + uuid.NewString()[:8], Name: "Notes", URL: "http://127.0.0.1:9000", HealthPath: "/health"}
+	if err := s.CreateService(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateService(ctx, &berth.FeatureService{ID: a.ID, Name: "Again", URL: "http://x", HealthPath: "/"}); !errors.Is(err, berth.ErrConflict) {
+		t.Fatalf("same id twice: %v", err)
+	}
+	a.Name, a.URL = "Notes 2", "http://127.0.0.1:9001"
+	if err := s.UpdateService(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListServices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found *berth.FeatureService
+	for i := range list {
+		if list[i].ID == a.ID {
+			found = &list[i]
+		}
+	}
+	if found == nil || found.Name != "Notes 2" || found.URL != "http://127.0.0.1:9001" || found.HealthPath != "/health" || found.CreatedAt.IsZero() {
+		t.Fatalf("listed = %+v", found)
+	}
+	if err := s.DeleteService(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteService(ctx, a.ID); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("deleted twice: %v", err)
+	}
+	if err := s.UpdateService(ctx, a); !errors.Is(err, berth.ErrNotFound) {
+		t.Fatalf("update of a deleted one: %v", err)
+	}
+}

@@ -95,6 +95,7 @@ func Run(t *testing.T, newStore func(t *testing.T) berth.Store) {
 		{"Identities/LinkAndFind", testIdentities},
 		{"Tokens/WithoutRefresh", testTokensWithoutRefresh},
 		{"Tokens/FamilyProvider", testTokenFamilyProvider},
+		{"Services/CRUD", testServices},
 		{"Ping", func(t *testing.T, s berth.Store) {
 			if err := s.Ping(t.Context()); err != nil {
 				t.Fatal(err)
