@@ -3,7 +3,9 @@ import { query, request, unauthorized } from './client';
 import { ApiError, networkProblem, type Problem } from './problem';
 import type {
   AccountUser,
+  ActionResult,
   AdminRole,
+  AdminService,
   APIKey,
   AuditEntry,
   AuthOptions,
@@ -28,9 +30,14 @@ import type {
   OrganizationRole,
   Page,
   PlatformSettings,
+  PluginManifest,
+  PluginSettings,
+  PluginSummary,
   Preferences,
   Role,
   Series,
+  ServiceInput,
+  ServiceSummary,
   SettingsChange,
   SettingsPatch,
   TemporaryPassword,
@@ -244,6 +251,31 @@ export const admin = {
     ),
   rejectEarlyAccess: (id: string, reason: string) =>
     request<EarlyAccessRequest>('/api/admin/early-access/' + encodeURIComponent(id) + '/reject', { body: { reason } }),
+};
+
+const pluginPath = (id: string) => `/api/plugins/${encodeURIComponent(id)}`;
+const servicePath = (id: string) => `/api/admin/services/${encodeURIComponent(id)}`;
+
+/** extensions are the services beside berth and the plugins this user may use. */
+export const extensions = {
+  services: (signal?: AbortSignal) => request<{ items: ServiceSummary[] }>('/api/services', { signal }),
+  plugins: (signal?: AbortSignal) => request<{ items: PluginSummary[] }>('/api/plugins', { signal }),
+  /** manifest answers 404 for a plugin the user may not use. */
+  manifest: (id: string, signal?: AbortSignal) => request<PluginManifest>(pluginPath(id) + '/manifest', { signal }),
+  settings: (id: string, signal?: AbortSignal) => request<PluginSettings>(pluginPath(id) + '/settings', { signal }),
+  /** updateSettings sends a JSON merge patch and answers the new settings, secrets masked. */
+  updateSettings: (id: string, patch: PluginSettings) =>
+    request<PluginSettings>(pluginPath(id) + '/settings', { method: 'PATCH', body: patch }),
+  runAction: (id: string, name: string) =>
+    request<ActionResult>(pluginPath(id) + '/actions/' + encodeURIComponent(name), { method: 'POST', body: {} }),
+};
+
+/** adminServices registers services; those from berth.toml answer 409 to a change. */
+export const adminServices = {
+  list: (signal?: AbortSignal) => request<{ items: AdminService[] }>('/api/admin/services', { signal }),
+  create: (s: ServiceInput) => request<AdminService>('/api/admin/services', { body: s }),
+  update: (id: string, s: ServiceInput) => request<AdminService>(servicePath(id), { method: 'PATCH', body: s }),
+  remove: (id: string) => request<void>(servicePath(id), { method: 'DELETE' }),
 };
 
 /** artefactType is the Content-Type a deploy needs for a file, or null. */

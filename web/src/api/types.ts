@@ -417,3 +417,132 @@ export interface GroupInfo {
   members: number;
   users?: Page<AccountUser>;
 }
+
+// ---------- services and plugins (/api/services, /api/plugins) ----------
+
+/** A service's health as berth's last check found it (every 30 seconds). */
+export type HealthStatus = 'up' | 'down' | 'unknown';
+
+/** A service beside berth as every signed-in user sees it (GET /api/services). */
+export interface ServiceSummary {
+  id: string;
+  name: string;
+  status: HealthStatus;
+  checked_at?: string;
+  latency_ms?: number;
+  /** The service describes itself with a manifest: it is a plugin. */
+  plugin: boolean;
+}
+
+/** Something a plugin does on request (POST /api/plugins/{id}/actions/{name}). */
+export interface PluginAction {
+  name: string;
+  title: string;
+  description?: string;
+}
+
+/** A plugin the signed-in user may use (GET /api/plugins). */
+export interface PluginSummary {
+  id: string;
+  name: string;
+  version: string;
+  description: string;
+  /** An image URL; only http(s) and same-site addresses are shown. */
+  icon?: string;
+  status: HealthStatus;
+  actions: PluginAction[];
+}
+
+/**
+ * JSONSchema is the part of JSON Schema 2020-12 the dashboard reads to draw
+ * a plugin's settings form; other keywords are left to the server.
+ */
+export interface JSONSchema {
+  $ref?: string;
+  $defs?: Record<string, JSONSchema>;
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  const?: unknown;
+  format?: string;
+  writeOnly?: boolean;
+  readOnly?: boolean;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  multipleOf?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  properties?: Record<string, JSONSchema>;
+  required?: string[];
+  items?: JSONSchema;
+  minItems?: number;
+  maxItems?: number;
+  oneOf?: JSONSchema[];
+  anyOf?: JSONSchema[];
+  allOf?: JSONSchema[];
+}
+
+/** Who may use a plugin: a superuser if allowed, else every listed group and feature role. */
+export interface PluginAccess {
+  allow_superuser: boolean;
+  required_groups: string[];
+  required_feature_roles: string[];
+}
+
+/** How a plugin describes itself (GET /api/plugins/{id}/manifest). */
+export interface PluginManifest {
+  id: string;
+  name: string;
+  version: string;
+  description: string;
+  icon?: string;
+  settings_schema: JSONSchema;
+  access: PluginAccess;
+  actions: PluginAction[];
+  ui?: { routes?: unknown[] };
+}
+
+/**
+ * A plugin's settings: a secret reads "********" when set and "" when not.
+ * A change is a JSON merge patch: only what changed; null clears.
+ */
+export type PluginSettings = Record<string, unknown>;
+
+/** A plugin action's answer: its message is shown as success or failure by ok. */
+export interface ActionResult {
+  ok: boolean;
+  message?: string;
+}
+
+/** Where a service was registered: berth.toml (read-only here) or the API. */
+export type ServiceSource = 'config' | 'api';
+
+/** A service as administrators see it (GET /api/admin/services). */
+export interface AdminService {
+  id: string;
+  name: string;
+  url: string;
+  health_path: string;
+  source: ServiceSource;
+  status: HealthStatus;
+  checked_at?: string;
+  latency_ms?: number;
+  /** Why the last health check failed. */
+  last_error?: string;
+  /** Why the service's manifest was refused: it is not offered as a plugin. */
+  manifest_error?: string;
+  plugin?: { id: string; name: string; version: string };
+}
+
+/** What an administrator sets on a service; id only when it is created. */
+export interface ServiceInput {
+  id?: string;
+  name?: string;
+  url?: string;
+  health_path?: string;
+}
