@@ -18,6 +18,8 @@ const ResetPasswordPage = lazy(() => import('./pages/ResetPasswordPage'));
 const CreateFunctionPage = lazy(() => import('./pages/CreateFunctionPage'));
 const FunctionPage = lazy(() => import('./pages/function/FunctionPage'));
 const ProfilePage = lazy(() => import('./pages/ProfilePage'));
+const ExtensionsPage = lazy(() => import('./pages/extensions/ExtensionsPage'));
+const PluginPage = lazy(() => import('./pages/extensions/PluginPage'));
 const AdminPage = lazy(() => import('./pages/admin/AdminPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 const ChoosePasswordPage = lazy(() => import('./pages/ChoosePasswordPage'));
@@ -67,6 +69,8 @@ export function App() {
             <Route path="functions" element={<FunctionsPage />} />
             <Route path="functions/new" element={page(<CreateFunctionPage />)} />
             <Route path="functions/:id/*" element={page(<FunctionPage />)} />
+            <Route path="extensions" element={page(<ExtensionsPage />)} />
+            <Route path="extensions/:id" element={page(<PluginPage />)} />
             <Route path="profile" element={page(<ProfilePage />)} />
             <Route path="admin/*" element={page(<AdminPage />)} />
             <Route path="*" element={page(<NotFoundPage />)} />

@@ -18,6 +18,9 @@ const words: Record<string, string> = {
   blocked: 'Blocked',
   deleted: 'Deleted',
   failure: 'Failure',
+  up: 'Up',
+  down: 'Down',
+  unknown: 'Unknown',
 };
 
 const tone: Record<string, string> = {
@@ -37,6 +40,9 @@ const tone: Record<string, string> = {
   error: 'danger',
   timeout: 'danger',
   out_of_memory: 'danger',
+  up: 'success',
+  down: 'danger',
+  unknown: 'neutral',
 };
 
 /** StatusBadge names a status in words, with colour as a second cue only. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JSONSchema } from '../api/types';
-import { getIn, kindOf, locationPointer, maskedSecret, mergePatch, parsePointer, schemaAt, setIn, toPointer, validate } from './jsonSchema';
+import { getIn, kindOf, locationPointer, maskedSecret, mergePatch, parsePointer, placeErrors, schemaAt, setIn, toPointer, validate } from './jsonSchema';
 
 const schema: JSONSchema = {
   type: 'object',
@@ -137,5 +137,20 @@ describe('validate', () => {
       '/limits/max_pages': 'Enter a whole number.',
     });
     expect(validate(schema, { token: null, base_url: 'https://a' })).toEqual({ '/token': 'Required.' });
+  });
+});
+
+describe('placeErrors', () => {
+  it('places messages at drawn settings and leaves the rest', () => {
+    const got = placeErrors(schema, {
+      '/limits/max_pages': 'must be at most 100',
+      'tags[1]': 'too short', // "body.tags[1]" after ApiError.fieldErrors
+      '/either': 'no match',
+      '/rules/0/x': 'bad rule',
+      '': 'the whole thing',
+      '/unknown': 'not in the schema',
+    });
+    expect(got.fields).toEqual({ '/limits/max_pages': 'must be at most 100', '/tags/1': 'too short' });
+    expect(got.placed).toEqual(['/limits/max_pages', 'tags[1]']);
   });
 });

@@ -290,3 +290,31 @@ function checkString(s: JSONSchema, value: unknown, fail: (m: string) => void): 
     if (re && !re.test(value)) fail(`Not in the expected form (${s.pattern}).`);
   }
 }
+
+/** isDrawn says whether the setting at a path has a control of its own in the form. */
+export function isDrawn(root: JSONSchema, path: Path): boolean {
+  if (path.length === 0) return false;
+  for (let n = 1; n <= path.length; n++) {
+    const s = schemaAt(root, path.slice(0, n));
+    if (!s || kindOf(root, s) === 'unsupported') return false;
+  }
+  return true;
+}
+
+/**
+ * placeErrors sorts a 422's messages, keyed by location, into those shown
+ * at a setting of the form (by its pointer) and the locations of the rest.
+ * A location may have lost its "body." prefix on the way (ApiError.fieldErrors).
+ */
+export function placeErrors(root: JSONSchema, byLocation: Record<string, string>): { fields: FieldErrors; placed: string[] } {
+  const fields: FieldErrors = {};
+  const placed: string[] = [];
+  for (const [location, message] of Object.entries(byLocation)) {
+    const pointer = locationPointer(location) ?? locationPointer('body.' + location);
+    const path = pointer === null ? null : parsePointer(pointer);
+    if (!path || !isDrawn(root, path)) continue;
+    fields[toPointer(path)] ??= message;
+    placed.push(location);
+  }
+  return { fields, placed };
+}

@@ -54,6 +54,7 @@ export function Shell() {
           <NavLink to="/functions" end={false}>
             Functions
           </NavLink>
+          <NavLink to="/extensions">Extensions</NavLink>
           <NavLink to="/profile">Profile</NavLink>
           {isAdmin(user) && <NavLink to="/admin">Admin</NavLink>}
         </nav>
