@@ -458,6 +458,7 @@ export interface PluginSummary {
  * a plugin's settings form; other keywords are left to the server.
  */
 export interface JSONSchema {
+  $schema?: string;
   $ref?: string;
   $defs?: Record<string, JSONSchema>;
   type?: string | string[];

@@ -187,7 +187,8 @@ function ScalarControl({ kind, schema: s, value, required, disabled, onValue, em
 
 /**
  * SecretSetting shows only whether a value is set: typing replaces it,
- * leaving it empty keeps it, Clear removes it on save (sends null).
+ * leaving it empty keeps it, Clear removes it on save (sends null); a
+ * required one can only be replaced.
  */
 function SecretSetting({ ctx, s, path, label, labelText, required }: KindProps) {
   const saved = getIn(ctx.saved, path);
@@ -204,11 +205,10 @@ function SecretSetting({ ctx, s, path, label, labelText, required }: KindProps) 
           aria-required={required || undefined} placeholder={cleared ? 'cleared' : isSet ? 'set — leave empty to keep' : 'not set'}
           onChange={(e) => ctx.set(path, e.target.value === '' ? saved : e.target.value)} />
       </Field>
-      {isSet && (
+      {isSet && !required && (
         <button type="button" className="btn btn--secondary btn--small" disabled={disabled}
           onClick={() => ctx.set(path, cleared ? saved : null)}>
-          {cleared ? 'Keep' : 'Clear'}
-          <span className="visually-hidden"> {labelText}</span>
+          {cleared ? 'Keep' : 'Clear'} <span className="visually-hidden">{labelText}</span>
         </button>
       )}
     </div>
@@ -315,7 +315,10 @@ function ListSetting({ ctx, s, path, label, labelText }: KindProps) {
                     onValue={(v) => setItems(items.map((x, j) => (j === i ? (v === undefined ? null : v) : x)))} />
                 </span>
                 <button type="button" className="btn btn--secondary btn--small" disabled={disabled} onClick={() => remove(i)}>
-                  Remove<span className="visually-hidden"> {labelText} {i + 1}</span>
+                  Remove{' '}
+                  <span className="visually-hidden">
+                    {labelText} {i + 1}
+                  </span>
                 </button>
                 {error && (
                   <p id={`${id}-${i}-error`} className="field__error list-setting__error">
@@ -328,7 +331,7 @@ function ListSetting({ ctx, s, path, label, labelText }: KindProps) {
         </ul>
       )}
       <button ref={addButton} type="button" className="btn btn--secondary btn--small" disabled={disabled || full} onClick={add}>
-        Add<span className="visually-hidden"> to {labelText}</span>
+        Add <span className="visually-hidden">to {labelText}</span>
       </button>
     </Group>
   );
