@@ -7,6 +7,7 @@ import { isAdmin, useCanChange } from './access';
 import { EarlyAccessPage } from './EarlyAccessPage';
 import { GroupsPage } from './GroupsPage';
 import { OrganizationsPage } from './OrganizationsPage';
+import { ServicesPage } from './ServicesPage';
 import { SettingsPage } from './SettingsPage';
 import { SystemPage } from './SystemPage';
 import { TiersPage } from './TiersPage';
@@ -23,6 +24,7 @@ const sections = [
   { to: 'tiers', label: 'Tiers' },
   { to: 'groups', label: 'Groups' },
   { to: 'early-access', label: 'Early access' },
+  { to: 'services', label: 'Services' },
   { to: 'settings', label: 'Settings' },
   { to: 'system', label: 'System' },
 ];
@@ -67,6 +69,7 @@ export default function AdminPage() {
         <Route path="tiers" element={<TiersPage />} />
         <Route path="groups" element={<GroupsPage />} />
         <Route path="early-access" element={<EarlyAccessPage />} />
+        <Route path="services" element={<ServicesPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="system" element={<SystemPage />} />
         <Route path="*" element={<NotFoundPage />} />
