@@ -15,7 +15,7 @@ export const ssoUser = {
   subject: 'e2e-sso-subject',
   username: 'grace',
   password: 'grace at the provider',
-  email: 'grace@example.com',
+  email: 'sso-grace@example.com',
   email_verified: true,
   name: 'Grace Hopper',
   groups: ['/e2e-team'],
