@@ -98,6 +98,10 @@ func (s *Server) passThrough(w http.ResponseWriter, r *http.Request) {
 	if !s.allow(w, r, classFor(r), "") {
 		return
 	}
+	if isWebSocket(r) && strings.HasPrefix(r.URL.Path, "/api/") {
+		s.passWebSocket(w, r)
+		return
+	}
 	keepBerth := r.Header.Get("Authorization") != "" // the client signed them
 	out, cleanup, err := s.outgoing(w, r, !keepBerth, false)
 	if err != nil {

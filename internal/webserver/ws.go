@@ -51,6 +51,27 @@ func (s *Server) proxyWebSocket(w http.ResponseWriter, r *http.Request, cur *cur
 	s.o.Upstream.WebSocket(w, out, func(req *http.Request) error { return s.sign(req, cur) })
 }
 
+// passWebSocket relays a WebSocket that carries its own credentials (a
+// bearer token or a signature) to the manager as the client made it,
+// cookies aside; the manager checks the credential.
+func (s *Server) passWebSocket(w http.ResponseWriter, r *http.Request) {
+	if !s.sameOrigin(r) {
+		s.metrics.refused.WithLabelValues("websocket-origin").Inc()
+		writeProblem(w, r, http.StatusForbidden, "cross-origin", "WebSockets are accepted from the dashboard's own origin only")
+		return
+	}
+	out := r.Clone(r.Context())
+	out.Header = http.Header{}
+	for k, v := range r.Header {
+		if k != "Cookie" && k != clientaddr.HeaderClientAddress && k != "Forwarded" && !strings.HasPrefix(k, "X-Forwarded-") {
+			out.Header[k] = v
+		}
+	}
+	s.forwardedFor(r, out.Header)
+	s.o.Gateway.Assert(out, s.o.Proxies.Addr(r))
+	s.o.Upstream.WebSocket(w, out, func(*http.Request) error { return nil })
+}
+
 // WebSocket implements Upstream: the in-process manager takes the
 // connection itself.
 func (l Local) WebSocket(w http.ResponseWriter, out *http.Request, sign func(*http.Request) error) {
@@ -75,7 +96,7 @@ func (p *Pool) WebSocket(w http.ResponseWriter, out *http.Request, sign func(*ht
 	hs, _ := http.NewRequestWithContext(out.Context(), http.MethodGet, t.url.String()+out.URL.RequestURI(), nil) //nolint:gosec // G704: see above
 	hs.Host = t.url.Host
 	for k, v := range out.Header {
-		if strings.HasPrefix(k, "X-") || k == clientaddr.HeaderClientAddress || k == "Forwarded" {
+		if strings.HasPrefix(k, "X-") || k == clientaddr.HeaderClientAddress || k == "Forwarded" || k == "Authorization" {
 			hs.Header[k] = v
 		}
 	}
