@@ -339,6 +339,14 @@ func (s *Server) URL() string {
 // Store returns the metadata store (for tests and tools).
 func (s *Server) Store() berth.Store { return s.store }
 
+// CheckServices runs one round of the feature services' health checks
+// (the manager does it every service_poll_interval).
+func (s *Server) CheckServices(ctx context.Context) {
+	if s.manager != nil {
+		s.manager.CheckServices(ctx)
+	}
+}
+
 // Maintain runs the manager's background jobs once, now.
 func (s *Server) Maintain(ctx context.Context) {
 	if s.manager != nil {
