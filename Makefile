@@ -73,9 +73,10 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 30s; CI runs FUZZTIME=
 reliability: ## The reliability suite in its long mode (~12 min, 10-minute soak); make test runs its short mode
 	BERTH_RELIABILITY=full $(GO) test -count=1 -timeout 40m -v ./reliability/
 
-examples: ## Build the example functions (needs clang and wasi-libc for the C one)
+examples: ## Build the example functions (needs clang and wasi-libc for the C one) and the example plugin
 	GOOS=wasip1 GOARCH=wasm $(GO) build -o examples/hello-go/hello.wasm ./examples/hello-go
 	clang --target=wasm32-wasi -O2 -o examples/hello-c/hello.wasm examples/hello-c/hello.c
+	$(GO) build -o examples/plugin-notes/plugin-notes ./examples/plugin-notes
 
 clean: ## Remove build output (not the data directory)
 	rm -rf bin
