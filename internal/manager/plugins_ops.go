@@ -109,15 +109,19 @@ type ServiceInfo struct {
 	Plugin    bool       `json:"plugin"`
 }
 
-// AdminServiceInfo adds what administrators see.
+// AdminServiceInfo is a service as administrators see it.
 type AdminServiceInfo struct {
-	ServiceInfo
+	ID            string      `json:"id"`
+	Name          string      `json:"name"`
+	Status        string      `json:"status" enum:"up,down,unknown"`
+	CheckedAt     *time.Time  `json:"checked_at,omitempty"`
+	LatencyMS     *float64    `json:"latency_ms,omitempty"`
 	URL           string      `json:"url"`
 	HealthPath    string      `json:"health_path"`
 	Source        string      `json:"source" enum:"config,api"`
 	LastError     string      `json:"last_error,omitempty"`
 	ManifestError string      `json:"manifest_error,omitempty"`
-	PluginInfo    *PluginInfo `json:"plugin_info,omitempty"`
+	Plugin        *PluginInfo `json:"plugin,omitempty" doc:"The plugin's manifest, when the service serves a valid one."`
 }
 
 // PluginInfo names a plugin's manifest.
@@ -251,10 +255,11 @@ func (m *Manager) listServicesOp(ctx context.Context, _ *struct{}) (*listOutput[
 }
 
 func adminInfo(s plugins.State) AdminServiceInfo {
-	out := AdminServiceInfo{ServiceInfo: serviceInfo(s), URL: s.URL, HealthPath: s.HealthPath, Source: s.Source,
-		LastError: s.LastError, ManifestError: s.ManifestError}
+	info := serviceInfo(s)
+	out := AdminServiceInfo{ID: info.ID, Name: info.Name, Status: info.Status, CheckedAt: info.CheckedAt, LatencyMS: info.LatencyMS,
+		URL: s.URL, HealthPath: s.HealthPath, Source: s.Source, LastError: s.LastError, ManifestError: s.ManifestError}
 	if s.Manifest != nil {
-		out.PluginInfo = &PluginInfo{ID: s.Manifest.ID, Name: s.Manifest.Name, Version: s.Manifest.Version}
+		out.Plugin = &PluginInfo{ID: s.Manifest.ID, Name: s.Manifest.Name, Version: s.Manifest.Version}
 	}
 	return out
 }

@@ -267,7 +267,7 @@ func TestAdminServices(t *testing.T) {
 	_, adminTok := ts.login(ts.admin, ts.adminPW)
 	a := adminTok.AccessToken
 	code, _, body := bearerDo(t, ts, a, http.MethodGet, "/api/admin/services", "", nil)
-	if code != 200 || !strings.Contains(string(body), `"source":"config"`) || !strings.Contains(string(body), `"plugin_info":{"id":"docs"`) {
+	if code != 200 || !strings.Contains(string(body), `"source":"config"`) || !strings.Contains(string(body), `"plugin":{"id":"docs"`) {
 		t.Fatalf("admin services: %d %s", code, body)
 	}
 	if code, _, _ := bearerDo(t, ts, a, http.MethodDelete, "/api/admin/services/docs", "", nil); code != http.StatusConflict {

@@ -50,7 +50,7 @@ async function waitReady(base: string, proc: ChildProcess, timeoutMS = 30000) {
 }
 
 /** build makes what the tests need: the UI first, so that the binary embeds it. */
-function build(tmp: string): { bin: string; helloWasm: string; idp: string } {
+function build(tmp: string): { bin: string; helloWasm: string; idp: string; notes: string } {
   const skip = process.env.E2E_SKIP_BUILD === '1';
   const bin = process.env.BERTH_BIN ? resolve(process.env.BERTH_BIN) : join(root, 'bin', 'berth');
   if (!skip || !existsSync(join(web, 'dist', 'index.html'))) sh('npm', ['run', 'build'], { cwd: web });
@@ -62,7 +62,9 @@ function build(tmp: string): { bin: string; helloWasm: string; idp: string } {
   });
   const idp = join(tmp, 'testidp');
   sh('go', ['build', '-o', idp, './internal/oidc/oidctest/testidp'], { cwd: root });
-  return { bin, helloWasm, idp };
+  const notes = join(tmp, 'plugin-notes');
+  sh('go', ['build', '-o', notes, './examples/plugin-notes'], { cwd: root });
+  return { bin, helloWasm, idp, notes };
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
@@ -76,7 +78,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   for (const f of readdirSync(screenshots)) if (f.endsWith('.png')) rmSync(join(screenshots, f));
   const tmp = mkdtempSync(join(tmpdir(), 'berth-e2e-'));
   const t0 = Date.now();
-  const { bin, helloWasm, idp } = build(tmp);
+  const { bin, helloWasm, idp, notes } = build(tmp);
   log(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   // Mailpit, for the specs that read mail: required where CI runs.
@@ -99,8 +101,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   // The OpenID provider people sign in with (Sign in with Corp SSO).
   const provider = await startIdP(idp, tmp, await freePort(), base);
   process.env[envIdP] = provider.issuer;
+  // The example plugin (examples/plugin-notes), as a feature service.
+  const notesPort = await freePort();
   const configFile = join(tmp, 'berth.toml');
-  writeFileSync(configFile, berthConfig(provider.issuer));
+  writeFileSync(
+    configFile,
+    berthConfig(provider.issuer) + `\n[[services]]\nid = "notes"\nname = "Notes"\nurl = "http://127.0.0.1:${notesPort}"\n`,
+  );
   log('the OpenID provider is', provider.issuer);
   mkdirSync(artifacts, { recursive: true });
   const serverLog = createWriteStream(join(artifacts, 'e2e-server.log'));
@@ -116,17 +123,24 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       BERTH_WEB_API_BURST: '5000',
       BERTH_WEB_LOGIN_PER_MINUTE: '600',
       BERTH_WEB_LOGIN_BURST: '100',
+      BERTH_SERVICE_POLL_INTERVAL: '1s',
+      BERTH_SERVICE_TIMEOUT: '1s',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout.pipe(serverLog);
   server.stderr.pipe(serverLog);
+  let plugin: ChildProcess | null = null;
   const stop = async () => {
     if (server.exitCode == null) {
       server.kill('SIGTERM');
       await Promise.race([once(server, 'exit'), new Promise((r) => setTimeout(r, 10000))]);
     }
     serverLog.end();
+    if (plugin && plugin.exitCode == null) {
+      plugin.kill('SIGTERM');
+      await Promise.race([once(plugin, 'exit'), new Promise((r) => setTimeout(r, 5000))]);
+    }
     if (provider.proc.exitCode == null) {
       provider.proc.kill('SIGTERM');
       await Promise.race([once(provider.proc, 'exit'), new Promise((r) => setTimeout(r, 5000))]);
@@ -144,6 +158,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     throw e;
   }
   log('berth serves', base);
+  // The plugin reads berth's key set at start: it starts after berth.
+  plugin = spawn(notes, ['-listen', `127.0.0.1:${notesPort}`, '-berth', base, '-data', join(tmp, 'notes-settings.json')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  plugin.stderr!.pipe(createWriteStream(join(artifacts, 'e2e-plugin-notes.log')));
   process.env[envURL] = base;
   process.env[envHelloWasm] = helloWasm;
   return stop;

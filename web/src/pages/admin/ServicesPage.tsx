@@ -39,7 +39,7 @@ export function ServicesPage() {
         </div>
       </div>
       <p className="muted">
-        berth checks each service’s health every 30 seconds. A service that describes itself with a manifest is a plugin:
+        berth checks each service’s health regularly (every 30 seconds unless service_poll_interval says otherwise). A service that describes itself with a manifest is a plugin:
         those who may use it find it under Extensions. Services set in berth.toml are changed there.
       </p>
       {list.error ? (
@@ -246,7 +246,7 @@ function ServiceDialog({ service, onClose, onSaved }: {
           <input className="input input--mono" type="url" value={form.url} aria-required="true" placeholder="https://search.internal:8080"
             onChange={(e) => set('url', e.target.value)} />
         </Field>
-        <Field label="Health path" hint="The path berth checks every 30 seconds; empty: the server’s default." error={fieldError('health_path')}>
+        <Field label="Health path" hint="The path berth checks for health; empty: /health." error={fieldError('health_path')}>
           <input className="input input--mono" value={form.health_path} placeholder="/healthz" onChange={(e) => set('health_path', e.target.value)} />
         </Field>
         <div className="dialog__actions">
