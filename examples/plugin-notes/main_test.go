@@ -35,7 +35,7 @@ const (
 // refuses forged and replayed assertions.
 func TestBehindBerth(t *testing.T) {
 	// The plugin's address first: berth's configuration names it.
-	var handler http.Handler = http.NotFoundHandler()
+	handler := http.NotFoundHandler()
 	var mu sync.Mutex
 	var lastAssertion string
 	plug := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

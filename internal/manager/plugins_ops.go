@@ -300,16 +300,6 @@ func checkServiceFields(url, healthPath string) error {
 	return nil
 }
 
-// checkSoon checks the services again in the background after a change,
-// so that the admin view shows the new state within a second or so.
-func (m *Manager) checkSoon() {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		m.CheckServices(ctx)
-	}()
-}
-
 func (m *Manager) createService(ctx context.Context, in *createServiceInput) (*adminServiceOutput, error) {
 	b := in.Body
 	if b.HealthPath == "" {
@@ -645,9 +635,6 @@ func (m *Manager) pluginAction(ctx context.Context, in *actionInput) (*actionOut
 }
 
 // ---- the feature proxy ----
-
-// extPrefix is where the feature proxy answers.
-const extPrefix = "/api/ext/"
 
 // ext forwards /api/ext/{id}/… to the service: any method, streaming
 // both ways, WebSocket included. The caller must be signed in and allowed

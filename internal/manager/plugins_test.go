@@ -108,7 +108,7 @@ func startWithService(t *testing.T, f *featureService) *testServer {
 		c.Services = []config.ServiceConfig{{ID: "docs", Name: "Documents", URL: f.URL, HealthPath: "/health"}}
 		c.ServicePollInterval, c.ServiceTimeout = time.Hour, time.Second
 	})
-	ts.Server.CheckServices(t.Context())
+	ts.CheckServices(t.Context())
 	return ts
 }
 
