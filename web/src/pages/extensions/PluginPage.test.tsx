@@ -2,6 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/rea
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ToastProvider } from '../../components/Toasts';
+import { SessionProvider } from '../../session/Session';
 import { fakeFetch } from '../../test/fetch';
 import { crawlerManifest, crawlerSettings, crawlerSummary } from '../../test/plugins';
 import PluginPage from './PluginPage';
@@ -10,8 +11,11 @@ afterEach(() => vi.unstubAllGlobals());
 
 type Routes = Parameters<typeof fakeFetch>[0];
 
-function setup(more: Routes = {}) {
+const fullAdmin = { id: 'a1', email: 'root@example.com', name: 'Root', role: 'admin', admin_role: 'full_admin' };
+
+function setup(more: Routes = {}, user: object = fullAdmin) {
   const net = fakeFetch({
+    'GET /server/login-check': { body: { authenticated: true, user } },
     'GET /api/plugins': { body: { items: [crawlerSummary()] } },
     'GET /api/plugins/crawler/manifest': { body: crawlerManifest() },
     'GET /api/plugins/crawler/settings': { body: crawlerSettings },
@@ -21,9 +25,11 @@ function setup(more: Routes = {}) {
   render(
     <ToastProvider>
       <MemoryRouter initialEntries={['/extensions/crawler']}>
-        <Routes>
-          <Route path="extensions/:id" element={<PluginPage />} />
-        </Routes>
+        <SessionProvider>
+          <Routes>
+            <Route path="extensions/:id" element={<PluginPage />} />
+          </Routes>
+        </SessionProvider>
       </MemoryRouter>
     </ToastProvider>,
   );
@@ -157,5 +163,11 @@ describe('PluginPage', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('This extension does not exist, or you may not use it.');
     expect(screen.getByRole('link', { name: 'Extensions' }).getAttribute('href')).toBe('/extensions');
+  });
+
+  it('shows the settings read-only to someone who is not a full administrator', async () => {
+    setup({}, { id: 'u1', email: 'ada@example.com', name: 'Ada', role: 'user' });
+    expect(await screen.findByText(/changed by full administrators/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Save settings' })).toBeNull();
   });
 });

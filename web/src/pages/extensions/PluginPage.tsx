@@ -12,6 +12,7 @@ import { useToast } from '../../components/Toasts';
 import { mergePatch, placeErrors, validate, type FieldErrors } from '../../lib/jsonSchema';
 import { useAsync } from '../../lib/useAsync';
 import { usePageTitle } from '../../lib/usePageTitle';
+import { useCanChange } from '../admin/access';
 
 /**
  * PluginPage is one extension: what its manifest says, its health, its
@@ -73,6 +74,7 @@ export default function PluginPage() {
  * their fields by JSON pointer, the others above the form.
  */
 function SettingsCard({ pluginID, schema }: { pluginID: string; schema: JSONSchema }) {
+  const canChange = useCanChange();
   const { notify } = useToast();
   const settings = useAsync((signal) => extensions.settings(pluginID, signal), [pluginID]);
   const [form, setForm] = useState<PluginSettings | null>(null);
@@ -145,9 +147,11 @@ function SettingsCard({ pluginID, schema }: { pluginID: string; schema: JSONSche
   }
 
   const checked = Object.keys(checks).length;
+  const readOnly = !canChange;
   return (
     <section className="card" aria-labelledby="settings-title">
       {title}
+      {readOnly && <p className="muted">A plugin’s settings are changed by full administrators; you see them as they are.</p>}
       <form ref={formRef} onSubmit={submit} noValidate className="form-narrow" data-testid="plugin-settings">
         {checked > 0 && (
           <div className="alert alert--error" role="alert">
@@ -160,13 +164,13 @@ function SettingsCard({ pluginID, schema }: { pluginID: string; schema: JSONSche
           value={form}
           saved={saved}
           errors={errors}
-          disabled={busy}
+          disabled={busy || readOnly}
           onChange={(next) => {
             setForm(next);
             if (checked > 0) setChecks(validate(schema, next)); // once shown, messages follow the edits
           }}
         />
-        <div className="form-actions form-actions--start">
+        {!readOnly && <div className="form-actions form-actions--start">
           <button type="submit" className="btn btn--primary" disabled={busy} aria-busy={busy}>
             {busy ? 'Saving…' : 'Save settings'}
           </button>
@@ -177,7 +181,7 @@ function SettingsCard({ pluginID, schema }: { pluginID: string; schema: JSONSche
           }}>
             Undo changes
           </button>
-        </div>
+        </div>}
       </form>
     </section>
   );
