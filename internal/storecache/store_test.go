@@ -35,7 +35,9 @@ var (
 		// A link is read from the store at every provider sign-in.
 		"LinkIdentity", "TouchIdentity",
 		// Read from the store at every refresh.
-		"SetProviderRefresh"}
+		"SetProviderRefresh",
+		// Each replica reads the services from the store at every poll.
+		"CreateService", "UpdateService", "DeleteService"}
 	// countedCleanups bump only when they removed something.
 	countedCleanups = []string{"DeleteExpiredKeypairs", "DeleteExpiredTokens", "FailStaleDeployments"}
 )

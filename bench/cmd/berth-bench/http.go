@@ -49,6 +49,7 @@ type backend struct {
 	redisURL    string
 	dataDir     string // empty: a temporary one, removed at stop
 	watchdog    string // set: the container runtime on, with this berth-watchdog
+	services    []config.ServiceConfig
 }
 
 func runHTTP(ctx context.Context, dur time.Duration, pgAdmin, redisURL string) ([]HTTPPair, *LoginStats, error) {
@@ -102,6 +103,9 @@ func startRole(ctx context.Context, b backend, hasher *password.Hasher, role ser
 	cfg.Admin = config.AdminConfig{Email: adminEmail, Password: adminPassword}
 	cfg.Auth.MaxAccountFailures, cfg.Auth.MaxAddressFailures = 1<<30, 1<<30
 	cfg.Web.ManagerURLs = managers
+	if len(b.services) > 0 {
+		cfg.Services, cfg.ServicePollInterval, cfg.ServiceTimeout = b.services, time.Second, time.Second
+	}
 	if b.watchdog != "" {
 		cfg.Container.Enabled, cfg.Container.WatchdogPath = true, b.watchdog
 	}

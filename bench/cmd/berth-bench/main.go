@@ -64,6 +64,7 @@ type Report struct {
 	Functions  *FunctionStats  `json:"functions,omitempty"`
 	Web        *WebStats       `json:"web,omitempty"`
 	Containers *ContainerStats `json:"containers,omitempty"`
+	Ext        *ExtStats       `json:"ext,omitempty"`
 	Charts     []chartFile     `json:"charts,omitempty"`
 	// Previous names the earlier report in the same directory whose
 	// figures the Markdown shows beside these (empty: none).
@@ -91,7 +92,7 @@ type options struct {
 }
 
 // sectionNames are the sections in the order they run.
-var sectionNames = []string{"micro", "http", "web", "functions", "containers"}
+var sectionNames = []string{"micro", "http", "web", "functions", "containers", "ext"}
 
 func main() {
 	var o options
@@ -163,6 +164,7 @@ func run(ctx context.Context, o options, cl *cleanups) error {
 			return err
 		}},
 		{"containers", "Containers: signed POST /invoke vs the watchdog sockets", func() (err error) { r.Containers, err = measureContainers(ctx, cl, o.dur); return err }},
+		{"ext", "The feature proxy vs nginx, to the example plugin", func() (err error) { r.Ext, err = measureExt(ctx, cl, o.dur); return err }},
 	}
 	err := prof.around("all", func() error {
 		for _, s := range sections {

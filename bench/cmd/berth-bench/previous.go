@@ -68,6 +68,8 @@ const (
 	secNginx      = "web/nginx"
 	secFunctions  = "functions"
 	secContainers = "containers"
+	secExtBerth   = "ext/berth"
+	secExtNginx   = "ext/nginx"
 
 	colBaseline = "baseline" // req/s
 	colSubject  = "subject"  // req/s
@@ -99,6 +101,10 @@ func reportFigures(r *Report) figures {
 	}
 	if r.Containers != nil {
 		f.addPairs(secContainers, r.Containers.Invoke)
+	}
+	if r.Ext != nil {
+		f.addPairs(secExtBerth, r.Ext.Berth)
+		f.addPairs(secExtNginx, r.Ext.Nginx)
 	}
 	return f
 }

@@ -60,6 +60,9 @@ func writeMarkdown(w io.Writer, r *Report, prev *earlierRun) {
 		rw.invokePairs(secContainers, "socket", c.Invoke)
 		fmt.Fprintf(w, "\nBefore each pair, the baseline takes the instances then serving (one at first, %d at the end) and sends them the requests berth would, at most %d at a time on each, as the runtime does; berth may start more under load (default limits: 4 instances, 8 calls each). Cold start and the runtime's own overhead are in the Go benchmarks above (ColdStart, WarmInvoke).\n\n", c.Instances, perInstance)
 	}
+	if e := r.Ext; e != nil {
+		rw.ext(e)
+	}
 	if len(r.Charts) > 0 {
 		fmt.Fprintln(w, "## Latency distributions")
 		fmt.Fprintln(w)
