@@ -109,7 +109,7 @@ func (p *plugin) verified(h func(http.ResponseWriter, *http.Request, *claims)) h
 	return func(w http.ResponseWriter, r *http.Request) {
 		var c claims
 		_, err := jwt.ParseWithClaims(r.Header.Get("X-Berth-Assertion"), &c, p.keys.Keyfunc,
-			jwt.WithValidMethods([]string{"EdDSA"}), jwt.WithAudience(p.cfg.ID), jwt.WithIssuer(strings.TrimSuffix(p.cfg.Berth, "/")),
+			jwt.WithValidMethods([]string{"ES256"}), jwt.WithAudience(p.cfg.ID), jwt.WithIssuer(strings.TrimSuffix(p.cfg.Berth, "/")),
 			jwt.WithExpirationRequired(), jwt.WithLeeway(5*time.Second))
 		if err != nil {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "assertion refused: " + err.Error()})

@@ -683,8 +683,9 @@ func (m *Manager) ext(w http.ResponseWriter, r *http.Request) {
 	ident := m.identity(r.Context(), e)
 	r.Body = http.MaxBytesReader(w, r.Body, m.fn.MaxInvokeBodyBytes)
 	rp := &httputil.ReverseProxy{
-		Transport:     m.svc.transport,
-		FlushInterval: -1,
+		Transport: m.svc.transport,
+		// The default: bodies of unknown length (streams, server-sent
+		// events) are flushed as they come, others buffered.
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			out := pr.Out
 			out.URL.Scheme, out.URL.Host = target.Scheme, target.Host

@@ -306,7 +306,7 @@ func TestAdminServices(t *testing.T) {
 	}
 	jw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(jw), `"crv":"Ed25519"`) {
+	if resp.StatusCode != 200 || !strings.Contains(string(jw), `"crv":"P-256"`) {
 		t.Fatalf("jwks: %d %s", resp.StatusCode, jw)
 	}
 }

@@ -145,7 +145,7 @@ func TestAssertion(t *testing.T) {
 	var set struct {
 		Keys []struct{ Kid, Kty, Crv, X, Alg string } `json:"keys"`
 	}
-	if err := json.Unmarshal(s.JWKS(), &set); err != nil || len(set.Keys) != 3 || set.Keys[1].Alg != "EdDSA" || set.Keys[1].Crv != "Ed25519" {
+	if err := json.Unmarshal(s.JWKS(), &set); err != nil || len(set.Keys) != 3 || set.Keys[1].Alg != "ES256" || set.Keys[1].Crv != "P-256" {
 		t.Fatalf("JWKS = %s", s.JWKS())
 	}
 	// Another replica with the same seed signs alike.
