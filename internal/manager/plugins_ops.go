@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/berth-platform/berth"
 	"github.com/berth-platform/berth/internal/clientaddr"
@@ -58,6 +59,12 @@ func (m *Manager) initServices(o Options) {
 		signer: plugins.NewSigner(seed, func() string { return strings.TrimSuffix(m.publicURL(), "/") }, o.Now)}
 	if list, err := m.serviceList(context.Background(), false); err == nil {
 		m.svc.registry.Sync(list)
+	}
+	if m.metrics != nil && m.metrics.reg != nil {
+		var are prometheus.AlreadyRegisteredError
+		if err := m.metrics.reg.Register(m.svc.registry.Collector()); err != nil && !errors.As(err, &are) {
+			m.log.Warn("service metrics not registered", "event", "metrics", "error", err)
+		}
 	}
 }
 

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/berth-platform/berth/internal/plugins"
 )
 
@@ -282,5 +285,27 @@ func TestJoin(t *testing.T) {
 		if got, err := plugins.Join(base, "/plugin/manifest"); err != nil || got != want {
 			t.Errorf("Join(%s) = %s, %v", base, got, err)
 		}
+	}
+}
+
+func TestCollector(t *testing.T) {
+	svc := startService(t)
+	r := plugins.NewRegistry(plugins.NewTransport(), time.Second, nil, nil)
+	r.Sync([]plugins.Service{{ID: "notes", URL: svc.URL}, {ID: "gone", URL: "http://127.0.0.1:1"}})
+	r.CheckAll(context.Background())
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(r.Collector())
+	out, err := testutil.GatherAndCount(reg, "berth_service_up", "berth_plugin_manifest_valid")
+	if err != nil || out != 3 {
+		t.Fatalf("%d series, %v", out, err)
+	}
+	want := `
+# HELP berth_service_up Whether the feature service answered its last health check (1) or not (0), on this replica.
+# TYPE berth_service_up gauge
+berth_service_up{service="gone"} 0
+berth_service_up{service="notes"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "berth_service_up"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Service is a feature service berth knows of: from the configuration
@@ -279,4 +281,44 @@ func Join(base, path string) (string, error) {
 	u.RawPath = ""
 	u.RawQuery = rel.RawQuery
 	return u.String(), nil
+}
+
+// Collector exports each service's state as Prometheus metrics, read at
+// scrape time: berth_service_up (1 up, 0 down or not yet checked),
+// berth_service_check_seconds (the last check's latency) and
+// berth_plugin_manifest_valid (1 when the service serves a manifest berth
+// uses, 0 when it serves one berth refused).
+func (r *Registry) Collector() prometheus.Collector { return collector{r} }
+
+type collector struct{ r *Registry }
+
+var (
+	descUp       = prometheus.NewDesc("berth_service_up", "Whether the feature service answered its last health check (1) or not (0), on this replica.", []string{"service"}, nil)
+	descLatency  = prometheus.NewDesc("berth_service_check_seconds", "How long the last health check of the feature service took.", []string{"service"}, nil)
+	descManifest = prometheus.NewDesc("berth_plugin_manifest_valid", "Whether the plugin's manifest is in use (1) or was refused (0); absent for a service without one.", []string{"service"}, nil)
+)
+
+func (c collector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descUp
+	ch <- descLatency
+	ch <- descManifest
+}
+
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	for _, s := range c.r.List() {
+		up := 0.0
+		if s.Status == StatusUp {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, up, s.ID)
+		if !s.CheckedAt.IsZero() {
+			ch <- prometheus.MustNewConstMetric(descLatency, prometheus.GaugeValue, s.Latency.Seconds(), s.ID)
+		}
+		switch {
+		case s.Manifest != nil:
+			ch <- prometheus.MustNewConstMetric(descManifest, prometheus.GaugeValue, 1, s.ID)
+		case s.ManifestError != "":
+			ch <- prometheus.MustNewConstMetric(descManifest, prometheus.GaugeValue, 0, s.ID)
+		}
+	}
 }
