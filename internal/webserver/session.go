@@ -1,14 +1,12 @@
 package webserver
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -310,26 +308,17 @@ func (p upstreamProblem) code() string {
 // authorize asks the manager for a session keypair.
 func (s *Server) authorize(r *http.Request, email, password string) (*authorizeAnswer, int, upstreamProblem, error) {
 	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
-	req, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, "/api/auth/authorize", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	s.asClient(r, req)
-	resp, err := s.o.Upstream.Do(req)
-	if err != nil {
+	var ans authorizeAnswer
+	status, p, err := s.managerJSON(r, "/api/auth/authorize", body, &ans)
+	switch {
+	case err != nil:
 		return nil, 0, upstreamProblem{}, err
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode != http.StatusOK {
-		var p upstreamProblem
-		_ = json.Unmarshal(data, &p)
+	case status != http.StatusOK:
 		if p.Detail == "" {
 			p.Detail = "sign-in refused"
 		}
-		p.retryAfter, _ = strconv.Atoi(resp.Header.Get("Retry-After"))
-		return nil, resp.StatusCode, p, nil
-	}
-	var ans authorizeAnswer
-	if err := json.Unmarshal(data, &ans); err != nil || ans.AccessKey == "" || ans.SecretKey == "" {
+		return nil, status, p, nil
+	case ans.AccessKey == "" || ans.SecretKey == "":
 		return nil, 0, upstreamProblem{}, errors.New("malformed answer from the manager")
 	}
 	return &ans, http.StatusOK, upstreamProblem{}, nil

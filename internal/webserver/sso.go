@@ -199,10 +199,9 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 }
 
 // managerJSON posts a JSON body to the manager on the browser's behalf
-// and decodes a 200 answer into out.
+// (password sign-in, single sign-on) and decodes a 200 answer into out.
 func (s *Server) managerJSON(r *http.Request, path string, body []byte, out any) (int, upstreamProblem, error) {
-	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
-	defer cancel()
+	ctx := r.Context()
 	// The upstream is the manager; path is one of its fixed routes with the
 	// provider id escaped.
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, path, bytes.NewReader(body)) //nolint:gosec // G704: see above

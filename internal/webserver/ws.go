@@ -30,12 +30,21 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 	return origin == s.scheme(r)+"://"+r.Host || s.origins[origin]
 }
 
+// wsOriginAllowed answers 403 to a WebSocket from another site and
+// reports whether it may go on.
+func (s *Server) wsOriginAllowed(w http.ResponseWriter, r *http.Request) bool {
+	if s.sameOrigin(r) {
+		return true
+	}
+	s.metrics.refused.WithLabelValues("websocket-origin").Inc()
+	writeProblem(w, r, http.StatusForbidden, "cross-origin", "WebSockets are accepted from the dashboard's own origin only")
+	return false
+}
+
 // proxyWebSocket relays an authenticated session's WebSocket to the
 // manager, signing the handshake with the session's keypair.
 func (s *Server) proxyWebSocket(w http.ResponseWriter, r *http.Request, cur *current) {
-	if !s.sameOrigin(r) {
-		s.metrics.refused.WithLabelValues("websocket-origin").Inc()
-		writeProblem(w, r, http.StatusForbidden, "cross-origin", "WebSockets are accepted from the dashboard's own origin only")
+	if !s.wsOriginAllowed(w, r) {
 		return
 	}
 	out := r.Clone(r.Context())
@@ -55,9 +64,7 @@ func (s *Server) proxyWebSocket(w http.ResponseWriter, r *http.Request, cur *cur
 // bearer token or a signature) to the manager as the client made it,
 // cookies aside; the manager checks the credential.
 func (s *Server) passWebSocket(w http.ResponseWriter, r *http.Request) {
-	if !s.sameOrigin(r) {
-		s.metrics.refused.WithLabelValues("websocket-origin").Inc()
-		writeProblem(w, r, http.StatusForbidden, "cross-origin", "WebSockets are accepted from the dashboard's own origin only")
+	if !s.wsOriginAllowed(w, r) {
 		return
 	}
 	out := r.Clone(r.Context())
