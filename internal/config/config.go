@@ -322,10 +322,10 @@ func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
 		if err := fileKo.Load(file.Provider(path), toml.Parser()); err != nil {
 			return Config{}, fmt.Errorf("config file %s: %w", path, err)
 		}
-		if err := checkOIDCTables(path, fileKo.Get("oidc.providers")); err != nil {
+		if err := checkTables(path, "oidc.providers", fileKo.Get("oidc.providers"), oidcProviderKeys); err != nil {
 			return Config{}, err
 		}
-		if err := checkServiceTables(path, fileKo.Get("services")); err != nil {
+		if err := checkTables(path, "services", fileKo.Get("services"), serviceKeys); err != nil {
 			return Config{}, err
 		}
 		for _, k := range fileKo.Keys() {

@@ -193,24 +193,25 @@ func (c *Config) validateOIDC(bad func(key, format string, args ...any)) {
 	}
 }
 
-// checkOIDCTables refuses keys a provider table does not know, as the rest
-// of the file is checked.
-func checkOIDCTables(path string, raw any) error {
+// checkTables refuses a file's array of tables at key (oidc.providers,
+// services) that is not one, or whose tables hold keys beyond known, as
+// the rest of the file is checked.
+func checkTables(path, key string, raw any, known []string) error {
+	if raw == nil {
+		return nil
+	}
 	list, ok := raw.([]any)
 	if !ok {
-		if raw == nil {
-			return nil
-		}
-		return fmt.Errorf("config file %s: oidc.providers must be a list of [[oidc.providers]] tables", path)
+		return fmt.Errorf("config file %s: %s must be a list of [[%s]] tables", path, key, key)
 	}
 	for i, item := range list {
 		t, ok := item.(map[string]any)
 		if !ok {
-			return fmt.Errorf("config file %s: oidc.providers[%d] must be a table", path, i)
+			return fmt.Errorf("config file %s: %s[%d] must be a table", path, key, i)
 		}
 		for k := range t {
-			if !slices.Contains(oidcProviderKeys, k) {
-				return fmt.Errorf("config file %s: oidc.providers[%d]: unknown key %q (known keys: %s)", path, i, k, strings.Join(oidcProviderKeys, ", "))
+			if !slices.Contains(known, k) {
+				return fmt.Errorf("config file %s: %s[%d]: unknown key %q (known keys: %s)", path, key, i, k, strings.Join(known, ", "))
 			}
 		}
 	}

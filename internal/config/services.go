@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -73,29 +72,6 @@ func CheckServiceURL(s string) error {
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("%q must not carry credentials, a query or a fragment", s)
-	}
-	return nil
-}
-
-// checkServiceTables refuses keys a [[services]] table does not know.
-func checkServiceTables(path string, raw any) error {
-	if raw == nil {
-		return nil
-	}
-	list, ok := raw.([]any)
-	if !ok {
-		return fmt.Errorf("config file %s: services must be a list of [[services]] tables", path)
-	}
-	for i, item := range list {
-		t, ok := item.(map[string]any)
-		if !ok {
-			return fmt.Errorf("config file %s: services[%d] must be a table", path, i)
-		}
-		for k := range t {
-			if !slices.Contains(serviceKeys, k) {
-				return fmt.Errorf("config file %s: services[%d]: unknown key %q (known keys: %s)", path, i, k, strings.Join(serviceKeys, ", "))
-			}
-		}
 	}
 	return nil
 }

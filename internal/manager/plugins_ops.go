@@ -395,34 +395,41 @@ func (m *Manager) plugin(ctx context.Context, id string) (plugins.State, *entitl
 	if !ok || st.Manifest == nil {
 		return plugins.State{}, nil, notFound
 	}
-	p := PrincipalFrom(ctx)
-	e, err := m.entitlementsOf(ctx, p.User)
+	u := PrincipalFrom(ctx).User
+	e, err := m.entitlementsOf(ctx, u)
 	if err != nil {
 		return plugins.State{}, nil, m.fail(ctx, err)
 	}
-	roles := make([]string, len(e.roles))
-	for i, r := range e.roles {
-		roles[i] = string(r)
-	}
-	if !st.Manifest.Access.Allows(p.User.Role == berth.RoleAdmin, e.groups, roles) {
+	if !allows(st.Manifest, u, e) {
 		return plugins.State{}, nil, notFound
 	}
 	return st, e, nil
 }
 
+// allows applies a plugin's access rules to u.
+func allows(mf *plugins.Manifest, u *berth.User, e *entitlements) bool {
+	return mf.Access.Allows(u.Role == berth.RoleAdmin, e.groups, roleNames(e))
+}
+
+func roleNames(e *entitlements) []string {
+	out := make([]string, len(e.roles))
+	for i, r := range e.roles {
+		out[i] = string(r)
+	}
+	return out
+}
+
 func (m *Manager) listPlugins(ctx context.Context, _ *struct{}) (*listOutput[PluginSummary], error) {
 	out := &listOutput[PluginSummary]{}
 	out.Body.Items = []PluginSummary{}
+	u := PrincipalFrom(ctx).User
+	e, err := m.entitlementsOf(ctx, u)
+	if err != nil {
+		return nil, m.fail(ctx, err)
+	}
 	for _, s := range m.svc.registry.List() {
-		if s.Manifest == nil {
+		if s.Manifest == nil || !allows(s.Manifest, u, e) {
 			continue
-		}
-		if _, _, err := m.plugin(ctx, s.ID); err != nil {
-			var em *huma.ErrorModel
-			if errors.As(err, &em) && em.Status == http.StatusNotFound {
-				continue
-			}
-			return nil, err
 		}
 		mf := s.Manifest
 		out.Body.Items = append(out.Body.Items, PluginSummary{ID: s.ID, Name: mf.Name, Version: mf.Version, Description: mf.Description,
@@ -442,12 +449,8 @@ func (m *Manager) pluginManifest(ctx context.Context, in *pluginInput) (*manifes
 // identity is the assertion's subject: the caller.
 func (m *Manager) identity(ctx context.Context, e *entitlements) plugins.Identity {
 	u := PrincipalFrom(ctx).User
-	roles := make([]string, len(e.roles))
-	for i, r := range e.roles {
-		roles[i] = string(r)
-	}
 	return plugins.Identity{UserID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), AdminRole: string(u.AdminRole),
-		Groups: e.groups, FeatureRoles: roles}
+		Groups: e.groups, FeatureRoles: roleNames(e)}
 }
 
 // identify sets the identity headers of a call to a service: the user
@@ -593,22 +596,8 @@ func (m *Manager) updatePluginSettings(ctx context.Context, in *settingsPatchInp
 	if err := json.Unmarshal(data, &saved); err != nil {
 		saved = merged
 	}
-	changed := make([]string, 0, len(in.Body))
-	for k := range in.Body {
-		changed = append(changed, k)
-	}
-	m.auditUser(ctx, PrincipalFrom(ctx).User, actPluginSettings, st.ID, berth.AuditSuccess, "changed "+strings.Join(sortedStrings(changed), ", "))
+	m.auditUser(ctx, PrincipalFrom(ctx).User, actPluginSettings, st.ID, berth.AuditSuccess, "changed "+strings.Join(sortedKeys(in.Body), ", "))
 	return &pluginSettingsOutput{Body: st.Manifest.MaskSettings(saved)}, nil
-}
-
-func sortedStrings(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
 }
 
 func (m *Manager) pluginAction(ctx context.Context, in *actionInput) (*actionOutput, error) {
@@ -673,8 +662,8 @@ func (m *Manager) ext(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if st.Manifest != nil {
-		if _, _, err := m.plugin(r.Context(), id); err != nil {
-			m.refuse(w, r, err)
+		if !allows(st.Manifest, p.User, e) {
+			writeProblem(w, r, problem(http.StatusNotFound, codeNotFound, "no such plugin"), nil)
 			return
 		}
 	} else if st.ManifestError != "" {

@@ -217,12 +217,8 @@ func (p *Provider) signIn(ctx context.Context, d *discovered, tok *oauth2.Token,
 	// Claims the ID token leaves out (many providers keep them for the
 	// userinfo endpoint) are asked for with the access token.
 	if _, ok := lookup(all, p.cfg.Claims.Email); !ok && d.userinfo != "" && tok.AccessToken != "" {
-		if info, err := p.userinfo(ctx, d, tok.AccessToken); err == nil && info["sub"] == idt.Subject {
-			for k, v := range info {
-				if _, ok := all[k]; !ok {
-					all[k] = v
-				}
-			}
+		if info, err := p.userinfo(ctx, d, tok.AccessToken); err == nil {
+			fillFrom(all, info)
 		}
 	}
 	c := p.claims(all, idt.Expiry)
@@ -271,13 +267,7 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, token string, withProf
 		if err != nil {
 			return nil, err
 		}
-		if info["sub"] == all["sub"] {
-			for k, v := range info {
-				if _, ok := all[k]; !ok {
-					all[k] = v
-				}
-			}
-		}
+		fillFrom(all, info)
 	}
 	c := p.claims(all, exp)
 	if c.Subject == "" {
@@ -320,6 +310,19 @@ func (p *Provider) introspect(ctx context.Context, d *discovered, token string) 
 		}
 	}
 	return all, exp, nil
+}
+
+// fillFrom adds to a token's claims what the userinfo answer has and they
+// lack, when both name the same subject.
+func fillFrom(all, info map[string]any) {
+	if info["sub"] != all["sub"] {
+		return
+	}
+	for k, v := range info {
+		if _, ok := all[k]; !ok {
+			all[k] = v
+		}
+	}
 }
 
 func (p *Provider) userinfo(ctx context.Context, d *discovered, token string) (map[string]any, error) {
