@@ -184,6 +184,7 @@ func TestHostileClients(t *testing.T) {
 	})
 	t.Run("NoManagerReachable", func(t *testing.T) { noManager(t) })
 	t.Run("RevocationAcrossReplicas", revocationAcrossReplicas)
+	t.Run("ProviderTokensAcrossReplicas", providerTokensAcrossReplicas)
 	t.Run("SplitModeClientAddress", splitModeClientAddress)
 	t.Run("CachedCredentialsAcrossReplicas", cachedCredentialsAcrossReplicas)
 	t.Run("SlowHeaders", func(t *testing.T) {
